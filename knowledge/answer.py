@@ -1,0 +1,213 @@
+"""Cited answers: retrieval, the "I don't know" floor, extractive or LLM wording."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from knowledge.retriever import Hit, HybridRetriever, IndexedChunk, Mode
+from knowledge.splitter import split_sentences
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A quoted passage with where it comes from.
+
+    Attributes:
+        source: file name of the document.
+        title: document title.
+        section: the article (``"第三条"``) or numbered heading path.
+        text: the passage, verbatim.
+        score: retrieval score (higher is better; comparable within one answer).
+        citation: the formatted reference, e.g. ``《突发环境事件信息报告办法》第三条``.
+    """
+
+    source: str
+    title: str
+    section: str
+    text: str
+    score: float
+    citation: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one question.
+
+    Attributes:
+        answer: the reply text (Simplified Chinese).
+        abstained: True when no passage was good enough (or the question was refused).
+        citations: supporting passages, best first (empty when abstained).
+    """
+
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``envbot ask --json`` and ``POST /api/ask``."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    """How answers are made.
+
+    Attributes:
+        max_citations: citations returned (best first).
+        quoted: passages quoted in the extractive answer text.
+        quote_chars: a quoted passage longer than this is trimmed to its best sentences.
+        min_coverage: abstain when the best of the top three passages covers less
+            than this share of the question's IDF-weighted words...
+        min_dense: ...or when the best cosine similarity of the top three passages
+            to the question is below this (calibrated for multilingual-e5-small;
+            another embedding model needs its own floor).
+        duty_phone: the number given when the bot does not know.
+    """
+
+    max_citations: int = 10
+    quoted: int = 3
+    quote_chars: int = 220
+    min_coverage: float = 0.4
+    min_dense: float = 0.86
+    duty_phone: str = "12369"
+
+
+DEFAULT_ANSWER = AnswerConfig()
+
+
+class LLM(Protocol):
+    """An optional generator that words an answer from numbered passages only."""
+
+    def answer(self, question: str, passages: list[Citation]) -> str | None:
+        """The answer text, or None when the passages do not answer the question."""
+        ...
+
+
+def cite(chunk: IndexedChunk, *, with_edition: bool = False) -> str:
+    """Format a reference: 《标题》第三条, or 《标题》（2024年修订）第三条 when editions must be told apart."""
+    title = f"《{chunk.title}》"
+    if with_edition and chunk.edition:
+        title += f"（{chunk.edition}）"
+    return f"{title}{chunk.label}" if chunk.label else title
+
+
+class AnswerService:
+    """Answers questions from the retrieved passages.
+
+    Args:
+        retriever: the hybrid retriever over the whole knowledge base.
+        config: see :class:`AnswerConfig`.
+        llm: optional wording step; when it fails the extractive answer is given.
+    """
+
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        config: AnswerConfig = DEFAULT_ANSWER,
+        llm: LLM | None = None,
+    ) -> None:
+        self.retriever = retriever
+        self.config = config
+        self.llm = llm
+        titles: dict[str, set[str]] = {}
+        for c in retriever.chunks:
+            titles.setdefault(c.title, set()).add(c.source_name)
+        self._ambiguous_titles = {t for t, sources in titles.items() if len(sources) > 1}
+
+    def retrieve(self, question: str, k: int = 10, mode: Mode = Mode.HYBRID) -> list[Hit]:
+        """The ranked passages for ``question``."""
+        return self.retriever.search(question, k=k, mode=mode)
+
+    def should_abstain(self, hits: list[Hit]) -> bool:
+        """True when even the best passage is too weak to quote (the score floor)."""
+        if not hits:
+            return True
+        best_cov = max(h.coverage for h in hits[:3])
+        best_dense = max(h.dense for h in hits[:3])
+        if not any(h.dense for h in hits):  # no dense index: lexical evidence only
+            return best_cov < self.config.min_coverage
+        return best_cov < self.config.min_coverage or best_dense < self.config.min_dense
+
+    def ask(self, question: str) -> Answer:
+        """Answer ``question`` (already validated: non-empty, within the length limit)."""
+        hits = self.retrieve(question, k=self.config.max_citations)
+        if self.should_abstain(hits):
+            return self.not_found()
+        citations = [self._citation(h) for h in hits]
+        text: str | None = None
+        if self.llm is not None:
+            try:
+                text = self.llm.answer(question, citations[: self.config.quoted + 2])
+            except Exception:  # any LLM failure degrades to the extractive answer
+                log.exception("LLM answer failed; falling back to the extractive answer")
+                text = self._extractive(question, hits)
+            if text is None:
+                return self.not_found()
+        else:
+            text = self._extractive(question, hits)
+        return Answer(answer=text, abstained=False, citations=citations)
+
+    def not_found(self) -> Answer:
+        """The polite "I don't know" answer."""
+        return Answer(
+            answer=(
+                "抱歉，现有法规和预案资料中没有找到能回答这个问题的条文。"
+                f"如情况紧急，请直接拨打值班电话 {self.config.duty_phone}，由值班人员为您解答。"
+            ),
+            abstained=True,
+        )
+
+    def _citation(self, hit: Hit) -> Citation:
+        c = hit.chunk
+        return Citation(
+            source=c.source_name,
+            title=c.title,
+            section=c.label,
+            text=c.text,
+            score=round(hit.score, 6),
+            citation=cite(c, with_edition=c.title in self._ambiguous_titles),
+        )
+
+    def _extractive(self, question: str, hits: list[Hit]) -> str:
+        lines = ["根据现行法规和预案，以下条文可供参考："]
+        for i, hit in enumerate(hits[: self.config.quoted], start=1):
+            ref = cite(hit.chunk, with_edition=hit.chunk.title in self._ambiguous_titles)
+            lines.append(f"{i}. {ref}：“{self._quote(question, hit.chunk.text)}”")
+        return "\n".join(lines)
+
+    def _quote(self, question: str, text: str) -> str:
+        """The passage, or its sentences that best match the question when it is long."""
+        flat = re.sub(r"\s*\n\s*", "", text)
+        limit = self.config.quote_chars
+        if len(flat) <= limit:
+            return flat
+        sentences = split_sentences(flat)
+        q_tokens = set(self.retriever.tokenizer.tokens(question))
+        scored = []
+        for i, s in enumerate(sentences):
+            toks = set(self.retriever.tokenizer.tokens(s))
+            weight = sum(self.retriever.lexical.idf(t) for t in q_tokens & toks)
+            scored.append((weight, -i, i))
+        chosen: list[int] = []
+        size = 0
+        for _w, _neg, i in sorted(scored, reverse=True):
+            if size + len(sentences[i]) > limit and chosen:
+                break
+            chosen.append(i)
+            size += len(sentences[i])
+        chosen.sort()
+        parts: list[str] = []
+        prev = -1
+        for i in chosen:
+            if i != prev + 1:
+                parts.append("……")
+            parts.append(sentences[i])
+            prev = i
+        if prev != len(sentences) - 1:
+            parts.append("……")
+        return "".join(parts)

@@ -1,0 +1,145 @@
+"""The knowledge base as one object: ingest, list, remove, ask."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.clock import Clock
+from knowledge.answer import DEFAULT_ANSWER, LLM, Answer, AnswerConfig, AnswerService
+from knowledge.ingest import Ingestor, IngestReport, to_indexed
+from knowledge.retriever import DEFAULT_RETRIEVAL, HybridRetriever, RetrievalConfig
+from knowledge.splitter import DEFAULT_CHUNKING, ChunkingConfig
+from knowledge.tokenize import ChineseTokenizer
+from knowledge.vectors import VectorIndex
+from store import Document, DocumentRepo
+
+
+def load_superseded_titles() -> dict[str, str]:
+    """``old title -> new title`` from ``knowledge/data/superseded.txt``."""
+    text = resources.files("knowledge").joinpath("data").joinpath("superseded.txt").read_text("utf-8")
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        if "=>" in line and not line.lstrip().startswith("#"):
+            old, new = (x.strip() for x in line.split("=>", 1))
+            out[old] = new
+    return out
+
+
+def _year(edition: str) -> int:
+    m = re.match(r"(\d{4})", edition)
+    return int(m.group(1)) if m else 0
+
+
+def superseded_sources(docs: Sequence[Document], replaced_titles: Mapping[str, str]) -> set[str]:
+    """File names of documents replaced by a newer one in the knowledge base.
+
+    A document is replaced when ``replaced_titles`` maps its title to the title of
+    another registered document, or when another document has the same title and
+    a later edition year.
+    """
+    titles = {d.title for d in docs}
+    newest: dict[str, int] = {}
+    for d in docs:
+        newest[d.title] = max(newest.get(d.title, 0), _year(d.edition))
+    out = set()
+    for d in docs:
+        if replaced_titles.get(d.title) in titles or _year(d.edition) < newest[d.title]:
+            out.add(d.source_name)
+    return out
+
+
+class KnowledgeBase:
+    """Documents in, cited answers out.
+
+    Built at the edge (CLI, app factory) from explicit parts; tests pass their own.
+
+    Args:
+        session_factory: store sessions (the document registry and passages).
+        vectors: the dense index (its embeddings embed queries too).
+        clock: gives ingest times.
+        chunking / retrieval / answer: configuration values.
+        llm: optional answer wording through an LLM.
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        vectors: VectorIndex,
+        clock: Clock,
+        *,
+        chunking: ChunkingConfig = DEFAULT_CHUNKING,
+        retrieval: RetrievalConfig = DEFAULT_RETRIEVAL,
+        answer: AnswerConfig = DEFAULT_ANSWER,
+        llm: LLM | None = None,
+    ) -> None:
+        self.session_factory = session_factory
+        self.vectors = vectors
+        self.tokenizer = ChineseTokenizer()
+        self.ingestor = Ingestor(session_factory, vectors, clock, chunking)
+        self.retrieval = retrieval
+        self.answer_config = answer
+        self.llm = llm
+        self.superseded_titles = load_superseded_titles()
+        self._service: AnswerService | None = None
+        self._lock = threading.Lock()
+
+    def ingest(self, paths: Sequence[str | Path], exclude: Iterable[str] = ()) -> IngestReport:
+        """Ingest files and directories; the answer index is rebuilt when anything changed."""
+        report = self.ingestor.ingest(paths, exclude)
+        if report.changed:
+            self.invalidate()
+        return report
+
+    def remove(self, key: str) -> str:
+        """Remove a document by id, path or file name; returns its path. Raises ``NotFound``."""
+        path = self.ingestor.remove(key)
+        self.invalidate()
+        return path
+
+    def prune(self, under: Sequence[str | Path]) -> list[str]:
+        """Remove registered documents below ``under`` whose files are gone."""
+        removed = self.ingestor.prune(under)
+        if removed:
+            self.invalidate()
+        return removed
+
+    def documents(self) -> list[Document]:
+        """The document registry, by file name."""
+        with self.session_factory() as session:
+            return list(DocumentRepo(session).list())
+
+    def invalidate(self) -> None:
+        """Forget the in-memory answer index; the next question rebuilds it from the store."""
+        with self._lock:
+            self._service = None
+
+    @property
+    def service(self) -> AnswerService:
+        """The answer service over the current passages (built on first use)."""
+        with self._lock:
+            if self._service is None:
+                with self.session_factory() as session:
+                    docs = DocumentRepo(session).list()
+                    replaced = superseded_sources(docs, self.superseded_titles)
+                    chunks = [
+                        replace(to_indexed(c.document, c), superseded=c.document.source_name in replaced)
+                        for c in DocumentRepo(session).all_chunks()
+                    ]
+                retriever = HybridRetriever(chunks, self.tokenizer, self.vectors, self.retrieval)
+                self._service = AnswerService(retriever, self.answer_config, self.llm)
+            return self._service
+
+    def warm_up(self) -> None:
+        """Build the index and load the models now rather than on the first question."""
+        self.service.retrieve("突发环境事件", k=1)
+
+    def ask(self, question: str) -> Answer:
+        """Answer a validated question; see ``handlers.qa`` for input checks."""
+        return self.service.ask(question)
