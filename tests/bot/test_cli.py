@@ -1,0 +1,78 @@
+"""The envbot command line, run in-process with typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.conftest import CORPUS
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(corpus_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ENVBOT_DATA_DIR", str(corpus_data_dir))
+    monkeypatch.setenv("ENVBOT_CORPUS_DIR", str(CORPUS))
+    return corpus_data_dir
+
+
+def test_ask_json(env: Path) -> None:
+    r = runner.invoke(app, ["ask", "对初步认定为较大突发环境事件的，县级环保部门应当在多长时间内报告？", "--json"])
+    assert r.exit_code == 0, r.output
+    body = json.loads(r.stdout)
+    assert body["abstained"] is False
+    c = body["citations"][0]
+    assert (c["source"], c["title"], c["section"]) == (
+        "mee-order-17-incident-info-reporting.md",
+        "突发环境事件信息报告办法",
+        "第三条",
+    )
+    assert isinstance(c["score"], float) and c["text"].startswith("第三条")
+
+
+def test_ask_plain_text_and_abstain(env: Path) -> None:
+    r = runner.invoke(app, ["ask", "初报应当包括哪些内容？"])
+    assert r.exit_code == 0
+    assert "《突发环境事件信息报告办法》" in r.stdout and "出处" in r.stdout
+    r = runner.invoke(app, ["ask", "仙女山门票多少钱？"])
+    assert r.exit_code == 0 and "没有找到" in r.stdout
+
+
+def test_docs_list(env: Path) -> None:
+    r = runner.invoke(app, ["docs", "list", "--json"])
+    assert r.exit_code == 0
+    rows = json.loads(r.stdout)
+    names = {row["source"] for row in rows}
+    assert "mee-order-17-incident-info-reporting.md" in names and "SOURCES.md" not in names
+    assert all(row["chunks"] > 0 for row in rows)
+
+
+def test_ingest_remove_cycle_in_a_fresh_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVBOT_DATA_DIR", str(tmp_path / "data"))
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(CORPUS / "mee-order-32-incident-investigation.md", docs)
+    (docs / "empty.md").write_text("", encoding="utf-8")
+    r = runner.invoke(app, ["ingest", str(docs)])
+    assert r.exit_code == 0
+    assert "1 added" in r.stdout and "1 failed" in r.stdout
+    assert "empty.md: file is empty" in r.stderr
+    r = runner.invoke(app, ["ingest", str(docs)])
+    assert "0 added, 0 updated, 1 unchanged" in r.stdout
+    r = runner.invoke(app, ["docs", "remove", "mee-order-32-incident-investigation.md"])
+    assert r.exit_code == 0 and "removed" in r.stdout
+    r = runner.invoke(app, ["docs", "remove", "nope.md"])
+    assert r.exit_code == 1 and "not found" in r.stderr
+
+
+def test_bad_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVBOT_PORT", "not-a-port")
+    r = runner.invoke(app, ["migrate"])
+    assert r.exit_code == 2
+    assert "ENVBOT_PORT" in r.stderr
