@@ -110,9 +110,8 @@ class VectorIndex:
         if n == 0:
             return []
         try:
-            res = self.store._collection.query(
-                query_embeddings=[list(vector)], n_results=min(k, n), include=["distances"]
-            )
+            query: list[Sequence[float]] = [list(vector)]
+            res = self.store._collection.query(query_embeddings=query, n_results=min(k, n), include=["distances"])
         except Exception as exc:  # chromadb raises many unrelated types
             raise KnowledgeError(f"vector index query failed: {exc}") from exc
         ids = res["ids"][0]

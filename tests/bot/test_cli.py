@@ -22,7 +22,8 @@ def env(corpus_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return corpus_data_dir
 
 
-def test_ask_json(env: Path) -> None:
+@pytest.mark.usefixtures("env")
+def test_ask_json() -> None:
     r = runner.invoke(app, ["ask", "对初步认定为较大突发环境事件的，县级环保部门应当在多长时间内报告？", "--json"])
     assert r.exit_code == 0, r.output
     body = json.loads(r.stdout)
@@ -36,7 +37,8 @@ def test_ask_json(env: Path) -> None:
     assert isinstance(c["score"], float) and c["text"].startswith("第三条")
 
 
-def test_ask_plain_text_and_abstain(env: Path) -> None:
+@pytest.mark.usefixtures("env")
+def test_ask_plain_text_and_abstain() -> None:
     r = runner.invoke(app, ["ask", "初报应当包括哪些内容？"])
     assert r.exit_code == 0
     assert "《突发环境事件信息报告办法》" in r.stdout and "出处" in r.stdout
@@ -44,7 +46,8 @@ def test_ask_plain_text_and_abstain(env: Path) -> None:
     assert r.exit_code == 0 and "没有找到" in r.stdout
 
 
-def test_docs_list(env: Path) -> None:
+@pytest.mark.usefixtures("env")
+def test_docs_list() -> None:
     r = runner.invoke(app, ["docs", "list", "--json"])
     assert r.exit_code == 0
     rows = json.loads(r.stdout)

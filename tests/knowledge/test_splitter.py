@@ -60,7 +60,10 @@ def test_long_articles_split_between_sentences_and_lose_nothing() -> None:
 
 
 def test_plain_text_chapters_without_markdown() -> None:
-    text = "第一章 总则\n第一条 为了测试，制定本办法。\n第二条 本办法适用于测试。\n第二章 附则\n第三条 本办法自公布之日起施行。\n"
+    text = (
+        "第一章 总则\n第一条 为了测试，制定本办法。\n第二条 本办法适用于测试。\n"
+        "第二章 附则\n第三条 本办法自公布之日起施行。\n"
+    )
     passages = split_document(text)
     assert [(p.chapter, p.article) for p in passages] == [
         ("第一章 总则", "第一条"),
