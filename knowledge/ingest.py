@@ -179,27 +179,13 @@ class Ingestor:
         (report.updated if existing is not None else report.added).append(source_path)
 
     def _chunks(self, loaded: LoadedDocument, passages: Sequence[Passage]) -> list[tuple[Chunk, str]]:
+        """Stored chunks for ``passages`` with their indexed text; ids hash that text."""
         out: list[tuple[Chunk, str]] = []
         seen: set[str] = set()
         source_path = str(loaded.path)
+        doc_view = Document(source_name=loaded.path.name, title=loaded.title, edition=loaded.edition)
         for p in passages:
-            view = IndexedChunk(
-                id="",
-                source_name=loaded.path.name,
-                title=loaded.title,
-                edition=loaded.edition,
-                chapter=p.chapter,
-                section=p.section,
-                article=p.article,
-                label=p.label,
-                text=p.text,
-            )
-            # two identical passages in one document still need distinct ids
-            key = view.index_text if view.index_text not in seen else f"{p.ordinal}\n{view.index_text}"
-            cid = chunk_id(source_path, key)
-            seen.add(view.index_text)
             chunk = Chunk(
-                id=cid,
                 ordinal=p.ordinal,
                 chapter=p.chapter,
                 section=p.section,
@@ -207,7 +193,11 @@ class Ingestor:
                 heading_path=" > ".join(p.heading_path),
                 text=p.text,
             )
-            out.append((chunk, view.index_text))
+            index_text = to_indexed(doc_view, chunk).index_text
+            # two identical passages in one document still need distinct ids
+            chunk.id = chunk_id(source_path, index_text if index_text not in seen else f"{p.ordinal}\n{index_text}")
+            seen.add(index_text)
+            out.append((chunk, index_text))
         return out
 
     def _missing_vectors(self, doc: Document) -> list[tuple[Chunk, str]]:
