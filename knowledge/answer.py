@@ -177,7 +177,10 @@ class AnswerService:
         lines = ["根据现行法规和预案，以下条文可供参考："]
         for i, hit in enumerate(hits[: self.config.quoted], start=1):
             ref = cite(hit.chunk, with_edition=hit.chunk.title in self._ambiguous_titles)
-            lines.append(f"{i}. {ref}：“{self._quote(question, hit.chunk.text)}”")
+            text = hit.chunk.text
+            if hit.chunk.article and text.startswith(hit.chunk.article):
+                text = text[len(hit.chunk.article) :].lstrip(" 　")  # the reference already names the article
+            lines.append(f"{i}. {ref}：“{self._quote(question, text)}”")
         return "\n".join(lines)
 
     def _quote(self, question: str, text: str) -> str:

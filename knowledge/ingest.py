@@ -133,7 +133,7 @@ class Ingestor:
             try:
                 self._ingest_one(path, report)
             except IngestError as exc:
-                log.warning("ingest skipped %s: %s", exc.path, exc.reason)
+                log.info("ingest skipped %s: %s", exc.path, exc.reason)
                 report.failed.append((str(exc.path), exc.reason))
         return report
 
@@ -154,6 +154,9 @@ class Ingestor:
                 self._embed(missing, report)
                 report.unchanged.append(source_path)
                 return
+            twin = DocumentRepo(session).by_hash(digest)
+            if existing is None and twin is not None and Path(twin.source_path).exists():
+                raise IngestError(path, f"same content as the already ingested {twin.source_path}; skipped")
         loaded = load_document(path)
         passages = split_document(loaded.text, self.chunking)
         if not passages:

@@ -26,6 +26,10 @@ class DocumentRepo:
         """The document read from ``source_path``, or None."""
         return self.session.scalar(select(Document).where(Document.source_path == source_path))
 
+    def by_hash(self, content_hash: str) -> Document | None:
+        """A document with these exact bytes, or None."""
+        return self.session.scalars(select(Document).where(Document.content_hash == content_hash)).first()
+
     def find(self, key: str) -> Document:
         """Find a document by id, source path or file name.
 

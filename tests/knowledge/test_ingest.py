@@ -78,3 +78,15 @@ def test_remove_and_prune(services: Services, tmp_path: Path) -> None:
     (corpus / SMALL[1]).unlink()
     assert [Path(p).name for p in kb.prune([corpus])] == [SMALL[1]]
     assert kb.documents() == [] and kb.vectors.count() == 0
+
+
+def test_a_byte_identical_copy_is_not_a_second_document(services: Services, tmp_path: Path) -> None:
+    corpus = _copy_small(tmp_path / "corpus")
+    kb = services.knowledge
+    kb.ingest([corpus], exclude=["SOURCES.md"])
+    n = kb.vectors.count()
+    shutil.copy(corpus / SMALL[1], corpus / "copy-of-order-32.md")
+    report = kb.ingest([corpus], exclude=["SOURCES.md"])
+    (failed,) = report.failed
+    assert failed[0].endswith("copy-of-order-32.md") and "same content" in failed[1]
+    assert len(kb.documents()) == 2 and kb.vectors.count() == n
