@@ -1,17 +1,31 @@
-"""The FastAPI application, built by :func:`create_app` (no module-level app or settings)."""
+"""The FastAPI application, built by :func:`create_app` (no module-level app or settings).
+
+Routes are thin: HTTP -> channel adapter -> gateway/dialogue -> channel adapter.
+"""
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import resources
+from typing import Literal
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
+from bot.channels.wechat_oa import OfficialAccountChannel
+from bot.channels.wecom import WeComChannel
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
+from core.errors import ChannelError, PayloadTooLarge
 from handlers import answer_question
+from handlers.base import Channel, Inbound, Kind, Role
+
+log = logging.getLogger(__name__)
 
 
 class AskRequest(BaseModel):
@@ -27,7 +41,7 @@ class CitationOut(BaseModel):
     title: str = Field(description="Document title.")
     section: str = Field(description="Article (第三条) or numbered heading.")
     text: str = Field(description="The passage, verbatim.")
-    score: float = Field(description="Retrieval score; higher is better.")
+    score: float = Field(description="Retrieval score; orders the citations of one answer.")
     citation: str = Field(description="Formatted reference, e.g. 《突发环境事件信息报告办法》第三条.")
 
 
@@ -37,6 +51,52 @@ class AskResponse(BaseModel):
     answer: str
     abstained: bool
     citations: list[CitationOut]
+
+
+class ChatRequest(BaseModel):
+    """Body of ``POST /api/chat`` (the demo web chat)."""
+
+    role: Literal["citizen", "officer", "duty"] = Field(description="Who the visitor plays.")
+    user: str = Field(min_length=1, max_length=64, description="A visitor id chosen by the page.")
+    text: str = Field(max_length=5000, description="The message.")
+
+
+class ReplyOut(BaseModel):
+    """One reply message."""
+
+    text: str
+    options: list[str]
+    citations: list[CitationOut]
+
+
+class ChatResponse(BaseModel):
+    """Replies to one web chat message."""
+
+    replies: list[ReplyOut]
+
+
+async def read_capped(request: Request, cap: int) -> bytes:
+    """The request body, refusing more than ``cap`` bytes before reading it all.
+
+    Raises:
+        PayloadTooLarge: the declared or the streamed size is over the cap.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise PayloadTooLarge(f"body of {declared} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            raise PayloadTooLarge(f"body over {cap} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _refuse(exc: ChannelError) -> Response:
+    log.warning("%s callback refused (%s): %s", exc.channel or "channel", exc.status_code, exc)
+    return PlainTextResponse("", status_code=exc.status_code)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -49,15 +109,20 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         await run_in_threadpool(svc.knowledge.warm_up)
         app.state.services = svc
         yield
+        await svc.gateway.drain()
         if services is None:
             svc.close()
 
     app = FastAPI(
         title="envbot",
-        description="环境应急助手：法规问答（带条文引用）。",
-        version="0.1.0",
+        description="环境应急助手：微信公众号、企业微信回调，法规问答（带条文引用），在线体验。",
+        version="0.2.0",
         lifespan=lifespan,
     )
+
+    def svc_of(request: Request) -> Services:
+        s: Services = request.app.state.services
+        return s
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -67,13 +132,78 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @app.post("/api/ask", response_model=AskResponse)
     def ask(body: AskRequest, request: Request) -> AskResponse:
         """Answer a question from the regulations with citations, or abstain."""
-        svc: Services = request.app.state.services
+        svc = svc_of(request)
         answer = answer_question(
-            body.question,
-            svc.knowledge,
-            max_chars=svc.settings.max_question_chars,
-            duty_phone=svc.settings.duty_phone,
+            body.question, svc.knowledge, max_chars=svc.settings.max_question_chars, duty_phone=svc.settings.duty_phone
         )
         return AskResponse.model_validate(answer.to_dict())
+
+    def channel_or_404(ch: OfficialAccountChannel | WeComChannel | None) -> OfficialAccountChannel | WeComChannel:
+        if ch is None:
+            raise HTTPException(status_code=404, detail="channel not configured")
+        return ch
+
+    async def verify(ch: OfficialAccountChannel | WeComChannel | None, request: Request) -> Response:
+        adapter = channel_or_404(ch)
+        try:
+            return PlainTextResponse(adapter.verify_url(dict(request.query_params)))
+        except ChannelError as exc:
+            return _refuse(exc)
+
+    async def callback(ch: OfficialAccountChannel | WeComChannel | None, request: Request) -> Response:
+        adapter = channel_or_404(ch)
+        svc = svc_of(request)
+        try:
+            body = await read_capped(request, svc.settings.max_body_bytes)
+            parsed = adapter.parse(dict(request.query_params), body)
+        except ChannelError as exc:
+            return _refuse(exc)
+        text = await svc.gateway.handle(parsed, adapter)
+        media = "text/plain" if text == "success" else "application/xml"
+        return Response(text, media_type=media)
+
+    @app.get("/wechat", response_class=PlainTextResponse)
+    async def wechat_verify(request: Request) -> Response:
+        """Official Account URL verification: echo ``echostr`` when the signature matches."""
+        return await verify(svc_of(request).wechat, request)
+
+    @app.post("/wechat")
+    async def wechat_callback(request: Request) -> Response:
+        """Official Account message callback (plaintext, compatible or safe mode)."""
+        return await callback(svc_of(request).wechat, request)
+
+    @app.get("/wecom", response_class=PlainTextResponse)
+    async def wecom_verify(request: Request) -> Response:
+        """WeCom URL verification: answer the decrypted ``echostr``."""
+        return await verify(svc_of(request).wecom, request)
+
+    @app.post("/wecom")
+    async def wecom_callback(request: Request) -> Response:
+        """WeCom app message callback (always encrypted)."""
+        return await callback(svc_of(request).wecom, request)
+
+    if settings.web_chat:
+
+        @app.get("/chat", response_class=HTMLResponse)
+        def chat_page() -> HTMLResponse:
+            """The demo web chat page."""
+            html = resources.files("bot").joinpath("static").joinpath("chat.html").read_text("utf-8")
+            return HTMLResponse(html)
+
+        @app.post("/api/chat", response_model=ChatResponse)
+        async def chat(body: ChatRequest, request: Request) -> ChatResponse:
+            """One turn of the web chat, through the same dialogue as WeChat."""
+            svc = svc_of(request)
+            inbound = Inbound(
+                channel=Channel.WEB,
+                user_id=body.user,
+                role=Role(body.role),
+                kind=Kind.TEXT,
+                text=body.text,
+                msg_id=uuid.uuid4().hex,
+                received_at=svc.clock.now(),
+            )
+            replies = await run_in_threadpool(svc.dialogue.handle, inbound)
+            return ChatResponse.model_validate({"replies": [r.to_dict() for r in replies]})
 
     return app

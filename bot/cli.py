@@ -17,6 +17,10 @@ from core.errors import EnvbotError, NotFound
 app = typer.Typer(help="envbot：环境应急助手的命令行。", no_args_is_help=True, add_completion=False)
 docs_app = typer.Typer(help="List or remove ingested documents.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
+staff_app = typer.Typer(help="Register WeCom users as staff (officer, duty, admin).", no_args_is_help=True)
+app.add_typer(staff_app, name="staff")
+wechat_app = typer.Typer(help="Official Account administration.", no_args_is_help=True)
+app.add_typer(wechat_app, name="wechat")
 
 
 def _settings() -> Settings:
@@ -146,6 +150,129 @@ def ask(
         typer.echo("\n出处：")
         for c in answer.citations[:5]:
             typer.echo(f"- {c.citation}（{c.source}）")
+
+
+@staff_app.command("add")
+def staff_add(
+    user_id: Annotated[str, typer.Argument(help="The WeCom UserID.")],
+    role: Annotated[str, typer.Option(help="officer, duty or admin.")] = "officer",
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+) -> None:
+    """Register a WeCom user as staff, or change their role."""
+    from store import StaffRepo
+
+    svc = _services(_settings())
+    try:
+        with svc.session_factory.begin() as session:
+            StaffRepo(session).upsert(user_id=user_id, role=role, name=name, now=svc.clock.now())
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        svc.close()
+    typer.echo(f"staff: {user_id} = {role}")
+
+
+@staff_app.command("list")
+def staff_list() -> None:
+    """List the staff and their roles."""
+    from store import StaffRepo
+
+    svc = _services(_settings())
+    try:
+        with svc.session_factory() as session:
+            rows = [(s.user_id, s.role, s.name) for s in StaffRepo(session).list()]
+    finally:
+        svc.close()
+    for user_id, role, name in rows:
+        typer.echo(f"{user_id}\t{role}\t{name}")
+    typer.echo(f"{len(rows)} staff")
+
+
+@staff_app.command("remove")
+def staff_remove(user_id: Annotated[str, typer.Argument(help="The WeCom UserID.")]) -> None:
+    """Remove a staff member (they become a citizen)."""
+    from store import StaffRepo
+
+    svc = _services(_settings())
+    try:
+        with svc.session_factory.begin() as session:
+            removed = StaffRepo(session).remove(user_id)
+    finally:
+        svc.close()
+    if not removed:
+        typer.echo(f"error: no staff member {user_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"removed: {user_id}")
+
+
+@app.command()
+def chat(
+    text: Annotated[str, typer.Argument(help="The message, e.g. 帮助")],
+    role: Annotated[str, typer.Option(help="citizen, officer, duty or admin.")] = "citizen",
+    user: Annotated[str, typer.Option(help="Conversation user id.")] = "console",
+) -> None:
+    """Run one turn of the dialogue in-process and print the replies."""
+    import uuid
+
+    from bot.channels.base import render_text
+    from handlers.base import Channel, Inbound, Kind, Role
+
+    try:
+        the_role = Role(role)
+    except ValueError as exc:
+        typer.echo("error: --role must be citizen, officer, duty or admin", err=True)
+        raise typer.Exit(2) from exc
+    svc = _services(_settings())
+    try:
+        inbound = Inbound(
+            channel=Channel.CONSOLE,
+            user_id=user,
+            role=the_role,
+            kind=Kind.TEXT,
+            text=text,
+            msg_id=uuid.uuid4().hex,
+            received_at=svc.clock.now(),
+        )
+        replies = svc.dialogue.handle(inbound)
+    finally:
+        svc.close()
+    for reply in replies:
+        typer.echo(render_text(reply))
+        typer.echo("")
+
+
+@wechat_app.command("menu")
+def wechat_menu(
+    file: Annotated[Path | None, typer.Option(help="Menu JSON; default bot/data/wechat_menu.json.")] = None,
+) -> None:
+    """Create the Official Account menu (report pollution, my reports, help) from a data file."""
+    from importlib import resources
+
+    from wechatpy.exceptions import WeChatClientException
+
+    raw = (
+        file.read_text("utf-8")
+        if file
+        else resources.files("bot").joinpath("data").joinpath("wechat_menu.json").read_text("utf-8")
+    )
+    try:
+        menu = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        typer.echo(f"error: menu file is not valid JSON: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    svc = _services(_settings())
+    try:
+        if svc.outbox.oa is None:
+            typer.echo("error: set ENVBOT_WECHAT_APP_ID and ENVBOT_WECHAT_APP_SECRET first", err=True)
+            raise typer.Exit(2)
+        svc.outbox.oa.menu.create(menu)
+    except (WeChatClientException, EnvbotError) as exc:
+        typer.echo(f"error: menu not created: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        svc.close()
+    typer.echo(f"menu created: {', '.join(b['name'] for b in menu['button'])}")
 
 
 @app.command()

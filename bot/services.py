@@ -1,4 +1,4 @@
-"""The composition root: builds the store, the knowledge base and the LLM from settings."""
+"""The composition root: builds the store, the knowledge base, channels and clients from settings."""
 
 from __future__ import annotations
 
@@ -8,11 +8,17 @@ from langchain_core.embeddings import Embeddings
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.channels.wechat_oa import OfficialAccountChannel
+from bot.channels.wecom import WeComChannel
+from bot.dialogue import Dialogue
+from bot.gateway import Gateway, RateLimiter
+from bot.outbound import OfficialAccountClient, Outbox, StoreTokenStorage, WeComAppClient
 from bot.settings import EmbeddingsKind, Settings
 from core.clock import Clock, SystemClock
+from handlers.base import HandlerContext, Role
 from knowledge import AnswerConfig, ChunkingConfig, KnowledgeBase, VectorIndex
 from knowledge.answer import LLM
-from store import make_engine, make_session_factory, upgrade
+from store import StaffRepo, make_engine, make_session_factory, upgrade
 
 
 @dataclass
@@ -24,10 +30,21 @@ class Services:
     session_factory: sessionmaker[Session]
     knowledge: KnowledgeBase
     clock: Clock
+    dialogue: Dialogue
+    outbox: Outbox
+    gateway: Gateway
+    wechat: OfficialAccountChannel | None = None
+    wecom: WeComChannel | None = None
 
     def close(self) -> None:
         """Release database connections."""
         self.engine.dispose()
+
+    def role_of(self, user_id: str) -> Role:
+        """The role of a WeCom user: from the staff table, else citizen."""
+        with self.session_factory() as session:
+            role = StaffRepo(session).role_of(user_id)
+        return Role(role) if role else Role.CITIZEN
 
 
 def build_embeddings(settings: Settings) -> Embeddings:
@@ -60,11 +77,40 @@ def build_llm(settings: Settings) -> LLM | None:
     )
 
 
+def build_outbox(settings: Settings, session_factory: sessionmaker[Session], clock: Clock) -> Outbox:
+    """The send clients of the configured channels."""
+    storage = StoreTokenStorage(session_factory, clock)
+    oa = (
+        OfficialAccountClient(
+            settings.wechat_app_id,
+            settings.wechat_app_secret,
+            api_base=settings.wechat_api_base,
+            storage=storage,
+            timeout=settings.send_timeout,
+        )
+        if settings.wechat_app_id and settings.wechat_app_secret
+        else None
+    )
+    wecom = (
+        WeComAppClient(
+            settings.wecom_corp_id,
+            settings.wecom_secret,
+            api_base=settings.wecom_api_base,
+            storage=storage,
+            timeout=settings.send_timeout,
+        )
+        if settings.wecom_corp_id and settings.wecom_secret
+        else None
+    )
+    return Outbox(oa, wecom, settings.wecom_agent_id)
+
+
 def build_services(
     settings: Settings,
     *,
     clock: Clock | None = None,
     embeddings: Embeddings | None = None,
+    llm: LLM | None = None,
     migrate: bool = True,
 ) -> Services:
     """Build the process's services; migrates the database first unless told not to."""
@@ -88,6 +134,37 @@ def build_services(
             min_dense=settings.answer_min_dense,
             duty_phone=settings.duty_phone,
         ),
-        llm=build_llm(settings),
+        llm=llm or build_llm(settings),
     )
-    return Services(settings, engine, session_factory, knowledge, clock)
+    ctx = HandlerContext(
+        clock=clock,
+        knowledge=knowledge,
+        session_factory=session_factory,
+        max_question_chars=settings.max_question_chars,
+        duty_phone=settings.duty_phone,
+    )
+    dialogue = Dialogue(ctx)
+    outbox = build_outbox(settings, session_factory, clock)
+    gateway = Gateway(
+        dialogue, session_factory, outbox, clock, settings.reply_budget, RateLimiter(settings.rate_limit_per_minute)
+    )
+    svc = Services(settings, engine, session_factory, knowledge, clock, dialogue, outbox, gateway)
+    if settings.wechat_token:
+        svc.wechat = OfficialAccountChannel(
+            token=settings.wechat_token,
+            app_id=settings.wechat_app_id,
+            aes_key=settings.wechat_aes_key,
+            clock=clock,
+            replay_window=settings.replay_window,
+        )
+    if settings.wecom_corp_id:
+        svc.wecom = WeComChannel(
+            token=settings.wecom_token,
+            aes_key=settings.wecom_aes_key,
+            corp_id=settings.wecom_corp_id,
+            agent_id=settings.wecom_agent_id,
+            clock=clock,
+            replay_window=settings.replay_window,
+            role_of=svc.role_of,
+        )
+    return svc

@@ -56,6 +56,25 @@ class Settings(BaseSettings):
     llm_api_key: str = Field("", description="API key of the LLM endpoint.")
     llm_model: str = Field("qwen-plus", description="Model name at the LLM endpoint.")
     llm_timeout: float = Field(20.0, gt=0, description="Seconds to wait for the LLM before answering extractively.")
+    wechat_token: str = Field("", description="Official Account callback Token; empty disables /wechat.")
+    wechat_app_id: str = Field("", description="Official Account AppID.")
+    wechat_app_secret: str = Field("", description="Official Account AppSecret (for the customer-service API).")
+    wechat_aes_key: str = Field("", description="Official Account EncodingAESKey (43 characters) for safe mode.")
+    wechat_api_base: str = Field("https://api.weixin.qq.com", description="Official Account API server.")
+    wecom_corp_id: str = Field("", description="WeCom CorpID; empty disables /wecom.")
+    wecom_agent_id: str = Field("", description="WeCom app AgentID.")
+    wecom_secret: str = Field("", description="WeCom app Secret (for message/send).")
+    wecom_token: str = Field("", description="WeCom app callback Token.")
+    wecom_aes_key: str = Field("", description="WeCom app EncodingAESKey (43 characters).")
+    wecom_api_base: str = Field("https://qyapi.weixin.qq.com", description="WeCom API server.")
+    web_chat: bool = Field(True, description="Serve the demo web chat at /chat and /api/chat.")
+    reply_budget: float = Field(
+        4.0, gt=0, le=4.8, description="Seconds to wait for an answer before replying 'success' and sending it later."
+    )
+    replay_window: float = Field(300.0, ge=0, description="Seconds a callback timestamp may be off; 0 disables.")
+    max_body_bytes: int = Field(65536, ge=1024, description="Callback bodies larger than this get 413.")
+    send_timeout: float = Field(5.0, gt=0, description="Seconds per call to the WeChat/WeCom APIs.")
+    rate_limit_per_minute: int = Field(20, ge=1, description="Messages one user may send per minute (per worker).")
     host: str = Field("127.0.0.1", description="Address the server binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port the server binds.")
     log_level: str = Field("INFO", description="Logging level.")
@@ -64,6 +83,10 @@ class Settings(BaseSettings):
     def _check(self) -> Settings:
         if self.embeddings is EmbeddingsKind.SENTENCE_TRANSFORMERS and self.embeddings_model_dir is None:
             raise ValueError("ENVBOT_EMBEDDINGS_MODEL_DIR is required with sentence-transformers embeddings")
+        for name in ("wechat_aes_key", "wecom_aes_key"):
+            key = getattr(self, name)
+            if key and len(key) != 43:
+                raise ValueError(f"ENVBOT_{name.upper()} must be 43 characters")
         if self.env == "production" and self.llm_base_url and not self.llm_api_key:
             raise ValueError("ENVBOT_LLM_API_KEY must be set in production when an LLM is configured")
         return self

@@ -10,6 +10,7 @@ import logging
 import re
 
 from core.errors import EnvbotError
+from handlers.base import HandlerContext, Inbound, Reply, ReplyCitation
 from knowledge import Answer, KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -54,3 +55,10 @@ def answer_question(question: str, knowledge: KnowledgeBase, *, max_chars: int, 
             answer=f"抱歉，系统暂时无法查询，请稍后再试。如情况紧急，请拨打值班电话 {duty_phone}。",
             abstained=True,
         )
+
+
+def question_reply(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
+    """The question intent: answer ``inbound.text`` from the regulations, with citations."""
+    answer = answer_question(inbound.text, ctx.knowledge, max_chars=ctx.max_question_chars, duty_phone=ctx.duty_phone)
+    citations = [ReplyCitation(**c.__dict__) for c in answer.citations]
+    return [Reply(answer.answer, citations=citations)]

@@ -41,7 +41,7 @@ class ChunkingConfig:
     """
 
     max_chars: int = 500
-    min_articles: int = 3
+    min_articles: int = 2
 
 
 DEFAULT_CHUNKING = ChunkingConfig()

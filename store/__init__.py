@@ -2,14 +2,23 @@
 
 from store.db import make_engine, make_session_factory
 from store.migrate import upgrade
-from store.models import Base, Chunk, Document
-from store.repos import DocumentRepo
+from store.models import AccessToken, Base, Chunk, Conversation, Document, InboundMessage, Staff
+from store.repos import STAFF_ROLES, ConversationRepo, DocumentRepo, InboundRepo, StaffRepo, TokenRepo
 
 __all__ = [
+    "STAFF_ROLES",
+    "AccessToken",
     "Base",
     "Chunk",
+    "Conversation",
+    "ConversationRepo",
     "Document",
     "DocumentRepo",
+    "InboundMessage",
+    "InboundRepo",
+    "Staff",
+    "StaffRepo",
+    "TokenRepo",
     "make_engine",
     "make_session_factory",
     "upgrade",

@@ -1,5 +1,6 @@
 """Repositories: keyword-only functions on a session. They never commit; the caller owns the transaction."""
 
+from store.repos.channels import STAFF_ROLES, ConversationRepo, InboundRepo, StaffRepo, TokenRepo
 from store.repos.documents import DocumentRepo
 
-__all__ = ["DocumentRepo"]
+__all__ = ["STAFF_ROLES", "ConversationRepo", "DocumentRepo", "InboundRepo", "StaffRepo", "TokenRepo"]

@@ -1,0 +1,149 @@
+"""Shared by the Official Account and WeCom adapters: safe parsing of callback XML into ``Inbound``.
+
+wechatpy parses (xmltodict with entities disabled); this module adds what it
+lacks: strict UTF-8, no DOCTYPE at all, type checks on every field it reads
+(duplicated elements become lists), numeric ids and coordinates, and one
+exception type, :class:`~core.errors.BadPayload`, for every way a body can be wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from xml.parsers.expat import ExpatError
+
+from core.errors import BadPayload, ReplayError
+from handlers.base import Channel, Event, Inbound, Kind, Role
+
+_EVENTS = {
+    "subscribe": Event.SUBSCRIBE,
+    "subscribe_scan": Event.SUBSCRIBE,
+    "unsubscribe": Event.UNSUBSCRIBE,
+    "click": Event.CLICK,
+    "view": Event.VIEW,
+    "location": Event.LOCATION,
+    "enter_agent": Event.ENTER,
+}
+
+PARSE_ERRORS = (ExpatError, ValueError, KeyError, AttributeError, TypeError, UnicodeDecodeError, IndexError)
+
+
+def decode_body(body: bytes, channel: Channel) -> str:
+    """The body as text: strict UTF-8 (WeChat always sends UTF-8), no DOCTYPE.
+
+    Raises:
+        BadPayload: not UTF-8, empty, or carries a document type declaration.
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadPayload("body is not valid UTF-8", channel=channel.value) from exc
+    if not text.strip():
+        raise BadPayload("empty body", channel=channel.value)
+    if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
+        raise BadPayload("document type declarations are not accepted", channel=channel.value)
+    return text
+
+
+def parse_with(parser: Callable[[str], Any], xml: str, channel: Channel) -> Any:
+    """Run a wechatpy parser, turning every parse failure into ``BadPayload``."""
+    try:
+        msg = parser(xml)
+    except PARSE_ERRORS as exc:
+        raise BadPayload(f"malformed message: {type(exc).__name__}", channel=channel.value) from exc
+    if msg is None:
+        raise BadPayload("empty message", channel=channel.value)
+    return msg
+
+
+def _text(data: Mapping[str, Any], key: str, channel: Channel, *, required: bool = False) -> str:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise BadPayload(f"missing {key}", channel=channel.value)
+        return ""
+    if not isinstance(value, str):
+        raise BadPayload(f"{key} must appear once, as text", channel=channel.value)
+    return value
+
+
+def _int(data: Mapping[str, Any], key: str, channel: Channel) -> int:
+    raw = _text(data, key, channel, required=True).strip()
+    if not raw.isdigit():
+        raise BadPayload(f"{key} must be a number", channel=channel.value)
+    return int(raw)
+
+
+def _coords(lat_raw: str, lon_raw: str, channel: Channel) -> tuple[float, float]:
+    try:
+        lat, lon = float(lat_raw), float(lon_raw)
+    except ValueError as exc:
+        raise BadPayload("coordinates must be numbers", channel=channel.value) from exc
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        raise BadPayload("coordinates out of range", channel=channel.value)
+    return lat, lon
+
+
+def to_inbound(msg: Any, channel: Channel, role: Role) -> Inbound:
+    """Turn a parsed wechatpy message or event into an :class:`Inbound`.
+
+    Raises:
+        BadPayload: a field is missing, duplicated, non-numeric or out of range.
+    """
+    data: Mapping[str, Any] = msg._data
+    if not isinstance(data, Mapping):
+        raise BadPayload("message root is not an element", channel=channel.value)
+    user = _text(data, "FromUserName", channel, required=True).strip()
+    if not user:
+        raise BadPayload("empty FromUserName", channel=channel.value)
+    msg_type = _text(data, "MsgType", channel, required=True).strip().lower()
+    created = _int(data, "CreateTime", channel)
+    received_at = datetime.fromtimestamp(created, UTC)
+    common: dict[str, Any] = {"channel": channel, "user_id": user, "role": role, "received_at": received_at}
+    if msg_type == "event":
+        event_name = _text(data, "Event", channel, required=True).strip().lower()
+        event = _EVENTS.get(event_name, Event.OTHER)
+        key = f"event:{user}:{created}"
+        if event is Event.LOCATION:
+            lat, lon = _coords(_text(data, "Latitude", channel), _text(data, "Longitude", channel), channel)
+            return Inbound(kind=Kind.EVENT, event=event, text="", msg_id=key, latitude=lat, longitude=lon, **common)
+        event_key = _text(data, "EventKey", channel)
+        text = event_key if event is Event.CLICK else ""
+        url = event_key if event is Event.VIEW else ""
+        return Inbound(kind=Kind.EVENT, event=event, text=text, url=url, msg_id=key, **common)
+    msg_id = str(_int(data, "MsgId", channel))
+    common["msg_id"] = msg_id
+    if msg_type == "text":
+        return Inbound(kind=Kind.TEXT, text=_text(data, "Content", channel), **common)
+    if msg_type == "voice":
+        return Inbound(
+            kind=Kind.VOICE,
+            text=_text(data, "Recognition", channel),
+            media_id=_text(data, "MediaId", channel),
+            **common,
+        )
+    if msg_type == "image":
+        return Inbound(kind=Kind.IMAGE, text="", media_id=_text(data, "MediaId", channel), **common)
+    if msg_type == "location":
+        lat, lon = _coords(_text(data, "Location_X", channel), _text(data, "Location_Y", channel), channel)
+        label = _text(data, "Label", channel)
+        return Inbound(kind=Kind.LOCATION, text=label, latitude=lat, longitude=lon, label=label, **common)
+    if msg_type == "link":
+        title, desc = _text(data, "Title", channel), _text(data, "Description", channel)
+        return Inbound(kind=Kind.LINK, text=f"{title} {desc}".strip(), url=_text(data, "Url", channel), **common)
+    return Inbound(kind=Kind.OTHER, text="", **common)
+
+
+def check_fresh(timestamp: str, now: datetime, window: float, channel: Channel) -> None:
+    """Refuse a callback whose timestamp is more than ``window`` seconds from ``now`` (0 disables).
+
+    Raises:
+        ReplayError: the timestamp is missing, not a number, or outside the window.
+    """
+    if window <= 0:
+        return
+    if not timestamp.isdigit():
+        raise ReplayError("missing or invalid timestamp", channel=channel.value)
+    if abs(now.timestamp() - int(timestamp)) > window:
+        raise ReplayError("timestamp outside the accepted window", channel=channel.value)

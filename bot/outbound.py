@@ -1,0 +1,173 @@
+"""Proactive messages for both channels through the real wechatpy clients.
+
+* Base URLs come from settings (the fake server in tests, a proxy in an intranet),
+  including the token URL that wechatpy hard-codes.
+* Every HTTP call has a timeout (wechatpy's default is none).
+* Access tokens live in the store (:class:`StoreTokenStorage`), so every worker
+  shares one token instead of fetching its own.
+* wechatpy's unbounded token-refresh recursion is off; an invalid or expired token
+  is refreshed once and the call retried once. Rate-limit codes raise
+  ``SendRateLimited``; a closed window or unknown user raises ``RecipientUnavailable``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+import requests
+from sqlalchemy.orm import Session, sessionmaker
+from wechatpy import WeChatClient
+from wechatpy.enterprise import WeChatClient as WeComClient
+from wechatpy.exceptions import WeChatClientException
+from wechatpy.session import SessionStorage
+
+from bot.privacy import mask
+from core.clock import Clock
+from core.errors import RecipientUnavailable, SendError, SendRateLimited
+from store import TokenRepo
+
+log = logging.getLogger(__name__)
+
+TOKEN_ERRORS = {40001, 40014, 42001}  # invalid credential / invalid token / expired token
+RATE_LIMITED = {45009, 45047, 45011}  # API frequency, out of response count, too many sends
+UNREACHABLE = {45015, 43004, 40003, 81013}  # 48 h window closed, not following, bad openid, WeCom invalid user
+
+
+class StoreTokenStorage(SessionStorage):  # type: ignore[misc]
+    """wechatpy session storage backed by the store's ``access_tokens`` table (shared by workers).
+
+    A value is kept until ``ttl`` seconds minus a margin, so no worker uses a token in its last minute.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, margin: float = 120.0) -> None:
+        self.session_factory = session_factory
+        self.clock = clock
+        self.margin = margin
+
+    def get(self, key: str, default: Any = None) -> Any:
+        with self.session_factory() as session:
+            value = TokenRepo(session).get(key, self.clock.now())
+        return default if value is None else value
+
+    def set(self, key: str, value: Any, ttl: float | None = None) -> None:
+        expires = self.clock.now() + timedelta(seconds=max(0.0, ttl - self.margin)) if ttl else None
+        with self.session_factory.begin() as session:
+            TokenRepo(session).set(key, str(value), expires)
+
+    def delete(self, key: str) -> None:
+        with self.session_factory.begin() as session:
+            TokenRepo(session).delete(key)
+
+
+def _fetch(client: Any, url: str, params: dict[str, str], timeout: float) -> str:
+    """Fetch a token with a timeout and put it in the client's storage."""
+    try:
+        res = requests.get(url, params=params, timeout=timeout)
+        res.raise_for_status()
+        result = res.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise SendError(f"token request failed: {exc}") from exc
+    if result.get("errcode"):
+        raise SendError(f"token request refused: {result.get('errmsg')}", errcode=int(result["errcode"]))
+    token = str(result["access_token"])
+    client.session.set(client.access_token_key, token, int(result.get("expires_in", 7200)))
+    return token
+
+
+class OfficialAccountClient(WeChatClient):  # type: ignore[misc]
+    """wechatpy's Official Account client pointed at ``api_base`` with timeouts and store-backed tokens."""
+
+    def __init__(self, app_id: str, secret: str, *, api_base: str, storage: SessionStorage, timeout: float) -> None:
+        super().__init__(app_id, secret, session=storage, timeout=timeout, auto_retry=False)
+        self.api_base = api_base.rstrip("/")
+        self.API_BASE_URL = f"{self.api_base}/cgi-bin/"
+
+    def fetch_access_token(self) -> str:
+        """Fetch a new token from ``{api_base}/cgi-bin/token`` (bounded by the timeout)."""
+        params = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
+        return _fetch(self, f"{self.api_base}/cgi-bin/token", params, self.timeout)
+
+    @property
+    def access_token(self) -> str:
+        """The shared token from the store, fetched when missing or expired."""
+        token = self.session.get(self.access_token_key)
+        return str(token) if token else self.fetch_access_token()
+
+
+class WeComAppClient(WeComClient):  # type: ignore[misc]
+    """wechatpy's WeCom client pointed at ``api_base`` with timeouts and store-backed tokens."""
+
+    def __init__(self, corp_id: str, secret: str, *, api_base: str, storage: SessionStorage, timeout: float) -> None:
+        super().__init__(corp_id, secret, session=storage, timeout=timeout, auto_retry=False)
+        self.api_base = api_base.rstrip("/")
+        self.API_BASE_URL = f"{self.api_base}/cgi-bin/"
+
+    def fetch_access_token(self) -> str:
+        """Fetch a new token from ``{api_base}/cgi-bin/gettoken`` (bounded by the timeout)."""
+        params = {"corpid": self.corp_id, "corpsecret": self.secret}
+        return _fetch(self, f"{self.api_base}/cgi-bin/gettoken", params, self.timeout)
+
+    @property
+    def access_token(self) -> str:
+        """The shared token from the store, fetched when missing or expired."""
+        token = self.session.get(self.access_token_key)
+        return str(token) if token else self.fetch_access_token()
+
+
+class Outbox:
+    """Sends text to a user of either channel.
+
+    Args:
+        oa: the Official Account client, or None when not configured.
+        wecom: the WeCom client, or None.
+        wecom_agent_id: the WeCom app's AgentID.
+    """
+
+    def __init__(self, oa: OfficialAccountClient | None, wecom: WeComAppClient | None, wecom_agent_id: str) -> None:
+        self.oa = oa
+        self.wecom = wecom
+        self.wecom_agent_id = wecom_agent_id
+
+    def send_text(self, channel: str, user_id: str, text: str) -> None:
+        """Send one text message.
+
+        Raises:
+            SendError: not configured, a network failure, or an API error;
+            SendRateLimited / RecipientUnavailable for those API answers.
+        """
+        if channel == "wechat" and self.oa is not None:
+            client: Any = self.oa
+            call: Any = lambda: self.oa.message.send_text(user_id, text)  # noqa: E731
+        elif channel == "wecom" and self.wecom is not None:
+            client = self.wecom
+            call = lambda: self._wecom_send(user_id, text)  # noqa: E731
+        else:
+            raise SendError(f"no client configured for channel {channel!r}", channel=channel)
+        for attempt in (1, 2):
+            try:
+                call()
+                return
+            except WeChatClientException as exc:
+                code = int(exc.errcode or 0)
+                if code in TOKEN_ERRORS and attempt == 1:
+                    client.session.delete(client.access_token_key)
+                    continue
+                if code in RATE_LIMITED:
+                    raise SendRateLimited(str(exc.errmsg), errcode=code, channel=channel) from exc
+                if code in UNREACHABLE:
+                    raise RecipientUnavailable(str(exc.errmsg), errcode=code, channel=channel) from exc
+                raise SendError(str(exc.errmsg), errcode=code, channel=channel) from exc
+            except requests.RequestException as exc:
+                if attempt == 1:
+                    log.warning("send to %s failed once (%s); retrying", mask(user_id), type(exc).__name__)
+                    continue
+                raise SendError(f"network error: {type(exc).__name__}", channel=channel) from exc
+        raise SendError("send failed after a token refresh", channel=channel)
+
+    def _wecom_send(self, user_id: str, text: str) -> None:
+        assert self.wecom is not None
+        result = self.wecom.message.send_text(self.wecom_agent_id, user_id, text)
+        if isinstance(result, dict) and result.get("invaliduser"):
+            raise RecipientUnavailable("user not visible to the app", errcode=81013, channel="wecom")

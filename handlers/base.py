@@ -1,0 +1,150 @@
+"""The channel-free contract between the runtime (``bot``) and the handlers.
+
+Every channel adapter turns its payload into one :class:`Inbound`; every handler
+returns :class:`Reply` objects that the adapter renders. Nothing here knows
+WeChat, WeCom or HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from core.clock import Clock
+
+
+class Channel(StrEnum):
+    """Where a message came from."""
+
+    WECHAT = "wechat"  # WeChat Official Account (公众号)
+    WECOM = "wecom"  # WeCom (企业微信) app
+    WEB = "web"  # the demo web chat
+    CONSOLE = "console"  # the CLI
+
+
+class Role(StrEnum):
+    """Who the sender is. Unknown senders are citizens."""
+
+    CITIZEN = "citizen"
+    OFFICER = "officer"
+    DUTY = "duty"
+    ADMIN = "admin"
+
+    @property
+    def is_staff(self) -> bool:
+        """True for officer, duty and admin."""
+        return self is not Role.CITIZEN
+
+
+class Kind(StrEnum):
+    """What kind of message arrived."""
+
+    TEXT = "text"
+    IMAGE = "image"
+    VOICE = "voice"
+    LOCATION = "location"
+    LINK = "link"
+    EVENT = "event"
+    OTHER = "other"
+
+
+class Event(StrEnum):
+    """Events a channel can report (``Inbound.event``)."""
+
+    SUBSCRIBE = "subscribe"
+    UNSUBSCRIBE = "unsubscribe"
+    CLICK = "click"  # a menu key; ``Inbound.text`` holds the key
+    VIEW = "view"  # a menu link was opened
+    LOCATION = "location"  # periodic location report
+    ENTER = "enter"  # WeCom: the user opened the app
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message from any channel.
+
+    Attributes:
+        channel: where it came from.
+        user_id: the sender (OpenID on the Official Account, UserID on WeCom).
+        role: the sender's role (staff from the store; everyone else citizen).
+        kind: text / image / voice / location / link / event / other.
+        text: the text (voice: the recognised text; link: title and description; click: the menu key).
+        msg_id: the de-duplication key (MsgId, or FromUserName + CreateTime for events).
+        received_at: aware UTC time the message was created.
+        event: for ``kind == EVENT``, which event.
+        media_id: image/voice media id, kept for forms.
+        latitude / longitude: degrees, validated ranges, for location messages and events.
+        label: the place name a location message carries.
+        url: a link's URL (untrusted).
+    """
+
+    channel: Channel
+    user_id: str
+    role: Role
+    kind: Kind
+    text: str
+    msg_id: str
+    received_at: datetime
+    event: Event | None = None
+    media_id: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    label: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class ReplyCitation:
+    """A cited passage shown with a reply."""
+
+    source: str
+    title: str
+    section: str
+    text: str
+    score: float
+    citation: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message back to the user.
+
+    Attributes:
+        text: the message (Simplified Chinese).
+        options: quick replies; channels without buttons render them as numbered lines.
+        citations: passages the text relies on.
+    """
+
+    text: str
+    options: list[str] = field(default_factory=list)
+    citations: list[ReplyCitation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON shape used by ``POST /api/chat``."""
+        return {
+            "text": self.text,
+            "options": list(self.options),
+            "citations": [c.__dict__ for c in self.citations],
+        }
+
+
+@dataclass
+class HandlerContext:
+    """What a handler may use: no globals, everything passed in.
+
+    Attributes:
+        clock: the injected clock.
+        knowledge: the knowledge base (``knowledge.KnowledgeBase``).
+        session_factory: store sessions.
+        max_question_chars: longest question accepted.
+        duty_phone: the number given when the bot cannot help.
+    """
+
+    clock: Clock
+    knowledge: Any
+    session_factory: Any
+    max_question_chars: int = 500
+    duty_phone: str = "12369"

@@ -1,0 +1,154 @@
+"""Fixtures for the channel tests: a fake WeChat API, fake LLMs, and the app wired to them."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from bot.app import create_app
+from bot.services import Services, build_services
+from core.clock import FrozenClock
+from knowledge.llm import OpenAICompatibleLLM
+from store import InboundMessage
+from tests.conftest import SHARED, make_settings
+from tests.fakes.wechat_api import FakeWeChatAPI, ServerThread
+
+SAMPLES = SHARED / "wechat"
+
+OA_PLAIN = {"wechat_token": "AAAAA", "wechat_app_id": "wx1234567890abcdef", "wechat_app_secret": "oa-secret"}
+OA_SAFE = {
+    "wechat_token": "wechatbot_test_token",
+    "wechat_app_id": "wx1234567890abcdef",
+    "wechat_app_secret": "oa-secret",
+    "wechat_aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+}
+WECOM = {
+    "wecom_token": "123456",
+    "wecom_aes_key": "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR",
+    "wecom_corp_id": "wx49f0ab532d5d035a",
+    "wecom_agent_id": "1",
+    "wecom_secret": "wecom-secret",
+}
+
+
+def read_params(name: str) -> dict[str, str]:
+    """The key=value lines of a ``.params`` sample (comments skipped)."""
+    out = {}
+    for line in (SAMPLES / name).read_text("utf-8").splitlines():
+        if line.strip() and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            out[key.strip()] = value.strip()
+    return out
+
+
+def query_of(params: dict[str, str]) -> dict[str, str]:
+    """The query string of a sample as a dict."""
+    return dict(kv.split("=", 1) for kv in params["query"].split("&"))
+
+
+@dataclass
+class FakeLLM:
+    """A fake OpenAI-compatible chat endpoint: scripted reply, optional delay, counted calls."""
+
+    reply: str = "依据条文【1】，应当在四小时内报告。"
+    delay: float = 0.0
+    calls: int = 0
+    prompts: list[Any] = field(default_factory=list)
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/v1/chat/completions")
+        async def complete(request: Request) -> dict[str, Any]:
+            body = await request.json()
+            self.calls += 1
+            self.prompts.append(body["messages"])
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            return {
+                "id": "x",
+                "object": "chat.completion",
+                "created": 0,
+                "model": body["model"],
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": self.reply}, "finish_reason": "stop"}
+                ],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            }
+
+        return app
+
+
+@pytest.fixture
+def fake_wechat() -> Iterator[FakeWeChatAPI]:
+    api = FakeWeChatAPI()
+    with ServerThread(api.app()) as srv:
+        api.url = srv.url  # type: ignore[attr-defined]
+        yield api
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[tuple[FakeLLM, str]]:
+    llm = FakeLLM()
+    with ServerThread(llm.app()) as srv:
+        yield llm, f"{srv.url}/v1"
+
+
+@dataclass
+class Bot:
+    """The app under test with its parts."""
+
+    client: TestClient
+    services: Services
+    clock: FrozenClock
+    fake: FakeWeChatAPI
+
+    def inbound_count(self) -> int:
+        with self.services.session_factory() as s:
+            return int(s.scalar(select(func.count()).select_from(InboundMessage)) or 0)
+
+    def drain(self) -> None:
+        """Wait until replies sent in the background are out."""
+        deadline = time.monotonic() + 15
+        while self.services.gateway.pending and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def make_bot(tmp_path: Path, corpus_data_dir: Path, embeddings, fake_wechat: FakeWeChatAPI) -> Iterator[Any]:
+    """Build the app over a private copy of the corpus database, wired to the fake WeChat API."""
+    stack = ExitStack()
+    counter = itertools.count()
+
+    def build(*, now: int | None = None, llm_url: str = "", **overrides: Any) -> Bot:
+        db = tmp_path / f"bot{next(counter)}.db"
+        shutil.copy(corpus_data_dir / "envbot.db", db)
+        values: dict[str, Any] = {
+            "database_url": f"sqlite:///{db}",
+            "wechat_api_base": fake_wechat.url,  # type: ignore[attr-defined]
+            "wecom_api_base": fake_wechat.url,  # type: ignore[attr-defined]
+        }
+        values.update(overrides)
+        settings = make_settings(corpus_data_dir, **values)
+        clock = FrozenClock(datetime.fromtimestamp(now or 1_800_000_000, UTC))
+        llm = OpenAICompatibleLLM(base_url=llm_url, api_key="k", model="fake", timeout=10) if llm_url else None
+        svc = build_services(settings, clock=clock, embeddings=embeddings, llm=llm)
+        stack.callback(svc.close)
+        client = stack.enter_context(TestClient(create_app(services=svc)))
+        return Bot(client, svc, clock, fake_wechat)
+
+    yield build
+    stack.close()

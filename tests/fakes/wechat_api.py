@@ -1,0 +1,122 @@
+"""A small fake of the WeChat and WeCom APIs envbot calls, served on a loopback port.
+
+It records every request and can be told to answer the next calls with error
+codes. The real wechatpy clients talk to it over HTTP.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+
+@dataclass
+class Call:
+    """One recorded request."""
+
+    method: str
+    path: str
+    params: dict[str, str]
+    body: Any
+
+
+@dataclass
+class FakeWeChatAPI:
+    """State of the fake: recorded calls, issued tokens and scripted errors."""
+
+    calls: list[Call] = field(default_factory=list)
+    errors: dict[str, list[int]] = field(default_factory=dict)  # path -> errcodes for the next calls
+    token_count: int = 0
+    valid_tokens: set[str] = field(default_factory=set)
+
+    def fail_next(self, path: str, *codes: int) -> None:
+        """Answer the next calls to ``path`` with these errcodes, in order."""
+        self.errors.setdefault(path, []).extend(codes)
+
+    def sent(self, path: str) -> list[Any]:
+        """Bodies of the successful calls to ``path``."""
+        return [c.body for c in self.calls if c.path == path and c.body.get("_ok")]
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        def issue() -> dict[str, Any]:
+            self.token_count += 1
+            token = f"TOKEN{self.token_count}"
+            self.valid_tokens.add(token)
+            return {"errcode": 0, "access_token": token, "expires_in": 7200}
+
+        @app.get("/cgi-bin/token")
+        def token(request: Request) -> dict[str, Any]:
+            self.calls.append(Call("GET", "/cgi-bin/token", dict(request.query_params), {}))
+            return issue()
+
+        @app.get("/cgi-bin/gettoken")
+        def gettoken(request: Request) -> dict[str, Any]:
+            self.calls.append(Call("GET", "/cgi-bin/gettoken", dict(request.query_params), {}))
+            return issue()
+
+        async def api(request: Request, path: str) -> JSONResponse:
+            body = await request.json() if request.method == "POST" else {}
+            params = dict(request.query_params)
+            call = Call(request.method, path, params, body)
+            self.calls.append(call)
+            queue = self.errors.get(path) or []
+            if queue:
+                code = queue.pop(0)
+                return JSONResponse({"errcode": code, "errmsg": f"fake error {code}"})
+            if params.get("access_token") not in self.valid_tokens:
+                return JSONResponse({"errcode": 40014, "errmsg": "invalid access_token"})
+            body["_ok"] = True
+            return JSONResponse({"errcode": 0, "errmsg": "ok"})
+
+        def route(path: str) -> Any:
+            async def endpoint(request: Request) -> JSONResponse:
+                return await api(request, path)
+
+            return endpoint
+
+        for path in ("/cgi-bin/message/custom/send", "/cgi-bin/message/send", "/cgi-bin/menu/create"):
+            app.add_api_route(path, route(path), methods=["POST"])
+
+        @app.get("/cgi-bin/media/get")
+        def media(request: Request) -> JSONResponse:
+            self.calls.append(Call("GET", "/cgi-bin/media/get", dict(request.query_params), {}))
+            return JSONResponse({"errcode": 40007, "errmsg": "invalid media_id"})
+
+        return app
+
+
+class ServerThread:
+    """Runs an ASGI app with uvicorn on a free loopback port in a thread."""
+
+    def __init__(self, app: FastAPI) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> ServerThread:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(5)
