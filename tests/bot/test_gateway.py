@@ -27,7 +27,7 @@ def test_the_same_message_three_times_is_processed_once(make_bot, fake_llm) -> N
     assert contents[0].startswith("依据条文【1】")
 
 
-def test_dedup_holds_across_a_restart(make_bot, fake_llm, tmp_path) -> None:
+def test_dedup_holds_across_a_restart(make_bot, fake_llm) -> None:
     llm, url = fake_llm
     bot = make_bot(now=NOW, llm_url=url, **OA_PLAIN)
     post_plain(bot, _question_body())
