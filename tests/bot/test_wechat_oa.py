@@ -132,7 +132,10 @@ def _encrypted_question(question: str, crypto: WeChatCrypto, ts: str, nonce: str
         "<MsgId>9000000000000001</MsgId></xml>"
     )
     enc = xmltodict.parse(crypto.encrypt_message(plain, nonce, ts))["xml"]
-    body = f"<xml><ToUserName><![CDATA[gh_1234567890ab]]></ToUserName><Encrypt><![CDATA[{enc['Encrypt']}]]></Encrypt></xml>"
+    body = (
+        "<xml><ToUserName><![CDATA[gh_1234567890ab]]></ToUserName>"
+        f"<Encrypt><![CDATA[{enc['Encrypt']}]]></Encrypt></xml>"
+    )
     query = {
         "signature": sign(OA_SAFE["wechat_token"], ts, nonce),
         "timestamp": ts,

@@ -102,7 +102,10 @@ def test_wecom_location_and_enter_agent_when_encrypted(make_bot) -> None:
         agent = xmltodict.parse(plain)["xml"].get("AgentID", "1")
         bot2 = bot if agent == "1" else make_bot(now=NOW, **dict(WECOM, wecom_agent_id=agent))
         enc = xmltodict.parse(crypto().encrypt_message(plain, "3", ts))["xml"]
-        body = f"<xml><ToUserName>c</ToUserName><Encrypt><![CDATA[{enc['Encrypt']}]]></Encrypt><AgentID>{agent}</AgentID></xml>"
+        body = (
+            f"<xml><ToUserName>c</ToUserName><Encrypt><![CDATA[{enc['Encrypt']}]]></Encrypt>"
+            f"<AgentID>{agent}</AgentID></xml>"
+        )
         r = bot2.client.post(
             "/wecom", params={"msg_signature": enc["MsgSignature"], "timestamp": ts, "nonce": "3"}, content=body
         )
