@@ -79,3 +79,43 @@ def test_bad_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     r = runner.invoke(app, ["migrate"])
     assert r.exit_code == 2
     assert "ENVBOT_PORT" in r.stderr
+
+
+def test_staff_add_list_remove_and_chat_roles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corpus_data_dir: Path
+) -> None:
+    db = tmp_path / "cli.db"
+    shutil.copy(corpus_data_dir / "envbot.db", db)
+    monkeypatch.setenv("ENVBOT_DATA_DIR", str(corpus_data_dir))
+    monkeypatch.setenv("ENVBOT_DATABASE_URL", f"sqlite:///{db}")
+    r = runner.invoke(app, ["staff", "add", "lisi", "--role", "duty", "--name", "李四"])
+    assert r.exit_code == 0 and "lisi = duty" in r.stdout
+    assert "lisi\tduty\t李四" in runner.invoke(app, ["staff", "list"]).stdout
+    r = runner.invoke(app, ["staff", "add", "x", "--role", "boss"])
+    assert r.exit_code == 2 and "role must be one of" in r.stderr
+    r = runner.invoke(app, ["chat", "--role", "duty", "帮助"])
+    assert r.exit_code == 0 and "工作人员版" in r.stdout
+    r = runner.invoke(app, ["chat", "初报应当包括哪些内容？"])
+    assert "《突发环境事件信息报告办法》" in r.stdout
+    assert runner.invoke(app, ["chat", "--role", "king", "帮助"]).exit_code == 2
+    assert runner.invoke(app, ["staff", "remove", "lisi"]).exit_code == 0
+    assert runner.invoke(app, ["staff", "remove", "lisi"]).exit_code == 1
+
+
+def test_wechat_menu_is_created_on_the_api(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corpus_data_dir: Path, fake_wechat
+) -> None:
+    monkeypatch.setenv("ENVBOT_DATA_DIR", str(corpus_data_dir))
+    monkeypatch.setenv("ENVBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'menu.db'}")
+    r = runner.invoke(app, ["wechat", "menu"])
+    assert r.exit_code == 2 and "ENVBOT_WECHAT_APP_ID" in r.stderr
+    monkeypatch.setenv("ENVBOT_WECHAT_APP_ID", "wxapp")
+    monkeypatch.setenv("ENVBOT_WECHAT_APP_SECRET", "secret")
+    monkeypatch.setenv("ENVBOT_WECHAT_API_BASE", fake_wechat.url)
+    r = runner.invoke(app, ["wechat", "menu"])
+    assert r.exit_code == 0, r.output
+    (menu,) = fake_wechat.sent("/cgi-bin/menu/create")
+    assert [b["key"] for b in menu["button"]] == ["REPORT_POLLUTION", "MY_TICKETS", "HELP"]
+    fake_wechat.fail_next("/cgi-bin/menu/create", 40016)
+    r = runner.invoke(app, ["wechat", "menu"])
+    assert r.exit_code == 1 and "menu not created" in r.stderr

@@ -1,0 +1,58 @@
+"""Pure pieces of the channel layer: text splitting, CDATA safety, option rendering, routing order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.channels.base import cdata_safe, messages_for, render_text, split_text
+from bot.dialogue import RULES
+from handlers.base import Channel, Event, Inbound, Kind, Reply, Role
+
+
+def test_split_respects_bytes_and_sentences() -> None:
+    sentence = "突发环境事件应当及时报告，不得迟报、谎报、瞒报、漏报。"
+    text = "依据如下：\n" + sentence * 100
+    parts = split_text(text)
+    assert len(parts) > 1
+    assert all(len(p.encode()) <= 2048 for p in parts)
+    assert all(p.endswith("。") for p in parts[:-1])
+    assert "".join(parts).replace("\n", "") == text.replace("\n", "")
+
+
+def test_split_counts_emoji_and_cjk_in_bytes() -> None:
+    text = "👍🏽" * 600  # 8 bytes each, no sentence ends
+    parts = split_text(text, limit=2048)
+    assert all(len(p.encode()) <= 2048 for p in parts) and "".join(parts) == text
+
+
+def test_short_text_is_one_message() -> None:
+    assert split_text("你好") == ["你好"]
+
+
+def test_cdata_safe() -> None:
+    assert cdata_safe("a]]>b") == "a]]]]><![CDATA[>b"
+
+
+def test_options_degrade_to_numbered_lines() -> None:
+    text = render_text(Reply("请选择事件等级：", options=["一般", "较大"]))
+    assert "1. 一般" in text and "2. 较大" in text
+    assert messages_for([Reply("甲"), Reply("乙")]) == ["甲", "乙"]
+
+
+def _inbound(kind: Kind, text: str = "", event: Event | None = None) -> Inbound:
+    return Inbound(Channel.WEB, "u", Role.CITIZEN, kind, text, "m", datetime(2026, 1, 1, tzinfo=UTC), event=event)
+
+
+def test_routing_order() -> None:
+    def route(i: Inbound) -> str:
+        return next(r.name for r in RULES if r.match(i, None))
+
+    assert [r.name for r in RULES] == ["event", "cancel", "help", "non_text", "question"]
+    assert route(_inbound(Kind.EVENT, event=Event.SUBSCRIBE)) == "event"
+    assert route(_inbound(Kind.TEXT, "取消")) == "cancel"
+    assert route(_inbound(Kind.TEXT, "帮助！")) == "help"
+    assert route(_inbound(Kind.TEXT, "帮助我理解初报的内容")) == "question"
+    assert route(_inbound(Kind.IMAGE)) == "non_text"
+    assert route(_inbound(Kind.VOICE, "")) == "non_text"
+    assert route(_inbound(Kind.VOICE, "初报包括哪些内容")) == "question"
+    assert route(_inbound(Kind.TEXT, "   ")) == "non_text"

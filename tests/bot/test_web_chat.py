@@ -1,0 +1,90 @@
+"""The demo web chat: the JSON endpoint, the page, and the page in a real browser (Chromium)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.app import create_app
+from bot.services import Services
+from tests.fakes.wechat_api import ServerThread
+
+
+@pytest.fixture
+def client(corpus_services: Services) -> Iterator[TestClient]:
+    with TestClient(create_app(services=corpus_services)) as c:
+        yield c
+
+
+def test_page_is_served(client: TestClient) -> None:
+    r = client.get("/chat")
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    assert "环境应急助手" in r.text and 'id="role"' in r.text
+
+
+def test_roles_get_their_help(client: TestClient) -> None:
+    duty = client.post("/api/chat", json={"role": "duty", "user": "w1", "text": "帮助"}).json()
+    citizen = client.post("/api/chat", json={"role": "citizen", "user": "w2", "text": "帮助"}).json()
+    assert "工作人员版" in duty["replies"][0]["text"]
+    assert "工作人员版" not in citizen["replies"][0]["text"] and "12369" in citizen["replies"][0]["text"]
+
+
+def test_question_has_citations(client: TestClient) -> None:
+    body = client.post("/api/chat", json={"role": "officer", "user": "w3", "text": "初报应当包括哪些内容？"}).json()
+    (reply,) = body["replies"]
+    assert set(reply) == {"text", "options", "citations"}
+    assert reply["citations"][0]["citation"].startswith("《突发环境事件信息报告办法》")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"role": "admin", "user": "w", "text": "帮助"},
+        {"role": "citizen", "user": "", "text": "帮助"},
+        {"role": "citizen", "user": "w", "text": "长" * 5001},
+        {"role": "citizen", "user": "w"},
+    ],
+)
+def test_bad_requests_are_422(client: TestClient, payload: dict[str, str]) -> None:
+    assert client.post("/api/chat", json=payload).status_code == 422
+
+
+def test_web_chat_can_be_turned_off(corpus_services: Services) -> None:
+    settings = corpus_services.settings.model_copy(update={"web_chat": False})
+    with TestClient(create_app(settings=settings, services=corpus_services)) as c:
+        assert c.get("/chat").status_code == 404
+        assert c.post("/api/chat", json={"role": "citizen", "user": "w", "text": "帮助"}).status_code == 404
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_web_chat_answers_in_a_real_browser(corpus_services: Services) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with ServerThread(create_app(services=corpus_services)) as server, sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"{server.url}/chat")
+            page.select_option("#role", "duty")
+            page.fill("#text", "对初步认定为较大突发环境事件的，县级环保部门应当在多长时间内报告？")
+            page.click("#send")
+            answer = page.locator(".msg.bot").nth(1)
+            answer.wait_for(timeout=15000)
+            assert "《突发环境事件信息报告办法》第三条" in answer.inner_text()
+            page.fill("#text", "帮助")
+            page.press("#text", "Enter")
+            page.locator(".msg.bot").nth(2).wait_for(timeout=15000)
+            assert "工作人员版" in page.locator(".msg.bot").nth(2).inner_text()
+        finally:
+            browser.close()
