@@ -253,3 +253,65 @@ def test_cdata_breakout_in_a_reply_stays_well_formed(make_bot, fake_llm) -> None
     reply = xmltodict.parse(r.text)["xml"]
     assert reply["MsgType"] == "text"
     assert "]]><MsgType>news</MsgType>" in reply["Content"]
+
+
+def test_unknown_message_kind_gets_a_polite_reply(bot) -> None:
+    body = (
+        "<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[fromUser]]></FromUserName>"
+        "<CreateTime>1348831860</CreateTime><MsgType><![CDATA[video]]></MsgType><MediaId><![CDATA[m]]></MediaId>"
+        "<MsgId>1234567890123999</MsgId></xml>"
+    )
+    assert "暂不支持这类消息" in content_of(post_plain(bot, body).text)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime>"
+        "<MsgType>text</MsgType><Content>x</Content><MsgId>12ab</MsgId></xml>",
+        "<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime>"
+        "<MsgType>text</MsgType><MsgType>text</MsgType><Content>x</Content><MsgId>1</MsgId></xml>",
+        "<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime>"
+        "<MsgType>text</MsgType><Content>x</Content><Content>y</Content><MsgId>1</MsgId></xml>",
+        "<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime>"
+        "<MsgType>location</MsgType><Location_X>123.5</Location_X><Location_Y>10</Location_Y><MsgId>1</MsgId></xml>",
+        "<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>soon</CreateTime>"
+        "<MsgType>text</MsgType><Content>x</Content><MsgId>1</MsgId></xml>",
+    ],
+    ids=["non-numeric-msgid", "duplicated-msgtype", "duplicated-content", "latitude-out-of-range", "bad-createtime"],
+)
+def test_bad_fields_are_400(bot, body: str) -> None:
+    assert post_plain(bot, body).status_code == 400
+    assert bot.inbound_count() == 0
+
+
+def test_compatible_mode_body_is_decrypted(make_bot) -> None:
+    b = make_bot(now=NOW, **OA_SAFE)
+    crypto = WeChatCrypto(OA_SAFE["wechat_token"], OA_SAFE["wechat_aes_key"], OA_SAFE["wechat_app_id"])
+    query, body = _encrypted_question("突发环境事件的报告分为哪几种？", crypto, str(NOW), "8")
+    plain_fields = (
+        "<FromUserName><![CDATA[oUser1]]></FromUserName><CreateTime>1</CreateTime>"
+        "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[ignored]]></Content><MsgId>1</MsgId>"
+    )
+    compat = body.replace("</ToUserName>", "</ToUserName>" + plain_fields, 1)
+    r = b.client.post("/wechat", params=query, content=compat)
+    outer = xmltodict.parse(r.text)["xml"]
+    inner = xmltodict.parse(crypto.decrypt_message(r.text, outer["MsgSignature"], outer["TimeStamp"], outer["Nonce"]))[
+        "xml"
+    ]
+    assert "第十二条" in inner["Content"]
+
+
+def test_handler_failure_is_a_polite_reply_and_a_200(bot, caplog: pytest.LogCaptureFixture) -> None:
+    from bot.dialogue import Dialogue, Rule
+
+    def boom(*_args: object) -> list:
+        raise RuntimeError("database on fire")
+
+    bot.services.gateway.dialogue = Dialogue(bot.services.dialogue.ctx, rules=(Rule("boom", lambda i, s: True, boom),))
+    r = post_plain(bot, (SAMPLES / "oa-text.xml").read_bytes())
+    assert r.status_code == 200
+    assert "值班电话" in content_of(r.text)
+    failures = [rec for rec in caplog.records if rec.name == "bot.dialogue"]
+    assert len(failures) == 1
+    assert "fromUser" not in failures[0].getMessage() and "fro***er" in failures[0].getMessage()
