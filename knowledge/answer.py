@@ -63,8 +63,8 @@ class AnswerConfig:
         quote_chars: a quoted passage longer than this is trimmed to its best sentences.
         min_coverage: abstain when the best of the top three passages covers less
             than this share of the question's IDF-weighted words...
-        min_dense: ...or when the best cosine similarity of the top three passages
-            to the question is below this (calibrated for multilingual-e5-small;
+        min_dense: ...or when no retrieved passage has a cosine similarity to the
+            question of at least this (calibrated for multilingual-e5-small;
             another embedding model needs its own floor).
         duty_phone: the number given when the bot does not know.
     """
@@ -128,7 +128,7 @@ class AnswerService:
         if not hits:
             return True
         best_cov = max(h.coverage for h in hits[:3])
-        best_dense = max(h.dense for h in hits[:3])
+        best_dense = max(h.dense for h in hits)  # the closest passage anywhere in the list
         if not any(h.dense for h in hits):  # no dense index: lexical evidence only
             return best_cov < self.config.min_coverage
         return best_cov < self.config.min_coverage or best_dense < self.config.min_dense
@@ -179,7 +179,7 @@ class AnswerService:
             ref = cite(hit.chunk, with_edition=hit.chunk.title in self._ambiguous_titles)
             text = hit.chunk.text
             if hit.chunk.article and text.startswith(hit.chunk.article):
-                text = text[len(hit.chunk.article) :].lstrip(" 　")  # the reference already names the article
+                text = text[len(hit.chunk.article) :].lstrip(" 　。：:")  # the reference already names it
             lines.append(f"{i}. {ref}：“{self._quote(question, text)}”")
         return "\n".join(lines)
 

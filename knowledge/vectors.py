@@ -20,6 +20,8 @@ from langchain_core.embeddings import Embeddings
 from core.errors import ConfigError, KnowledgeError
 from knowledge.embeddings import embeddings_identity
 
+SEARCH_EF = 200  # HNSW breadth at query time; must exceed the candidates asked for (50)
+
 
 def _collection_name(prefix: str, embeddings: Embeddings) -> str:
     ident = embeddings_identity(embeddings)
@@ -76,8 +78,20 @@ class VectorIndex:
             client=client,
             collection_name=self.collection_name,
             embedding_function=embeddings,
-            collection_metadata={"hnsw:space": "cosine"},
+            collection_metadata={"hnsw:space": "cosine", "hnsw:search_ef": SEARCH_EF, "hnsw:construction_ef": 200},
         )
+        self._ensure_search_ef()
+
+    def _ensure_search_ef(self) -> None:
+        """Raise HNSW ``ef_search`` on collections made before it was set (Chroma's default, 10, is
+        below the number of candidates we ask for and makes dense results vary between runs)."""
+        collection = self.store._collection
+        try:
+            current = (collection.configuration or {}).get("hnsw") or {}
+            if int(current.get("ef_search") or 0) < SEARCH_EF:
+                collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+        except Exception:  # an older server without collection configuration: keep what it has
+            return
 
     def present(self, ids: Sequence[str]) -> set[str]:
         """Which of ``ids`` already have a vector."""

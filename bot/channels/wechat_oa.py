@@ -77,6 +77,7 @@ class OfficialAccountChannel:
             SignatureError: the signature does not match.
         """
         self._check(params)
+        check_fresh(params.get("timestamp", ""), self.clock.now(), self.replay_window, self.channel)
         return params.get("echostr", "")
 
     def parse(self, params: Mapping[str, str], body: bytes) -> Parsed:

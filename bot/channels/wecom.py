@@ -60,8 +60,10 @@ class WeComChannel:
 
         Raises:
             SignatureError: the msg_signature does not match.
+            ReplayError: the timestamp is outside the window.
             DecryptError: echostr does not decrypt.
         """
+        check_fresh(params.get("timestamp", ""), self.clock.now(), self.replay_window, self.channel)
         try:
             echo: str = self.crypto.check_signature(
                 params.get("msg_signature", ""),

@@ -51,7 +51,7 @@ def parse_with(parser: Callable[[str], Any], xml: str, channel: Channel) -> Any:
     try:
         msg = parser(xml)
     except PARSE_ERRORS as exc:
-        raise BadPayload(f"malformed message: {type(exc).__name__}", channel=channel.value) from exc
+        raise BadPayload(f"malformed message: {type(exc).__name__}: {exc}"[:200], channel=channel.value) from exc
     if msg is None:
         raise BadPayload("empty message", channel=channel.value)
     return msg
