@@ -242,6 +242,31 @@ def chat(
         typer.echo("")
 
 
+@app.command()
+def nlu(
+    text: Annotated[str, typer.Argument(help="The message.")],
+    role: Annotated[str, typer.Option(help="citizen, officer or duty.")] = "citizen",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show how a message is read: intent, slots, urgent."""
+    from core.clock import SystemClock
+    from handlers.base import Role
+    from handlers.nlu import understand
+
+    try:
+        the_role = Role(role)
+    except ValueError as exc:
+        typer.echo("error: --role must be citizen, officer, duty or admin", err=True)
+        raise typer.Exit(2) from exc
+    reading = understand(text, the_role, SystemClock().now()).to_dict()
+    if as_json:
+        typer.echo(json.dumps(reading, ensure_ascii=False))
+        return
+    typer.echo(f"intent: {reading['intent']}  urgent: {reading['urgent']}")
+    for key, value in reading["slots"].items():
+        typer.echo(f"  {key}: {value}")
+
+
 @wechat_app.command("menu")
 def wechat_menu(
     file: Annotated[Path | None, typer.Option(help="Menu JSON; default bot/data/wechat_menu.json.")] = None,

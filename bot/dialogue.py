@@ -2,17 +2,20 @@
 
 The order (python-telegram-bot's handler groups, kept in one place):
 
-1. ``event``     channel events: subscribe, unsubscribe, menu clicks, ...
-2. ``cancel``    "取消" ends the open form, if any
-3. ``help``      "帮助" / "菜单"
-4. ``non_text``  images, voice without text, locations, links, other kinds
-5. ``question``  everything else is a question for the knowledge base (the fallback)
+1. ``form``             continue the user's open form (the complaint form)
+2. ``event``            channel events: subscribe, unsubscribe, menu clicks, ...
+3. ``cancel``           "取消" ends the open form, if any
+4. ``help``             "帮助" / "菜单"
+5. ``staff_command``    an officer's ticket command: 受理 / 转办 / 调查 / 办结 / 答复 / 不予受理 T…
+6. ``non_text``         images, voice without text, locations, links, other kinds, empty text
+7. ``complaint_status`` a ticket number or "我的举报处理得怎么样了" (classifier)
+8. ``complaint``        a citizen's pollution report (classifier) starts the complaint form
+9. ``staff_later``      staff intents whose features are not built yet (incident, hazard, roster)
+10. ``question``        everything else is a question for the knowledge base (the fallback)
 
-The complaint, incident and hazard issues put "continue the user's open form"
-first and add their intents (patterns, classifier) before the fallback.
-
-Each rule has a pure ``match(inbound, state)`` and a ``handle``; a failure in a
-handler goes through one error funnel and becomes a polite reply.
+Each rule has a pure ``match(turn)`` and a ``handle(turn, ctx)``; a failure in a
+handler goes through one error funnel and becomes a polite reply. Updates to a
+citizen's tickets that could not be pushed are shown before the replies.
 """
 
 from __future__ import annotations
@@ -21,27 +24,46 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from bot.privacy import mask
-from handlers.base import Event, HandlerContext, Inbound, Kind, Reply
+from handlers import complaint
+from handlers.base import Event, HandlerContext, Inbound, Kind, Reply, Role
 from handlers.commands import help_reply, is_cancel, is_help
 from handlers.messages import event_reply, non_text_reply
+from handlers.nlu import Understanding, understand
 from handlers.qa import question_reply
+from handlers.tickets import is_staff_command, pending_notices, staff_command, status_reply
 from store import Conversation, ConversationRepo
 
 log = logging.getLogger(__name__)
 
-Matcher = Callable[[Inbound, Conversation | None], bool]
-Handler = Callable[[Inbound, HandlerContext, Conversation | None], list[Reply]]
+
+@dataclass
+class Turn:
+    """One message with what routing needs: the stored state and the (lazy) reading."""
+
+    inbound: Inbound
+    state: Conversation | None
+
+    @cached_property
+    def reading(self) -> Understanding:
+        """The classifier's reading of the text (computed once, only when a rule asks)."""
+        return understand(self.inbound.text, self.inbound.role, self.inbound.received_at)
+
+    @property
+    def text_kind(self) -> bool:
+        """True for text, and voice with recognised text."""
+        return self.inbound.kind is Kind.TEXT or (self.inbound.kind is Kind.VOICE and bool(self.inbound.text.strip()))
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One routing rule: a cheap pure check, then the handler."""
+    """One routing rule: a cheap pure check, then the handler (None from a form hands the turn on)."""
 
     name: str
-    match: Matcher
-    handle: Handler
+    match: Callable[[Turn], bool]
+    handle: Callable[[Turn, HandlerContext], list[Reply] | None]
 
 
 def _forget(inbound: Inbound, ctx: HandlerContext) -> bool:
@@ -49,31 +71,68 @@ def _forget(inbound: Inbound, ctx: HandlerContext) -> bool:
         return ConversationRepo(session).forget(inbound.channel.value, inbound.user_id)
 
 
-def _handle_event(inbound: Inbound, ctx: HandlerContext, _state: Conversation | None) -> list[Reply]:
-    if inbound.event is Event.UNSUBSCRIBE:
-        _forget(inbound, ctx)  # the platform requires deleting the user's data on unsubscribe
+def _handle_event(turn: Turn, ctx: HandlerContext) -> list[Reply]:
+    if turn.inbound.event is Event.UNSUBSCRIBE:
+        _forget(turn.inbound, ctx)  # the platform requires deleting the user's data on unsubscribe
         return []
-    return event_reply(inbound, ctx.duty_phone)
+    return event_reply(turn.inbound, ctx.duty_phone)
 
 
-def _handle_cancel(inbound: Inbound, ctx: HandlerContext, state: Conversation | None) -> list[Reply]:
-    if state is not None and state.form and _forget(inbound, ctx):
-        return [Reply("好的，已取消当前事项。如需帮助请回复“帮助”。")]
+def _handle_cancel(turn: Turn, ctx: HandlerContext) -> list[Reply]:
+    if turn.state is not None and turn.state.form and _forget(turn.inbound, ctx):
+        return [Reply("好的，已取消当前事项，草稿已删除。如需帮助请回复“帮助”。")]
     return [Reply("当前没有进行中的事项。您可以直接提问，或回复“帮助”查看可以办理的事项。")]
 
 
+def _in_form(turn: Turn) -> bool:
+    return (
+        turn.state is not None
+        and turn.state.form == complaint.FORM.name
+        and not (turn.inbound.kind is Kind.EVENT or (turn.inbound.kind is Kind.TEXT and is_cancel(turn.inbound.text)))
+    )
+
+
+def _staff_later(turn: Turn, _ctx: HandlerContext) -> list[Reply]:
+    names = {
+        "incident_report": "突发环境事件报告",
+        "incident_ack": "报告步骤确认",
+        "hazard_query": "隐患台账查询",
+        "roster_query": "值班表查询",
+    }
+    return [Reply(f"{names[turn.reading.intent]}功能正在建设中，即将开通。紧急情况请直接电话报告。")]
+
+
 RULES: tuple[Rule, ...] = (
-    Rule("event", lambda i, s: i.kind is Kind.EVENT, _handle_event),
-    Rule("cancel", lambda i, s: i.kind is Kind.TEXT and is_cancel(i.text), _handle_cancel),
+    Rule("form", _in_form, lambda t, c: complaint.continue_form(t.inbound, c, t.state) if t.state else None),
+    Rule("event", lambda t: t.inbound.kind is Kind.EVENT, _handle_event),
+    Rule("cancel", lambda t: t.inbound.kind is Kind.TEXT and is_cancel(t.inbound.text), _handle_cancel),
+    Rule("help", lambda t: t.text_kind and is_help(t.inbound.text), lambda t, c: [help_reply(t.inbound.role)]),
     Rule(
-        "help", lambda i, s: i.kind in (Kind.TEXT, Kind.VOICE) and is_help(i.text), lambda i, c, s: [help_reply(i.role)]
+        "staff_command",
+        lambda t: t.inbound.role.is_staff and t.text_kind and is_staff_command(t.inbound.text),
+        lambda t, c: staff_command(t.inbound, c),
     ),
     Rule(
         "non_text",
-        lambda i, s: i.kind not in (Kind.TEXT, Kind.VOICE) or not i.text.strip(),
-        lambda i, c, s: non_text_reply(i) if i.kind is not Kind.TEXT else [help_reply(i.role)],
+        lambda t: not t.text_kind or not t.inbound.text.strip(),
+        lambda t, c: non_text_reply(t.inbound) if t.inbound.kind is not Kind.TEXT else [help_reply(t.inbound.role)],
     ),
-    Rule("question", lambda i, s: True, lambda i, c, s: question_reply(i, c)),
+    Rule(
+        "complaint_status",
+        lambda t: t.reading.intent == "complaint_status",
+        lambda t, c: status_reply(t.inbound, c, t.reading.slots.get("ticket")),
+    ),
+    Rule(
+        "complaint",
+        lambda t: t.reading.intent == "complaint" and t.inbound.role is Role.CITIZEN,
+        lambda t, c: complaint.start(t.inbound, c, t.reading),
+    ),
+    Rule(
+        "staff_later",
+        lambda t: t.reading.intent in ("incident_report", "incident_ack", "hazard_query", "roster_query"),
+        _staff_later,
+    ),
+    Rule("question", lambda t: True, lambda t, c: question_reply(t.inbound, c)),
 )
 
 
@@ -83,7 +142,7 @@ class Dialogue:
     Turns of one user are serialised in-process (a lock per conversation key).
 
     Args:
-        ctx: the handler context (clock, store, knowledge, limits).
+        ctx: the handler context (clock, store, knowledge, notifier, limits).
         rules: the ordered rules (default :data:`RULES`).
     """
 
@@ -98,9 +157,14 @@ class Dialogue:
         """The conversation key: (channel, user id)."""
         return (inbound.channel.value, inbound.user_id)
 
-    def route(self, inbound: Inbound, state: Conversation | None) -> Rule:
-        """The first rule that matches (the last rule always does)."""
-        return next(rule for rule in self.rules if rule.match(inbound, state))
+    def route(self, turn: Turn) -> list[Reply]:
+        """Run the first matching rule; a rule that hands the turn on (None) passes it to the next."""
+        for rule in self.rules:
+            if rule.match(turn):
+                replies = rule.handle(turn, self.ctx)
+                if replies is not None:
+                    return replies
+        return []
 
     def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one message; never raises (the error funnel replies politely)."""
@@ -110,8 +174,8 @@ class Dialogue:
             try:
                 with self.ctx.session_factory() as session:
                     state = ConversationRepo(session).get(inbound.channel.value, inbound.user_id)
-                rule = self.route(inbound, state)
-                return rule.handle(inbound, self.ctx, state)
+                notices = pending_notices(inbound, self.ctx) if inbound.role is Role.CITIZEN else []
+                return notices + self.route(Turn(inbound, state))
             except Exception:
                 log.exception("handler failed for %s message from %s", inbound.kind, mask(inbound.user_id))
                 return [Reply(f"抱歉，系统出了点问题，请稍后再试。如情况紧急，请拨打值班电话 {self.ctx.duty_phone}。")]

@@ -136,15 +136,17 @@ def build_services(
         ),
         llm=llm or build_llm(settings),
     )
+    outbox = build_outbox(settings, session_factory, clock)
     ctx = HandlerContext(
         clock=clock,
         knowledge=knowledge,
         session_factory=session_factory,
+        notifier=outbox,
         max_question_chars=settings.max_question_chars,
         duty_phone=settings.duty_phone,
+        form_timeout=settings.form_timeout,
     )
     dialogue = Dialogue(ctx)
-    outbox = build_outbox(settings, session_factory, clock)
     gateway = Gateway(
         dialogue, session_factory, outbox, clock, settings.reply_budget, RateLimiter(settings.rate_limit_per_minute)
     )

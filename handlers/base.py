@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from core.clock import Clock
 
@@ -131,6 +131,15 @@ class Reply:
         }
 
 
+class Notifier(Protocol):
+    """Sends a proactive text message (implemented by the runtime's outbox).
+
+    ``send_text`` raises ``core.errors.SendError`` when the message cannot be delivered.
+    """
+
+    def send_text(self, channel: str, user_id: str, text: str) -> None: ...
+
+
 @dataclass
 class HandlerContext:
     """What a handler may use: no globals, everything passed in.
@@ -139,12 +148,18 @@ class HandlerContext:
         clock: the injected clock.
         knowledge: the knowledge base (``knowledge.KnowledgeBase``).
         session_factory: store sessions.
+        notifier: sends proactive messages (staff alerts, ticket updates); None when no channel is configured.
         max_question_chars: longest question accepted.
+        max_message_chars: longest message a form accepts.
         duty_phone: the number given when the bot cannot help.
+        form_timeout: seconds of silence after which an open form pauses (the draft is kept).
     """
 
     clock: Clock
     knowledge: Any
     session_factory: Any
+    notifier: Notifier | None = None
     max_question_chars: int = 500
+    max_message_chars: int = 2000
     duty_phone: str = "12369"
+    form_timeout: float = 1800.0

@@ -2,8 +2,8 @@
 
 from store.db import make_engine, make_session_factory
 from store.migrate import upgrade
-from store.models import AccessToken, Base, Chunk, Conversation, Document, InboundMessage, Staff
-from store.repos import STAFF_ROLES, ConversationRepo, DocumentRepo, InboundRepo, StaffRepo, TokenRepo
+from store.models import AccessToken, Base, Chunk, Conversation, Document, InboundMessage, Staff, Ticket, TicketEvent
+from store.repos import STAFF_ROLES, ConversationRepo, DocumentRepo, InboundRepo, StaffRepo, TicketRepo, TokenRepo
 
 __all__ = [
     "STAFF_ROLES",
@@ -18,6 +18,9 @@ __all__ = [
     "InboundRepo",
     "Staff",
     "StaffRepo",
+    "Ticket",
+    "TicketEvent",
+    "TicketRepo",
     "TokenRepo",
     "make_engine",
     "make_session_factory",

@@ -2,5 +2,6 @@
 
 from store.repos.channels import STAFF_ROLES, ConversationRepo, InboundRepo, StaffRepo, TokenRepo
 from store.repos.documents import DocumentRepo
+from store.repos.tickets import TicketRepo
 
-__all__ = ["STAFF_ROLES", "ConversationRepo", "DocumentRepo", "InboundRepo", "StaffRepo", "TokenRepo"]
+__all__ = ["STAFF_ROLES", "ConversationRepo", "DocumentRepo", "InboundRepo", "StaffRepo", "TicketRepo", "TokenRepo"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.channels.base import cdata_safe, messages_for, render_text, split_text
-from bot.dialogue import RULES
+from bot.dialogue import RULES, Turn
 from handlers.base import Channel, Event, Inbound, Kind, Reply, Role
 
 
@@ -45,9 +45,20 @@ def _inbound(kind: Kind, text: str = "", event: Event | None = None) -> Inbound:
 
 def test_routing_order() -> None:
     def route(i: Inbound) -> str:
-        return next(r.name for r in RULES if r.match(i, None))
+        return next(r.name for r in RULES if r.match(Turn(i, None)))
 
-    assert [r.name for r in RULES] == ["event", "cancel", "help", "non_text", "question"]
+    assert [r.name for r in RULES] == [
+        "form",
+        "event",
+        "cancel",
+        "help",
+        "staff_command",
+        "non_text",
+        "complaint_status",
+        "complaint",
+        "staff_later",
+        "question",
+    ]
     assert route(_inbound(Kind.EVENT, event=Event.SUBSCRIBE)) == "event"
     assert route(_inbound(Kind.TEXT, "取消")) == "cancel"
     assert route(_inbound(Kind.TEXT, "帮助！")) == "help"
@@ -56,3 +67,5 @@ def test_routing_order() -> None:
     assert route(_inbound(Kind.VOICE, "")) == "non_text"
     assert route(_inbound(Kind.VOICE, "初报包括哪些内容")) == "question"
     assert route(_inbound(Kind.TEXT, "   ")) == "non_text"
+    assert route(_inbound(Kind.TEXT, "江口镇有个养猪场往乌江里排粪水")) == "complaint"
+    assert route(_inbound(Kind.TEXT, "T20261129001")) == "complaint_status"

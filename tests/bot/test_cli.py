@@ -119,3 +119,15 @@ def test_wechat_menu_is_created_on_the_api(
     fake_wechat.fail_next("/cgi-bin/menu/create", 40016)
     r = runner.invoke(app, ["wechat", "menu"])
     assert r.exit_code == 1 and "menu not created" in r.stderr
+
+
+def test_nlu_json_uses_the_eval_labels() -> None:
+    r = runner.invoke(app, ["nlu", "--role", "citizen", "江口镇有个养猪场往乌江里排粪水，臭得很", "--json"])
+    assert r.exit_code == 0
+    assert json.loads(r.stdout) == {
+        "intent": "complaint",
+        "slots": {"pollution_type": "water", "location": "江口镇"},
+        "urgent": False,
+    }
+    r = runner.invoke(app, ["nlu", "--role", "duty", "终报已报", "--json"])
+    assert json.loads(r.stdout)["slots"] == {"step": "final_report"}

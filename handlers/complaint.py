@@ -1,0 +1,371 @@
+"""投诉举报 / complaint: a citizen reports pollution; the form fills what is missing and files a ticket.
+
+Intent ``complaint``. Slots: pollution_type, location (text or a location
+message, with coordinates), occurred_at, description, photos (image messages),
+phone or anonymous. The citizen can correct ("不对，是白马镇"), send photos
+and locations at any step, ask a question in between, cancel, and resume a
+form that timed out (the draft is kept). An urgent report alerts the duty staff
+through WeCom at once.
+
+```mermaid
+stateDiagram-v2
+    [*] --> pollution_type
+    pollution_type --> location
+    location --> occurred
+    occurred --> description
+    description --> contact
+    contact --> confirm
+    confirm --> [*]: 确认 (ticket filed)
+    confirm --> confirm: correction / photo
+    pollution_type --> [*]: 取消
+    location --> resume: idle > timeout
+    resume --> location: 继续
+```
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from core.errors import SendError
+from handlers.base import HandlerContext, Inbound, Kind, Reply
+from handlers.forms import RESUME, Form, Invalid, StepSpec, clear_state, load_state, save_state, timed_out
+from handlers.nlu import (
+    SHANGHAI,
+    Understanding,
+    life_at_risk,
+    location,
+    occurred_at,
+    outside_district,
+    phone_number,
+    pollution_type,
+    town_of,
+    wants_anonymity,
+)
+from handlers.tickets import file_ticket, type_label
+from store import Conversation, StaffRepo
+
+log = logging.getLogger(__name__)
+
+
+class Step(StrEnum):
+    """The complaint form's steps."""
+
+    TYPE = "pollution_type"
+    LOCATION = "location"
+    OCCURRED = "occurred"
+    DESCRIPTION = "description"
+    CONTACT = "contact"
+
+
+TYPE_CHOICES = {
+    "水": "water",
+    "大气": "air",
+    "噪声": "noise",
+    "固体废物": "solid_waste",
+    "土壤": "soil",
+    "辐射": "radiation",
+    "其他": "other",
+}
+YES = {"确认", "是", "是的", "对", "对的", "提交", "确认提交", "没问题", "好", "好的", "ok", "OK", "确定"}
+UNKNOWN_TIME = {"不清楚", "不知道", "不记得", "不确定", "忘了", "不详"}
+CORRECTION_RE = re.compile(r"^(不对|不是|错了|改成|改为|更正|修改|应该是)")
+_WORD_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+_TIME_HINT_RE = re.compile(r"[0-9时点分天日月年早晚午夜前后刚昨今明周星期最近一直经常每]")
+
+
+def _parse_type(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerContext) -> Any:
+    text = inbound.text.strip()
+    if text.isdigit() and 1 <= int(text) <= len(TYPE_CHOICES):
+        return list(TYPE_CHOICES.values())[int(text) - 1]
+    for label, kind in TYPE_CHOICES.items():
+        if text.startswith(label):
+            return kind
+    return pollution_type(text) or Invalid("请从下面选一类，回复序号或文字即可。")
+
+
+def _parse_location(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerContext) -> Any:
+    text = inbound.text.strip()
+    place = location(text)
+    if place:
+        return place
+    if len(text) >= 2 and _WORD_RE.search(text):
+        return text[:100]
+    return Invalid("请告诉我具体地点（如“江口镇某某村”），也可以直接发送微信位置。")
+
+
+def _parse_occurred(inbound: Inbound, _data: dict[str, Any], ctx: HandlerContext) -> Any:
+    text = inbound.text.strip()
+    if text in UNKNOWN_TIME:
+        return {"text": "不清楚"}
+    when = occurred_at(text, inbound.received_at or ctx.clock.now())
+    if when is not None:
+        return {"text": text[:30], "at": when.isoformat()}
+    if _TIME_HINT_RE.search(text) and text not in YES:
+        return {"text": text[:30]}
+    return Invalid("请说明大概时间，例如“今天上午”“昨晚十点”，不清楚请回复“不清楚”。")
+
+
+def _parse_description(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerContext) -> Any:
+    text = inbound.text.strip()
+    if len(_WORD_RE.findall(text)) < 4:
+        return Invalid("请用几句话描述看到、听到或闻到的情况，例如污染从哪里来、持续多久。")
+    return text[:1000]
+
+
+def _parse_contact(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerContext) -> Any:
+    text = inbound.text.strip()
+    if wants_anonymity(text):
+        return {"anonymous": True}
+    phone = phone_number(text)
+    if phone:
+        return {"phone": phone}
+    return Invalid("这个号码好像不对。请留一个手机号（11位）或座机号，或回复“匿名”。")
+
+
+def _summary(data: dict[str, Any]) -> Reply:
+    occurred = data.get("occurred") or {}
+    contact = data.get("contact") or {}
+    phone = contact.get("phone", "")
+    lines = [
+        "请核对您的举报：",
+        f"类型：{type_label(data.get('pollution_type', 'other'))}",
+        f"地点：{data.get('location', '')}",
+        f"时间：{_time_text(occurred)}",
+        f"情况：{data.get('description', '')}",
+        f"照片：{len(data.get('photos', []))}张",
+        f"联系方式：{'匿名' if contact.get('anonymous') else _mask_phone(phone)}",
+        "回复“确认”提交；如需修改，直接发送正确内容（如“地点改为白马镇”）；回复“取消”放弃。",
+    ]
+    return Reply("\n".join(lines), options=["确认", "取消"])
+
+
+def _time_text(occurred: dict[str, Any]) -> str:
+    at = occurred.get("at")
+    if at:
+        return (
+            datetime.fromisoformat(at).astimezone(SHANGHAI).strftime("%Y年%m月%d日 %H:%M")
+            + f"（{occurred.get('text', '')}）"
+        )
+    return str(occurred.get("text", "不清楚"))
+
+
+def _mask_phone(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone)
+    return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 8 else phone
+
+
+FORM = Form(
+    name="complaint",
+    steps={
+        Step.TYPE: StepSpec(
+            "pollution_type",
+            "请问是哪一类污染？",
+            _parse_type,
+            options=tuple(TYPE_CHOICES),
+        ),
+        Step.LOCATION: StepSpec("location", "请问具体在什么地方？也可以直接发送微信位置。", _parse_location),
+        Step.OCCURRED: StepSpec(
+            "occurred", "大概是什么时候发生的？（如“今天上午”“昨晚十点”，不清楚可回复“不清楚”）", _parse_occurred
+        ),
+        Step.DESCRIPTION: StepSpec("description", "请简单描述一下您看到、听到或闻到的情况。", _parse_description),
+        Step.CONTACT: StepSpec(
+            "contact",
+            "方便留个联系电话吗？办理人员可能需要向您核实情况；不方便可回复“匿名”。",
+            _parse_contact,
+            options=("匿名",),
+        ),
+    },
+    confirm_prompt=_summary,
+)
+CONFIRM = "confirm"
+
+URGENT_ADVICE = "您反映的情况可能属于突发环境事件，请同时立即拨打环保举报热线 12369。"
+LIFE_ADVICE = "如有人员伤亡或火灾爆炸危险，请立即拨打 110 / 119 / 120。"
+
+
+def _from_understanding(u: Understanding, text: str) -> dict[str, Any]:
+    data: dict[str, Any] = {"photos": [], "urgent": u.urgent}
+    slots = u.slots
+    if "pollution_type" in slots:
+        data["pollution_type"] = slots["pollution_type"]
+    if "location" in slots:
+        data["location"] = slots["location"]
+    if "occurred_at" in slots:
+        data["occurred"] = {"text": "（见描述）", "at": slots["occurred_at"]}
+    if "phone" in slots:
+        data["contact"] = {"phone": slots["phone"]}
+    elif slots.get("anonymous"):
+        data["contact"] = {"anonymous": True}
+    if len(_WORD_RE.findall(text)) >= 8 and ("pollution_type" in slots or "location" in slots):
+        data["description"] = text[:1000]
+    return data
+
+
+def start(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -> list[Reply]:
+    """Begin a complaint from its first message: keep every slot it fills, ask for the first missing one."""
+    data = _from_understanding(understanding, inbound.text)
+    replies: list[Reply] = []
+    if understanding.urgent:
+        replies.append(Reply(URGENT_ADVICE + (LIFE_ADVICE if life_at_risk(inbound.text) else "")))
+        _alert_duty(ctx, inbound, data)
+        data["alerted"] = True
+    if "location" in data and outside_district(data["location"]):
+        replies.append(Reply("提示：该地点可能不在本区范围，我们会登记并转交属地生态环境部门处理。"))
+    step = FORM.next_step(data)
+    save_state(ctx, inbound, FORM, step.value if step else CONFIRM, data)
+    intro = "好的，我来帮您登记举报。" if not replies else "我来帮您登记举报。"
+    first = FORM.prompt(step, data)
+    replies.append(Reply(f"{intro}{first.text}", options=first.options))
+    return replies
+
+
+def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) -> list[Reply] | None:
+    """One turn inside the open complaint form; None hands the message back to the router."""
+    from handlers.nlu import _looks_like_question
+    from handlers.qa import question_reply
+
+    data = load_state(state)
+    step_name = state.step
+    if step_name != RESUME and timed_out(state, ctx):
+        data["_resume"] = step_name
+        save_state(ctx, inbound, FORM, RESUME, data)
+        return [
+            Reply(
+                "您之前有一份未提交的举报草稿（已为您保存）。回复“继续”接着填写，回复“取消”放弃。",
+                options=["继续", "取消"],
+            )
+        ]
+    if step_name == RESUME:
+        if inbound.kind is Kind.TEXT and inbound.text.strip() in {"继续", "继续填写", "好", "好的"}:
+            step_name = data.pop("_resume", CONFIRM)
+            save_state(ctx, inbound, FORM, step_name, data)
+            return [_prompt_for(step_name, data)]
+        return None  # anything else is routed normally; the draft stays
+    # photos and locations are accepted at any step
+    if inbound.kind is Kind.IMAGE:
+        data.setdefault("photos", []).append(inbound.media_id)
+        save_state(ctx, inbound, FORM, step_name, data)
+        return [Reply(f"已收到照片（共{len(data['photos'])}张）。"), _prompt_for(step_name, data)]
+    if inbound.kind is Kind.LOCATION:
+        assert inbound.latitude is not None and inbound.longitude is not None
+        if not (18.0 <= inbound.latitude <= 54.0 and 73.0 <= inbound.longitude <= 136.0):
+            return [Reply("这个位置不在我国境内，请重新发送事发地点的位置，或直接用文字描述地点。")]
+        data["location"] = inbound.label or f"{inbound.latitude:.5f},{inbound.longitude:.5f}"
+        data["coords"] = [inbound.latitude, inbound.longitude]
+        return _advance(inbound, ctx, data, prefix=f"已记录位置：{data['location']}。")
+    if inbound.kind is not Kind.TEXT and inbound.kind is not Kind.VOICE:
+        return [Reply("这类消息无法作为举报内容，请发送文字、照片或位置。"), _prompt_for(step_name, data)]
+    text = inbound.text.strip()
+    if not _WORD_RE.search(text):
+        return [Reply("没有看到文字内容。"), _prompt_for(step_name, data)]
+    if len(text) > ctx.max_message_chars:
+        return [Reply(f"内容太长了（{len(text)}字），请精简到{ctx.max_message_chars}字以内再发送。")]
+    if CORRECTION_RE.match(text) or "改为" in text or "改成" in text:
+        changed = _apply_correction(text, data)
+        if changed:
+            return _advance(inbound, ctx, data, prefix=f"已更正：{changed}。")
+    if step_name == CONFIRM:
+        if text in YES:
+            return _submit(inbound, ctx, data)
+        if _looks_like_question(text):
+            return [*question_reply(inbound, ctx), FORM.prompt(None, data)]
+        return [Reply("请回复“确认”提交，或直接发送要修改的内容（如“地点改为白马镇”），回复“取消”放弃。")]
+    step = Step(step_name)
+    if step is not Step.DESCRIPTION and _looks_like_question(text):
+        return [*question_reply(inbound, ctx), Reply("（举报还在登记中）" + FORM.prompt(step, data).text)]
+    value = FORM.steps[step].parse(inbound, data, ctx)
+    if isinstance(value, Invalid):
+        spec = FORM.steps[step]
+        return [Reply(value.message, options=list(spec.options))]
+    data[FORM.steps[step].slot] = value
+    prefix = ""
+    if step is Step.LOCATION and outside_district(str(value)):
+        prefix = "提示：该地点可能不在本区范围，我们会登记并转交属地生态环境部门处理。"
+    return _advance(inbound, ctx, data, prefix=prefix)
+
+
+def _prompt_for(step_name: str, data: dict[str, Any]) -> Reply:
+    return FORM.prompt(None if step_name == CONFIRM else Step(step_name), data)
+
+
+def _advance(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], prefix: str = "") -> list[Reply]:
+    step = FORM.next_step(data)
+    save_state(ctx, inbound, FORM, step.value if step else CONFIRM, data)
+    reply = FORM.prompt(step, data)
+    return [Reply(prefix + reply.text if prefix else reply.text, options=reply.options)]
+
+
+def _apply_correction(text: str, data: dict[str, Any]) -> str:
+    """Update the slots a correction names; returns what changed (for the reply), or ''."""
+    changed = []
+    body = CORRECTION_RE.sub("", text).lstrip("，,：: ")
+    place = location(body)
+    if place is None and ("地点" in text or "地方" in text or "位置" in text):
+        place = re.sub(r"^.*?(地点|地方|位置)(改为|改成|是|在)?", "", body).strip("，。 ") or None
+    if place:
+        data["location"] = place
+        data.pop("coords", None)
+        changed.append(f"地点为{place}")
+    kind = pollution_type(body)
+    if kind and kind != data.get("pollution_type"):
+        data["pollution_type"] = kind
+        changed.append(f"类型为{type_label(kind)}")
+    phone = phone_number(body)
+    if phone:
+        data["contact"] = {"phone": phone}
+        changed.append("联系电话")
+    return "，".join(changed)
+
+
+def _submit(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any]) -> list[Reply]:
+    occurred = data.get("occurred") or {}
+    contact = data.get("contact") or {}
+    coords = data.get("coords") or [None, None]
+    ticket = file_ticket(
+        ctx,
+        inbound,
+        pollution_type=str(data.get("pollution_type", "other")),
+        location=str(data.get("location", "")),
+        town=town_of(str(data.get("location", ""))) or "",
+        latitude=coords[0],
+        longitude=coords[1],
+        occurred_at=datetime.fromisoformat(occurred["at"]) if occurred.get("at") else None,
+        occurred_text=str(occurred.get("text", "")),
+        description=str(data.get("description", "")),
+        photos=list(data.get("photos", [])),
+        phone=str(contact.get("phone", "")),
+        anonymous=bool(contact.get("anonymous", False)),
+        urgent=bool(data.get("urgent", False)),
+    )
+    clear_state(ctx, inbound)
+    text = (
+        f"举报已提交，编号 {ticket.number}。我们将在15日内告知是否受理；"
+        "您可以随时发送编号或“我的举报”查询办理进度。感谢您对生态环境保护的支持！"
+    )
+    if ticket.urgent:
+        text += URGENT_ADVICE
+    return [Reply(text)]
+
+
+def _alert_duty(ctx: HandlerContext, inbound: Inbound, data: dict[str, Any]) -> None:
+    """Tell every duty officer (WeCom) about an urgent report at once."""
+    if ctx.notifier is None:
+        log.warning("urgent report but no notifier configured")
+        return
+    with ctx.session_factory() as session:
+        duty = [s.user_id for s in StaffRepo(session).list() if s.role in ("duty", "admin")]
+    when = (inbound.received_at or ctx.clock.now()).astimezone(SHANGHAI) + timedelta(0)
+    text = (
+        f"【紧急举报】{when:%m月%d日 %H:%M} 群众反映：{inbound.text[:200]}"
+        f"\n地点：{data.get('location', '未说明')}。请立即核实处置。"
+    )
+    for user in duty:
+        try:
+            ctx.notifier.send_text("wecom", user, text)
+        except SendError as exc:
+            log.warning("urgent alert not delivered (errcode %s)", exc.errcode)

@@ -1,0 +1,210 @@
+"""Tickets: filing, the citizen's status query (complaint_status), officers' status commands, notices.
+
+The statuses, the commands that move a ticket and the time limits are data:
+``handlers/data/complaint_process.toml`` (信访工作条例 第二十二、二十三、三十四条).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from core.errors import SendError
+from handlers.base import HandlerContext, Inbound, Reply
+from handlers.nlu import SHANGHAI, TICKET_RE
+from store import Ticket, TicketRepo
+
+log = logging.getLogger(__name__)
+
+TYPE_LABELS = {
+    "water": "水污染",
+    "air": "大气污染",
+    "noise": "噪声污染",
+    "solid_waste": "固体废物",
+    "soil": "土壤污染",
+    "radiation": "辐射",
+    "other": "其他",
+}
+
+
+def type_label(kind: str) -> str:
+    """Chinese label of a pollution type."""
+    return TYPE_LABELS.get(kind, "其他")
+
+
+@dataclass(frozen=True)
+class Command:
+    """An officer's command word and what it does."""
+
+    word: str
+    status: str
+    sources: tuple[str, ...]
+    note_required: bool
+
+
+@dataclass(frozen=True)
+class Process:
+    """The complaint process from the data file."""
+
+    labels: dict[str, str]
+    commands: dict[str, Command]
+    accept_days: int
+    conclude_days: int
+    extension_days: int
+
+
+@lru_cache(maxsize=1)
+def process() -> Process:
+    """Load ``handlers/data/complaint_process.toml`` (once per process)."""
+    raw = tomllib.loads(
+        resources.files("handlers").joinpath("data").joinpath("complaint_process.toml").read_text("utf-8")
+    )
+    commands = {
+        word: Command(word, spec["status"], tuple(spec["from"]), bool(spec["note"]))
+        for word, spec in raw["commands"].items()
+    }
+    d = raw["deadlines"]
+    return Process(
+        dict(raw["labels"]), commands, int(d["accept_days"]), int(d["conclude_days"]), int(d["extension_days"])
+    )
+
+
+def status_label(status: str) -> str:
+    """Chinese label of a status."""
+    return process().labels.get(status, status)
+
+
+def file_ticket(ctx: HandlerContext, inbound: Inbound, **fields: Any) -> Ticket:
+    """Store a new ticket for the sender; acceptance is due ``accept_days`` after receipt (第二十三条)."""
+    now = ctx.clock.now()
+    with ctx.session_factory.begin() as session:
+        ticket = TicketRepo(session).create(
+            now=now,
+            actor=f"{inbound.channel.value}:citizen",
+            channel=inbound.channel.value,
+            user_id=inbound.user_id,
+            accept_due=now + timedelta(days=process().accept_days),
+            **fields,
+        )
+        session.expunge(ticket)
+    log.info("ticket %s filed (urgent=%s)", ticket.number, ticket.urgent)
+    return ticket
+
+
+def _line(t: Ticket) -> str:
+    created = t.created_at.astimezone(SHANGHAI).strftime("%m月%d日")
+    return f"{t.number}（{created}，{type_label(t.pollution_type)}，{t.location}）：{status_label(t.status)}"
+
+
+def status_reply(inbound: Inbound, ctx: HandlerContext, number: str | None) -> list[Reply]:
+    """The sender's tickets, or one of them by number; never another citizen's."""
+    with ctx.session_factory() as session:
+        repo = TicketRepo(session)
+        if number:
+            ticket = repo.by_number(number)
+            mine = ticket is not None and (ticket.channel, ticket.user_id) == (inbound.channel.value, inbound.user_id)
+            if ticket is None or not mine:
+                hint = "请核对编号；发送“我的举报”可查看您的全部举报。"
+                return [Reply(f"没有找到您提交的编号为 {number.upper()} 的举报，{hint}")]
+            history = "\n".join(
+                f"{e.at.astimezone(SHANGHAI):%m月%d日 %H:%M} {status_label(e.status)}"
+                + (f"：{e.note}" if e.note else "")
+                for e in ticket.events
+            )
+            return [Reply(f"{_line(ticket)}\n办理记录：\n{history}")]
+        tickets = repo.of_user(inbound.channel.value, inbound.user_id)
+        if not tickets:
+            return [Reply("您还没有通过本平台提交过举报。如需举报，请直接描述污染情况（什么地方、什么污染）。")]
+        lines = "\n".join(_line(t) for t in tickets)
+    return [Reply(f"您最近的举报：\n{lines}\n发送编号可查看办理记录。")]
+
+
+COMMAND_RE = re.compile(r"^\s*(不予受理|受理|转办|调查|办结|答复)\s*(T\d{8}-?\d{3,4})\s*(.*)$", re.IGNORECASE | re.S)
+
+
+def is_staff_command(text: str) -> bool:
+    """True for ``受理 T…`` / ``办结 T… 结果`` and the other status commands."""
+    return bool(COMMAND_RE.match(text))
+
+
+def staff_command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
+    """Apply an officer's status command and tell the citizen (customer-service API, else at their next message)."""
+    m = COMMAND_RE.match(inbound.text)
+    assert m is not None
+    word, number, note = m.group(1), m.group(2).upper().replace("-", ""), m.group(3).strip()
+    cmd = process().commands[word]
+    if cmd.note_required and not note:
+        return [Reply(f"请在编号后写明{'理由' if cmd.status == 'rejected' else '说明'}，例如：{word} {number} ……")]
+    now = ctx.clock.now()
+    with ctx.session_factory.begin() as session:
+        repo = TicketRepo(session)
+        ticket = repo.by_number(number)
+        if ticket is None:
+            return [Reply(f"没有编号为 {number} 的举报。")]
+        if ticket.status not in cmd.sources:
+            allowed = "、".join(status_label(s) for s in cmd.sources)
+            return [Reply(f"{number} 当前为“{status_label(ticket.status)}”，只有{allowed}的举报才能“{word}”。")]
+        repo.change_status(
+            ticket, status=cmd.status, note=note, actor=f"{inbound.channel.value}:{inbound.user_id}", now=now
+        )
+        if cmd.status == "accepted":
+            ticket.conclude_due = now + timedelta(days=process().conclude_days)
+        if cmd.status in ("accepted", "assigned", "investigating"):
+            ticket.handler_id = ticket.handler_id or inbound.user_id
+        notice = _notice_text(ticket, note)
+        channel, user = ticket.channel, ticket.user_id
+        ticket.notice_pending = True  # cleared below once the citizen has the message
+        label = status_label(cmd.status)
+    # send outside the transaction: the send path writes the shared token (one SQLite writer at a time)
+    delivered = _notify(ctx, channel, user, notice)
+    if delivered:
+        with ctx.session_factory.begin() as session:
+            fresh = TicketRepo(session).by_number(number)
+            if fresh is not None:
+                fresh.notice_pending = False
+    tail = "已通知举报人。" if delivered else "举报人暂时无法接收消息，将在其下次发消息时告知。"
+    return [Reply(f"{number} 已更新为“{label}”。{tail}")]
+
+
+def _notice_text(ticket: Ticket, note: str) -> str:
+    text = f"您的举报 {ticket.number} 办理状态更新为“{status_label(ticket.status)}”。"
+    if note:
+        text += f"说明：{note}"
+    if ticket.status == "accepted" and ticket.conclude_due is not None:
+        text += f"我们将在{ticket.conclude_due.astimezone(SHANGHAI):%Y年%m月%d日}前办结。"
+    return text
+
+
+def _notify(ctx: HandlerContext, channel: str, user: str, text: str) -> bool:
+    if ctx.notifier is None or channel not in ("wechat", "wecom"):
+        return False
+    try:
+        ctx.notifier.send_text(channel, user, text)
+    except SendError as exc:
+        log.info("ticket notice not delivered now (errcode %s); shown at the next message", exc.errcode)
+        return False
+    return True
+
+
+def pending_notices(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
+    """Updates the citizen has not seen yet (and mark them seen)."""
+    with ctx.session_factory.begin() as session:
+        tickets = TicketRepo(session).with_pending_notice(inbound.channel.value, inbound.user_id)
+        out = []
+        for t in tickets:
+            last_note = t.events[-1].note if t.events else ""
+            out.append(Reply(_notice_text(t, last_note)))
+            t.notice_pending = False
+    return out
+
+
+def ticket_number_in(text: str) -> str | None:
+    """A ticket number written in the text, normalised."""
+    m = TICKET_RE.search(text)
+    return m.group(0).upper().replace("-", "") if m else None

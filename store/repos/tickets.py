@@ -1,0 +1,75 @@
+"""Complaint tickets and their status history. Never commits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from store.models import Ticket, TicketEvent
+
+_SHANGHAI = timezone(timedelta(hours=8))
+
+
+class TicketRepo:
+    """Creates, finds and updates tickets."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def next_number(self, now: datetime) -> str:
+        """The next ticket number of the local (Asia/Shanghai) day: ``T`` + YYYYMMDD + 3 digits."""
+        day = now.astimezone(_SHANGHAI).strftime("%Y%m%d")
+        prefix = f"T{day}"
+        count = self.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.number.like(f"{prefix}%")))
+        return f"{prefix}{int(count or 0) + 1:03d}"
+
+    def create(self, *, now: datetime, actor: str, **fields: Any) -> Ticket:
+        """Insert a ticket (status submitted) with its first history entry."""
+        photos = fields.pop("photos", [])
+        ticket = Ticket(
+            number=self.next_number(now),
+            photos=json.dumps(photos, ensure_ascii=False),
+            status="submitted",
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+        ticket.events.append(TicketEvent(at=now, status="submitted", note="", actor=actor))
+        self.session.add(ticket)
+        self.session.flush()
+        return ticket
+
+    def by_number(self, number: str) -> Ticket | None:
+        """The ticket with this number (case and dash insensitive), or None."""
+        key = number.upper().replace("-", "")
+        stmt = select(Ticket).options(selectinload(Ticket.events)).where(Ticket.number == key)
+        return self.session.scalar(stmt)
+
+    def of_user(self, channel: str, user_id: str, limit: int = 5) -> Sequence[Ticket]:
+        """A citizen's latest tickets, newest first."""
+        stmt = (
+            select(Ticket)
+            .where(Ticket.channel == channel, Ticket.user_id == user_id)
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .limit(limit)
+        )
+        return self.session.scalars(stmt).all()
+
+    def with_pending_notice(self, channel: str, user_id: str) -> Sequence[Ticket]:
+        """A citizen's tickets whose last change has not reached them yet."""
+        stmt = select(Ticket).where(Ticket.channel == channel, Ticket.user_id == user_id, Ticket.notice_pending)
+        return self.session.scalars(stmt).all()
+
+    def change_status(self, ticket: Ticket, *, status: str, note: str, actor: str, now: datetime) -> TicketEvent:
+        """Record a status change in the history and on the ticket."""
+        ticket.status = status
+        ticket.updated_at = now
+        event = TicketEvent(at=now, status=status, note=note, actor=actor)
+        ticket.events.append(event)
+        self.session.flush()
+        return event
