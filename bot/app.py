@@ -5,6 +5,7 @@ Routes are thin: HTTP -> channel adapter -> gateway/dialogue -> channel adapter.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -94,6 +95,24 @@ async def read_capped(request: Request, cap: int) -> bytes:
     return b"".join(chunks)
 
 
+async def _dispatch_loop(svc: Services) -> None:
+    """Run the reminder dispatcher every ``dispatch_interval`` seconds until cancelled."""
+    while True:
+        try:
+            report = await run_in_threadpool(svc.dispatcher.tick)
+            if report.claimed:
+                log.info(
+                    "reminders: %d sent (%d late), %d retried, %d failed",
+                    report.sent,
+                    report.late,
+                    report.retried,
+                    report.failed,
+                )
+        except Exception:  # keep the loop alive; the next tick retries
+            log.exception("reminder dispatcher tick failed")
+        await asyncio.sleep(svc.settings.dispatch_interval)
+
+
 def _refuse(exc: ChannelError) -> Response:
     log.warning("%s callback refused (%s): %s", exc.channel or "channel", exc.status_code, exc)
     return PlainTextResponse("", status_code=exc.status_code)
@@ -108,7 +127,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         svc = services or build_services(settings)
         await run_in_threadpool(svc.knowledge.warm_up)
         app.state.services = svc
+        loop_task = None
+        if svc.settings.dispatch_interval > 0 and services is None:
+            loop_task = asyncio.create_task(_dispatch_loop(svc))
         yield
+        if loop_task is not None:
+            loop_task.cancel()
         await svc.gateway.drain()
         if services is None:
             svc.close()

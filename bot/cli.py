@@ -300,6 +300,34 @@ def wechat_menu(
     typer.echo(f"menu created: {', '.join(b['name'] for b in menu['button'])}")
 
 
+@app.command("send-due")
+def send_due(
+    now: Annotated[str | None, typer.Option(help="Run as of this ISO-8601 time (with offset); default now.")] = None,
+) -> None:
+    """Run one reminder dispatcher tick: send every reminder due now (or at --now)."""
+    from datetime import datetime
+
+    when = None
+    if now:
+        try:
+            when = datetime.fromisoformat(now)
+        except ValueError as exc:
+            typer.echo(f"error: --now is not an ISO-8601 time: {now}", err=True)
+            raise typer.Exit(2) from exc
+        if when.tzinfo is None:
+            typer.echo("error: --now needs a UTC offset, e.g. 2026-11-29T08:00:00+08:00", err=True)
+            raise typer.Exit(2)
+    svc = _services(_settings())
+    try:
+        report = svc.dispatcher.tick(when)
+    finally:
+        svc.close()
+    typer.echo(
+        f"{report.claimed} due: {report.sent} sent ({report.late} late), {report.retried} to retry, "
+        f"{report.failed} failed, {report.released} released"
+    )
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default ENVBOT_HOST).")] = None,

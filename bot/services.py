@@ -13,6 +13,7 @@ from bot.channels.wecom import WeComChannel
 from bot.dialogue import Dialogue
 from bot.gateway import Gateway, RateLimiter
 from bot.outbound import OfficialAccountClient, Outbox, StoreTokenStorage, WeComAppClient
+from bot.reminders import Dispatcher
 from bot.settings import EmbeddingsKind, Settings
 from core.clock import Clock, SystemClock
 from handlers.base import HandlerContext, Role
@@ -33,6 +34,7 @@ class Services:
     dialogue: Dialogue
     outbox: Outbox
     gateway: Gateway
+    dispatcher: Dispatcher
     wechat: OfficialAccountChannel | None = None
     wecom: WeComChannel | None = None
 
@@ -150,7 +152,8 @@ def build_services(
     gateway = Gateway(
         dialogue, session_factory, outbox, clock, settings.reply_budget, RateLimiter(settings.rate_limit_per_minute)
     )
-    svc = Services(settings, engine, session_factory, knowledge, clock, dialogue, outbox, gateway)
+    dispatcher = Dispatcher(session_factory, outbox, clock)
+    svc = Services(settings, engine, session_factory, knowledge, clock, dialogue, outbox, gateway, dispatcher)
     if settings.wechat_token:
         svc.wechat = OfficialAccountChannel(
             token=settings.wechat_token,

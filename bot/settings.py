@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     replay_window: float = Field(300.0, ge=0, description="Seconds a callback timestamp may be off; 0 disables.")
     max_body_bytes: int = Field(65536, ge=1024, description="Callback bodies larger than this get 413.")
     send_timeout: float = Field(5.0, gt=0, description="Seconds per call to the WeChat/WeCom APIs.")
+    dispatch_interval: float = Field(
+        5.0, ge=0, description="Seconds between reminder dispatcher ticks in the server; 0 disables the loop."
+    )
     form_timeout: float = Field(1800.0, gt=0, description="Seconds of silence after which an open form pauses.")
     rate_limit_per_minute: int = Field(20, ge=1, description="Messages one user may send per minute (per worker).")
     host: str = Field("127.0.0.1", description="Address the server binds.")

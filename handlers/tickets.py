@@ -10,7 +10,7 @@ import logging
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 from core.errors import SendError
 from handlers.base import HandlerContext, Inbound, Reply
 from handlers.nlu import SHANGHAI, TICKET_RE
-from store import Ticket, TicketRepo
+from store import ReminderRepo, Ticket, TicketRepo
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,8 @@ class Process:
     accept_days: int
     conclude_days: int
     extension_days: int
+    accept_before: timedelta
+    conclude_before: timedelta
 
 
 @lru_cache(maxsize=1)
@@ -69,9 +71,15 @@ def process() -> Process:
         word: Command(word, spec["status"], tuple(spec["from"]), bool(spec["note"]))
         for word, spec in raw["commands"].items()
     }
-    d = raw["deadlines"]
+    d, r = raw["deadlines"], raw["reminders"]
     return Process(
-        dict(raw["labels"]), commands, int(d["accept_days"]), int(d["conclude_days"]), int(d["extension_days"])
+        dict(raw["labels"]),
+        commands,
+        int(d["accept_days"]),
+        int(d["conclude_days"]),
+        int(d["extension_days"]),
+        timedelta(hours=float(r["accept_before_hours"])),
+        timedelta(days=float(r["conclude_before_days"])),
     )
 
 
@@ -92,6 +100,7 @@ def file_ticket(ctx: HandlerContext, inbound: Inbound, **fields: Any) -> Ticket:
             accept_due=now + timedelta(days=process().accept_days),
             **fields,
         )
+        _plan_deadline(session, ticket, "accept", ticket.accept_due, "@officers", "受理")
         session.expunge(ticket)
     log.info("ticket %s filed (urgent=%s)", ticket.number, ticket.urgent)
     return ticket
@@ -153,8 +162,14 @@ def staff_command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
         repo.change_status(
             ticket, status=cmd.status, note=note, actor=f"{inbound.channel.value}:{inbound.user_id}", now=now
         )
+        reminders = ReminderRepo(session)
+        if cmd.status in ("accepted", "rejected"):
+            reminders.cancel(subject=f"ticket:{number}", key_prefix=f"ticket:{number}:accept:")
         if cmd.status == "accepted":
             ticket.conclude_due = now + timedelta(days=process().conclude_days)
+            _plan_deadline(session, ticket, "conclude", ticket.conclude_due, inbound.user_id, "办结")
+        if cmd.status == "concluded":
+            reminders.cancel(subject=f"ticket:{number}", key_prefix=f"ticket:{number}:conclude:")
         if cmd.status in ("accepted", "assigned", "investigating"):
             ticket.handler_id = ticket.handler_id or inbound.user_id
         notice = _notice_text(ticket, note)
@@ -170,6 +185,28 @@ def staff_command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
                 fresh.notice_pending = False
     tail = "已通知举报人。" if delivered else "举报人暂时无法接收消息，将在其下次发消息时告知。"
     return [Reply(f"{number} 已更新为“{label}”。{tail}")]
+
+
+def _plan_deadline(session: Any, ticket: Ticket, step: str, due: datetime, recipient: str, verb: str) -> None:
+    """A heads-up before ``due`` and a prompt at ``due`` for one step of a ticket (idempotent keys)."""
+    lead = process().accept_before if step == "accept" else process().conclude_before
+    repo = ReminderRepo(session)
+    local_due = due.astimezone(SHANGHAI)
+    what = f"{ticket.number}（{type_label(ticket.pollution_type)}，{ticket.location}）"
+    repo.plan(
+        key=f"ticket:{ticket.number}:{step}:before",
+        subject=f"ticket:{ticket.number}",
+        recipient=recipient,
+        text=f"【举报办理提醒】{what}应于{local_due:%m月%d日 %H:%M}前{verb}，请抓紧办理。",
+        due_at=due - lead,
+    )
+    repo.plan(
+        key=f"ticket:{ticket.number}:{step}:due",
+        subject=f"ticket:{ticket.number}",
+        recipient=recipient,
+        text=f"【举报办理提醒】{what}今天到期，须在{local_due:%H:%M}前{verb}。",
+        due_at=due,
+    )
 
 
 def _notice_text(ticket: Ticket, note: str) -> str:

@@ -2,8 +2,28 @@
 
 from store.db import make_engine, make_session_factory
 from store.migrate import upgrade
-from store.models import AccessToken, Base, Chunk, Conversation, Document, InboundMessage, Staff, Ticket, TicketEvent
-from store.repos import STAFF_ROLES, ConversationRepo, DocumentRepo, InboundRepo, StaffRepo, TicketRepo, TokenRepo
+from store.models import (
+    AccessToken,
+    Base,
+    Chunk,
+    Conversation,
+    Document,
+    InboundMessage,
+    Reminder,
+    Staff,
+    Ticket,
+    TicketEvent,
+)
+from store.repos import (
+    STAFF_ROLES,
+    ConversationRepo,
+    DocumentRepo,
+    InboundRepo,
+    ReminderRepo,
+    StaffRepo,
+    TicketRepo,
+    TokenRepo,
+)
 
 __all__ = [
     "STAFF_ROLES",
@@ -16,6 +36,8 @@ __all__ = [
     "DocumentRepo",
     "InboundMessage",
     "InboundRepo",
+    "Reminder",
+    "ReminderRepo",
     "Staff",
     "StaffRepo",
     "Ticket",

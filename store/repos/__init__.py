@@ -2,6 +2,16 @@
 
 from store.repos.channels import STAFF_ROLES, ConversationRepo, InboundRepo, StaffRepo, TokenRepo
 from store.repos.documents import DocumentRepo
+from store.repos.reminders import ReminderRepo
 from store.repos.tickets import TicketRepo
 
-__all__ = ["STAFF_ROLES", "ConversationRepo", "DocumentRepo", "InboundRepo", "StaffRepo", "TicketRepo", "TokenRepo"]
+__all__ = [
+    "STAFF_ROLES",
+    "ConversationRepo",
+    "DocumentRepo",
+    "InboundRepo",
+    "ReminderRepo",
+    "StaffRepo",
+    "TicketRepo",
+    "TokenRepo",
+]

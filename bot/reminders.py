@@ -1,0 +1,139 @@
+"""The reminder dispatcher: claims due reminders from the store and sends them through the outbox.
+
+``tick(now)`` is the whole job (tests call it with a moved clock; ``envbot
+send-due`` calls it once; the server calls it in a loop). Each due row is
+claimed atomically (``sending``), sent, and finished as ``sent`` (marked
+``late`` when sent more than ``grace`` after its due time, e.g. after a
+restart) or retried with exponential backoff, ``failed`` after
+``max_attempts``. A row claimed by a dispatcher that died is released after
+``lease`` and sent then: delivery is at-least-once across a crash in the
+instant between sending and recording, exactly-once otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.outbound import Outbox
+from bot.privacy import mask
+from core.clock import Clock
+from core.errors import SendError, SendRateLimited
+from store import Reminder, ReminderRepo, StaffRepo
+
+log = logging.getLogger(__name__)
+
+AUDIENCES = {"@officers": ("officer", "admin"), "@duty": ("duty", "admin")}
+
+
+@dataclass
+class TickReport:
+    """What one tick did."""
+
+    claimed: int = 0
+    sent: int = 0
+    late: int = 0
+    retried: int = 0
+    failed: int = 0
+    released: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Dispatcher:
+    """Sends due reminders.
+
+    Args:
+        session_factory: store sessions.
+        outbox: the channel clients.
+        clock: "now" when ``tick`` is called without a time.
+        batch: rows claimed per transaction.
+        grace: seconds after ``due_at`` within which a send is on time.
+        lease: seconds after which a claimed, unfinished row is released.
+        max_attempts: tries before a row is ``failed``.
+        backoff: seconds before the first retry (doubled each time).
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        outbox: Outbox,
+        clock: Clock,
+        *,
+        batch: int = 200,
+        grace: float = 60.0,
+        lease: float = 300.0,
+        max_attempts: int = 5,
+        backoff: float = 30.0,
+    ) -> None:
+        self.session_factory = session_factory
+        self.outbox = outbox
+        self.clock = clock
+        self.batch = batch
+        self.grace = timedelta(seconds=grace)
+        self.lease = timedelta(seconds=lease)
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+
+    def _recipients(self, session: Session, recipient: str) -> list[str]:
+        roles = AUDIENCES.get(recipient)
+        if roles is None:
+            return [recipient]
+        return [s.user_id for s in StaffRepo(session).list() if s.role in roles]
+
+    def tick(self, now: datetime | None = None) -> TickReport:
+        """Send everything due at ``now`` (default: the clock). Never raises for a failed send."""
+        now = now or self.clock.now()
+        report = TickReport()
+        with self.session_factory.begin() as session:
+            report.released = ReminderRepo(session).release_stale(now=now, lease=self.lease)
+        while True:
+            with self.session_factory.begin() as session:
+                rows = ReminderRepo(session).claim(now=now, limit=self.batch)
+                work = [(r.id, r.channel, self._recipients(session, r.recipient), r.text, r.due_at) for r in rows]
+            if not work:
+                return report
+            report.claimed += len(work)
+            for row_id, channel, users, text, due_at in work:
+                self._send_one(row_id, channel, users, text, due_at, now, report)
+
+    def _send_one(
+        self,
+        row_id: int,
+        channel: str,
+        users: list[str],
+        text: str,
+        due_at: datetime,
+        now: datetime,
+        report: TickReport,
+    ) -> None:
+        error: SendError | None = None
+        for user in users:
+            try:
+                self.outbox.send_text(channel, user, text)
+            except SendError as exc:
+                error = exc
+                log.warning("reminder %s to %s failed: %s", row_id, mask(user), exc)
+        with self.session_factory.begin() as session:
+            row = session.get(Reminder, row_id)
+            assert row is not None
+            row.attempts += 1
+            if error is None and users:
+                row.status = "sent"
+                row.sent_at = now
+                row.late = now - due_at > self.grace
+                report.sent += 1
+                report.late += int(row.late)
+                return
+            row.last_error = (str(error) if error else "no recipient")[:255]
+            if row.attempts >= self.max_attempts:
+                row.status = "failed"
+                report.failed += 1
+                report.errors.append(f"{row.key}: {row.last_error}")
+                return
+            delay = error.retry_after if isinstance(error, SendRateLimited) else self.backoff * 2 ** (row.attempts - 1)
+            row.status = "pending"
+            row.next_attempt_at = now + timedelta(seconds=delay)
+            report.retried += 1
