@@ -91,7 +91,7 @@ def _parse_type(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerContext) -
 def _parse_location(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerContext) -> Any:
     text = inbound.text.strip()
     place = location(text)
-    if place:
+    if place and not outside_district(place):
         return place
     if len(text) >= 2 and _WORD_RE.search(text):
         return text[:100]

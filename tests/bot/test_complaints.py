@@ -266,3 +266,10 @@ def test_complaint_in_safe_mode(make_bot) -> None:
 
 def test_wecom_crypto_helper_is_wechatpy() -> None:
     assert WeComCrypto is not None
+
+
+def test_place_outside_the_district_is_taken_with_a_notice(bot) -> None:
+    c = Citizen(bot)
+    c.say("我要举报")
+    c.say("水")
+    assert "不在本区范围" in c.say("涪陵区李渡镇")
