@@ -26,10 +26,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
-from bot.privacy import mask
+from core.privacy import mask
 from handlers import complaint
 from handlers.base import Event, HandlerContext, Inbound, Kind, Reply, Role
-from handlers.commands import help_reply, is_cancel, is_help
+from handlers.commands import help_reply, is_cancel, is_help, load_commands
 from handlers.messages import event_reply, non_text_reply
 from handlers.nlu import Understanding, understand
 from handlers.qa import question_reply
@@ -75,6 +75,8 @@ def _handle_event(turn: Turn, ctx: HandlerContext) -> list[Reply]:
     if turn.inbound.event is Event.UNSUBSCRIBE:
         _forget(turn.inbound, ctx)  # the platform requires deleting the user's data on unsubscribe
         return []
+    if turn.inbound.event is Event.CLICK and load_commands().menu.get(turn.inbound.text) == "complaint_status":
+        return status_reply(turn.inbound, ctx, None)
     return event_reply(turn.inbound, ctx.duty_phone)
 
 

@@ -28,9 +28,9 @@ from bot.channels.base import messages_for
 from bot.channels.wechat_oa import Parsed
 from bot.dialogue import Dialogue
 from bot.outbound import Outbox
-from bot.privacy import mask
 from core.clock import Clock
 from core.errors import SendError
+from core.privacy import mask
 from handlers.base import Inbound
 from store import InboundRepo
 

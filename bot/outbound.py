@@ -23,9 +23,9 @@ from wechatpy.enterprise import WeChatClient as WeComClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
-from bot.privacy import mask
 from core.clock import Clock
 from core.errors import RecipientUnavailable, SendError, SendRateLimited
+from core.privacy import mask
 from store import TokenRepo
 
 log = logging.getLogger(__name__)

@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.outbound import Outbox
-from bot.privacy import mask
 from core.clock import Clock
 from core.errors import SendError, SendRateLimited
+from core.privacy import mask
 from store import Reminder, ReminderRepo, StaffRepo
 
 log = logging.getLogger(__name__)

@@ -32,6 +32,7 @@ from enum import StrEnum
 from typing import Any
 
 from core.errors import SendError
+from core.privacy import mask_phones
 from handlers.base import HandlerContext, Inbound, Kind, Reply
 from handlers.forms import RESUME, Form, Invalid, StepSpec, clear_state, load_state, save_state, timed_out
 from handlers.nlu import (
@@ -91,10 +92,10 @@ def _parse_type(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerContext) -
 def _parse_location(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerContext) -> Any:
     text = inbound.text.strip()
     place = location(text)
-    if place and not outside_district(place):
-        return place
+    if place and not outside_district(place) and len(text) > 30:
+        return place  # a long answer: keep the place it names
     if len(text) >= 2 and _WORD_RE.search(text):
-        return text[:100]
+        return text.rstrip("。，,.！!")[:100]  # as written
     return Invalid("请告诉我具体地点（如“江口镇某某村”），也可以直接发送微信位置。")
 
 
@@ -136,7 +137,7 @@ def _summary(data: dict[str, Any]) -> Reply:
         f"类型：{type_label(data.get('pollution_type', 'other'))}",
         f"地点：{data.get('location', '')}",
         f"时间：{_time_text(occurred)}",
-        f"情况：{data.get('description', '')}",
+        f"情况：{mask_phones(str(data.get('description', '')))}",
         f"照片：{len(data.get('photos', []))}张",
         f"联系方式：{'匿名' if contact.get('anonymous') else _mask_phone(phone)}",
         "回复“确认”提交；如需修改，直接发送正确内容（如“地点改为白马镇”）；回复“取消”放弃。",
@@ -145,13 +146,11 @@ def _summary(data: dict[str, Any]) -> Reply:
 
 
 def _time_text(occurred: dict[str, Any]) -> str:
-    at = occurred.get("at")
+    at, said = occurred.get("at"), occurred.get("text", "")
     if at:
-        return (
-            datetime.fromisoformat(at).astimezone(SHANGHAI).strftime("%Y年%m月%d日 %H:%M")
-            + f"（{occurred.get('text', '')}）"
-        )
-    return str(occurred.get("text", "不清楚"))
+        when = datetime.fromisoformat(at).astimezone(SHANGHAI).strftime("%Y年%m月%d日 %H:%M")
+        return f"{when}（{said}）" if said else when
+    return str(said or "不清楚")
 
 
 def _mask_phone(phone: str) -> str:
@@ -196,7 +195,7 @@ def _from_understanding(u: Understanding, text: str) -> dict[str, Any]:
     if "location" in slots:
         data["location"] = slots["location"]
     if "occurred_at" in slots:
-        data["occurred"] = {"text": "（见描述）", "at": slots["occurred_at"]}
+        data["occurred"] = {"text": "", "at": slots["occurred_at"]}
     if "phone" in slots:
         data["contact"] = {"phone": slots["phone"]}
     elif slots.get("anonymous"):
@@ -266,7 +265,7 @@ def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
     if len(text) > ctx.max_message_chars:
         return [Reply(f"内容太长了（{len(text)}字），请精简到{ctx.max_message_chars}字以内再发送。")]
     if CORRECTION_RE.match(text) or "改为" in text or "改成" in text:
-        changed = _apply_correction(text, data)
+        changed = _apply_correction(text, data, inbound.received_at or ctx.clock.now())
         if changed:
             return _advance(inbound, ctx, data, prefix=f"已更正：{changed}。")
     if step_name == CONFIRM:
@@ -283,6 +282,8 @@ def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
         spec = FORM.steps[step]
         return [Reply(value.message, options=list(spec.options))]
     data[FORM.steps[step].slot] = value
+    if step in (Step.TYPE, Step.LOCATION) and "description" not in data and len(_WORD_RE.findall(text)) >= 8:
+        data["description"] = text[:1000]  # a full sentence is also the description
     prefix = ""
     if step is Step.LOCATION and outside_district(str(value)):
         prefix = "提示：该地点可能不在本区范围，我们会登记并转交属地生态环境部门处理。"
@@ -300,11 +301,11 @@ def _advance(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], prefix
     return [Reply(prefix + reply.text if prefix else reply.text, options=reply.options)]
 
 
-def _apply_correction(text: str, data: dict[str, Any]) -> str:
+def _apply_correction(text: str, data: dict[str, Any], now: datetime) -> str:
     """Update the slots a correction names; returns what changed (for the reply), or ''."""
     changed = []
     body = CORRECTION_RE.sub("", text).lstrip("，,：: ")
-    place = location(body)
+    place = None if "时间" in text else location(body)
     if place is None and ("地点" in text or "地方" in text or "位置" in text):
         place = re.sub(r"^.*?(地点|地方|位置)(改为|改成|是|在)?", "", body).strip("，。 ") or None
     if place:
@@ -319,6 +320,12 @@ def _apply_correction(text: str, data: dict[str, Any]) -> str:
     if phone:
         data["contact"] = {"phone": phone}
         changed.append("联系电话")
+    if "时间" in text:
+        said = re.sub(r"^.*?时间(改为|改成|是|应该是)?", "", body).strip("，。 ")
+        when = occurred_at(said, now) if said else None
+        if said:
+            data["occurred"] = {"text": said[:30], **({"at": when.isoformat()} if when else {})}
+            changed.append(f"时间为{said[:30]}")
     return "，".join(changed)
 
 
@@ -348,7 +355,7 @@ def _submit(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any]) -> list
         "您可以随时发送编号或“我的举报”查询办理进度。感谢您对生态环境保护的支持！"
     )
     if ticket.urgent:
-        text += URGENT_ADVICE
+        text += "\n" + URGENT_ADVICE
     return [Reply(text)]
 
 

@@ -57,11 +57,10 @@ def _cut_at_bytes(text: str, limit: int) -> int:
 
 
 def messages_for(replies: list[Reply], limit: int = MAX_TEXT_BYTES) -> list[str]:
-    """All replies as channel text messages, each within ``limit`` bytes."""
-    out: list[str] = []
-    for reply in replies:
-        out.extend(split_text(render_text(reply), limit))
-    return out
+    """The replies of one turn as channel messages: joined into one while it fits in ``limit``
+    bytes (a passive reply carries one message), split on sentence boundaries beyond."""
+    texts = [render_text(r) for r in replies if r.text]
+    return split_text("\n\n".join(texts), limit) if texts else []
 
 
 def cdata_safe(text: str) -> str:

@@ -36,7 +36,8 @@ def test_cdata_safe() -> None:
 def test_options_degrade_to_numbered_lines() -> None:
     text = render_text(Reply("请选择事件等级：", options=["一般", "较大"]))
     assert "1. 一般" in text and "2. 较大" in text
-    assert messages_for([Reply("甲"), Reply("乙")]) == ["甲", "乙"]
+    assert messages_for([Reply("甲"), Reply("乙")]) == ["甲\n\n乙"]
+    assert messages_for([]) == []
 
 
 def _inbound(kind: Kind, text: str = "", event: Event | None = None) -> Inbound:

@@ -273,3 +273,28 @@ def test_place_outside_the_district_is_taken_with_a_notice(bot) -> None:
     c.say("我要举报")
     c.say("水")
     assert "不在本区范围" in c.say("涪陵区李渡镇")
+
+
+def test_corrections_of_time_keep_details_and_mask_phones(bot) -> None:
+    c = Citizen(bot)
+    c.say("我要举报")
+    c.say("有个工厂半夜偷偷排废水，水是黄的")  # a full sentence at the type step is also the description
+    assert "什么时候" in c.say("仙女山镇的小河沟")
+    c.say("今天上午")
+    summary = c.say("时间改为昨天下午")
+    assert "已更正：时间为昨天下午" in summary and "联系电话" in summary
+    summary = c.say("13812345678")
+    assert "地点：仙女山镇的小河沟" in summary and "情况：有个工厂半夜偷偷排废水" in summary
+    assert "昨天下午" in summary
+
+
+def test_urgent_first_message_gets_advice_and_question_in_one_reply(bot) -> None:
+    c = Citizen(bot)
+    texts = c._post("<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[河里死了好多鱼，水都是白色的]]></Content>")
+    assert len(texts) == 1  # one passive reply carries both
+    assert "12369" in texts[0] and "什么地方" in texts[0]
+
+
+def test_full_message_phone_is_masked_in_the_summary(bot) -> None:
+    summary = Citizen(bot).say("昨天晚上十点，江口镇有个养猪场往乌江里排粪水，臭得很，我的电话13812345678")
+    assert "13812345678" not in summary and "138****5678" in summary

@@ -14,6 +14,6 @@ def mask(value: str) -> str:
     return f"{value[:3]}***{value[-2:]}"
 
 
-def mask_text(text: str) -> str:
+def mask_phones(text: str) -> str:
     """Mask mobile numbers inside free text (``138****5678``)."""
     return _PHONE_RE.sub(r"\1****\2", text)
