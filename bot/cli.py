@@ -13,6 +13,7 @@ import typer
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from core.errors import EnvbotError, NotFound
+from handlers.base import Role
 
 app = typer.Typer(help="envbot：环境应急助手的命令行。", no_args_is_help=True, add_completion=False)
 docs_app = typer.Typer(help="List or remove ingested documents.", no_args_is_help=True)
@@ -28,6 +29,14 @@ def _settings() -> Settings:
         return load_settings()
     except EnvbotError as exc:
         typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError as exc:
+        typer.echo("error: --role must be citizen, officer, duty or admin", err=True)
         raise typer.Exit(2) from exc
 
 
@@ -216,13 +225,9 @@ def chat(
     import uuid
 
     from bot.channels.base import render_text
-    from handlers.base import Channel, Inbound, Kind, Role
+    from handlers.base import Channel, Inbound, Kind
 
-    try:
-        the_role = Role(role)
-    except ValueError as exc:
-        typer.echo("error: --role must be citizen, officer, duty or admin", err=True)
-        raise typer.Exit(2) from exc
+    the_role = _role(role)
     svc = _services(_settings())
     try:
         inbound = Inbound(
@@ -250,14 +255,9 @@ def nlu(
 ) -> None:
     """Show how a message is read: intent, slots, urgent."""
     from core.clock import SystemClock
-    from handlers.base import Role
     from handlers.nlu import understand
 
-    try:
-        the_role = Role(role)
-    except ValueError as exc:
-        typer.echo("error: --role must be citizen, officer, duty or admin", err=True)
-        raise typer.Exit(2) from exc
+    the_role = _role(role)
     reading = understand(text, the_role, SystemClock().now()).to_dict()
     if as_json:
         typer.echo(json.dumps(reading, ensure_ascii=False))

@@ -7,12 +7,13 @@ WeChat, WeCom or HTTP.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
 from core.clock import Clock
+from knowledge.answer import Citation as ReplyCitation  # a reply cites passages as the knowledge base does
 
 
 class Channel(StrEnum):
@@ -97,18 +98,6 @@ class Inbound:
 
 
 @dataclass(frozen=True)
-class ReplyCitation:
-    """A cited passage shown with a reply."""
-
-    source: str
-    title: str
-    section: str
-    text: str
-    score: float
-    citation: str
-
-
-@dataclass(frozen=True)
 class Reply:
     """One message back to the user.
 
@@ -127,7 +116,7 @@ class Reply:
         return {
             "text": self.text,
             "options": list(self.options),
-            "citations": [c.__dict__ for c in self.citations],
+            "citations": [asdict(c) for c in self.citations],
         }
 
 

@@ -10,7 +10,7 @@ import logging
 import re
 
 from core.errors import EnvbotError
-from handlers.base import HandlerContext, Inbound, Reply, ReplyCitation
+from handlers.base import HandlerContext, Inbound, Reply
 from knowledge import Answer, KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -60,5 +60,4 @@ def answer_question(question: str, knowledge: KnowledgeBase, *, max_chars: int, 
 def question_reply(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     """The question intent: answer ``inbound.text`` from the regulations, with citations."""
     answer = answer_question(inbound.text, ctx.knowledge, max_chars=ctx.max_question_chars, duty_phone=ctx.duty_phone)
-    citations = [ReplyCitation(**c.__dict__) for c in answer.citations]
-    return [Reply(answer.answer, citations=citations)]
+    return [Reply(answer.answer, citations=list(answer.citations))]
