@@ -368,7 +368,7 @@ def _alert_duty(ctx: HandlerContext, inbound: Inbound, data: dict[str, Any]) -> 
         duty = [s.user_id for s in StaffRepo(session).list() if s.role in ("duty", "admin")]
     when = (inbound.received_at or ctx.clock.now()).astimezone(SHANGHAI) + timedelta(0)
     text = (
-        f"【紧急举报】{when:%m月%d日 %H:%M} 群众反映：{inbound.text[:200]}"
+        f"【紧急举报】{when:%m月%d日 %H:%M} 群众反映：{mask_phones(inbound.text[:200])}"
         f"\n地点：{data.get('location', '未说明')}。请立即核实处置。"
     )
     for user in duty:

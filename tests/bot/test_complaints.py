@@ -188,9 +188,10 @@ def test_urgent_report_alerts_duty_at_once(bot) -> None:
     with bot.services.session_factory.begin() as s:
         StaffRepo(s).upsert(user_id="duty1", role="duty", name="值班员", now=bot.clock.now())
     c = Citizen(bot)
-    reply = c.say("河里死了好多鱼，水都是白色的")
+    reply = c.say("河里死了好多鱼，水都是白色的，我电话13812345678")
     assert "12369" in reply
     (alert,) = bot.fake.sent("/cgi-bin/message/send")
+    assert "13812345678" not in alert["text"]["content"]  # staff see the report, not the citizen's number
     assert (
         alert["touser"] == "duty1"
         and "紧急举报" in alert["text"]["content"]
