@@ -263,7 +263,8 @@ def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
     if not _WORD_RE.search(text):
         return [Reply("没有看到文字内容。"), _prompt_for(step_name, data)]
     if len(text) > ctx.max_message_chars:
-        return [Reply(f"内容太长了（{len(text)}字），请精简到{ctx.max_message_chars}字以内再发送。")]
+        too_long = f"内容太长了（{len(text)}字），请精简到{ctx.max_message_chars}字以内再发送。"
+        return [Reply(too_long), _prompt_for(step_name, data)]
     if CORRECTION_RE.match(text) or "改为" in text or "改成" in text:
         changed = _apply_correction(text, data, inbound.received_at or ctx.clock.now())
         if changed:
