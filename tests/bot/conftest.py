@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import shutil
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -59,52 +57,12 @@ def query_of(params: dict[str, str]) -> dict[str, str]:
     return dict(kv.split("=", 1) for kv in params["query"].split("&"))
 
 
-@dataclass
-class FakeLLM:
-    """A fake OpenAI-compatible chat endpoint: scripted reply, optional delay, counted calls."""
-
-    reply: str = "依据条文【1】，应当在四小时内报告。"
-    delay: float = 0.0
-    calls: int = 0
-    prompts: list[Any] = field(default_factory=list)
-
-    def app(self) -> FastAPI:
-        app = FastAPI()
-
-        @app.post("/v1/chat/completions")
-        async def complete(request: Request) -> dict[str, Any]:
-            body = await request.json()
-            self.calls += 1
-            self.prompts.append(body["messages"])
-            if self.delay:
-                await asyncio.sleep(self.delay)
-            return {
-                "id": "x",
-                "object": "chat.completion",
-                "created": 0,
-                "model": body["model"],
-                "choices": [
-                    {"index": 0, "message": {"role": "assistant", "content": self.reply}, "finish_reason": "stop"}
-                ],
-                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-            }
-
-        return app
-
-
 @pytest.fixture
 def fake_wechat() -> Iterator[FakeWeChatAPI]:
     api = FakeWeChatAPI()
     with ServerThread(api.app()) as srv:
         api.url = srv.url  # type: ignore[attr-defined]
         yield api
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[tuple[FakeLLM, str]]:
-    llm = FakeLLM()
-    with ServerThread(llm.app()) as srv:
-        yield llm, f"{srv.url}/v1"
 
 
 @dataclass
