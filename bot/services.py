@@ -80,30 +80,27 @@ def build_llm(settings: Settings) -> LLM | None:
 
 
 def build_outbox(settings: Settings, session_factory: sessionmaker[Session], clock: Clock) -> Outbox:
-    """The send clients of the configured channels."""
+    """The send clients of the configured channels (a channel without its secret gets none)."""
     storage = StoreTokenStorage(session_factory, clock)
-    oa = (
-        OfficialAccountClient(
+    timeout = settings.send_timeout
+    oa = None
+    if settings.wechat_app_id and settings.wechat_app_secret:
+        oa = OfficialAccountClient(
             settings.wechat_app_id,
             settings.wechat_app_secret,
             api_base=settings.wechat_api_base,
             storage=storage,
-            timeout=settings.send_timeout,
+            timeout=timeout,
         )
-        if settings.wechat_app_id and settings.wechat_app_secret
-        else None
-    )
-    wecom = (
-        WeComAppClient(
+    wecom = None
+    if settings.wecom_corp_id and settings.wecom_secret:
+        wecom = WeComAppClient(
             settings.wecom_corp_id,
             settings.wecom_secret,
             api_base=settings.wecom_api_base,
             storage=storage,
-            timeout=settings.send_timeout,
+            timeout=timeout,
         )
-        if settings.wecom_corp_id and settings.wecom_secret
-        else None
-    )
     return Outbox(oa, wecom, settings.wecom_agent_id)
 
 

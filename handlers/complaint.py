@@ -40,6 +40,7 @@ from handlers.nlu import (
     Understanding,
     life_at_risk,
     location,
+    looks_like_question,
     occurred_at,
     outside_district,
     phone_number,
@@ -47,6 +48,7 @@ from handlers.nlu import (
     town_of,
     wants_anonymity,
 )
+from handlers.qa import question_reply
 from handlers.tickets import file_ticket, type_label
 from store import Conversation, StaffRepo
 
@@ -225,9 +227,6 @@ def start(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -
 
 def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) -> list[Reply] | None:
     """One turn inside the open complaint form; None hands the message back to the router."""
-    from handlers.nlu import _looks_like_question
-    from handlers.qa import question_reply
-
     data = load_state(state)
     step_name = state.step
     if step_name != RESUME and timed_out(state, ctx):
@@ -272,11 +271,11 @@ def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
     if step_name == CONFIRM:
         if text in YES:
             return _submit(inbound, ctx, data)
-        if _looks_like_question(text):
+        if looks_like_question(text):
             return [*question_reply(inbound, ctx), FORM.prompt(None, data)]
         return [Reply("请回复“确认”提交，或直接发送要修改的内容（如“地点改为白马镇”），回复“取消”放弃。")]
     step = Step(step_name)
-    if step is not Step.DESCRIPTION and _looks_like_question(text):
+    if step is not Step.DESCRIPTION and looks_like_question(text):
         return [*question_reply(inbound, ctx), Reply("（举报还在登记中）" + FORM.prompt(step, data).text)]
     value = FORM.steps[step].parse(inbound, data, ctx)
     if isinstance(value, Invalid):

@@ -237,7 +237,7 @@ def understand(text: str, role: Role, now: datetime) -> Understanding:
             return Understanding("hazard_query", slots)
         if _any(t, lex.staff["roster_query"]["words"]):
             return Understanding("roster_query")
-        asks = _looks_like_question(t) or _any(t, lex.staff["incident_report"]["question_words"])
+        asks = looks_like_question(t) or _any(t, lex.staff["incident_report"]["question_words"])
         if _any(t, lex.staff["incident_report"]["words"]) and not asks:
             if kind:
                 slots["pollution_type"] = kind
@@ -245,7 +245,7 @@ def understand(text: str, role: Role, now: datetime) -> Understanding:
                 slots["location"] = place
             return Understanding("incident_report", slots, urgent=True)
         return Understanding("question")
-    if _looks_like_question(t):
+    if looks_like_question(t):
         return Understanding("question")
     reported_source = place is not None and _any(t, lex.complaint["intent"]["sources"])
     if kind or urgent or reported_source or _any(t, lex.complaint["intent"]["complaint"]):
@@ -267,7 +267,8 @@ def understand(text: str, role: Role, now: datetime) -> Understanding:
     return Understanding("question")
 
 
-def _looks_like_question(text: str) -> bool:
+def looks_like_question(text: str) -> bool:
+    """True for a message phrased as a question (question words from the data file, or 什么/怎么… ending in ？)."""
     return (
         _any(text, lexicon().complaint["intent"]["question"])
         or text.endswith(("?", "？"))

@@ -147,11 +147,8 @@ class Ingestor:
         with self.session_factory() as session:
             existing = DocumentRepo(session).by_source_path(source_path)
             if existing is not None and existing.content_hash == digest:
-                missing = self._missing_vectors(existing)
-                if not missing:
-                    report.unchanged.append(source_path)
-                    return
-                self._embed(missing, report)
+                # unchanged file: only re-embed passages whose vectors are missing (e.g. a new model)
+                self._embed([(c, to_indexed(existing, c).index_text) for c in existing.chunks], report)
                 report.unchanged.append(source_path)
                 return
             twin = DocumentRepo(session).by_hash(digest)
@@ -202,11 +199,6 @@ class Ingestor:
             seen.add(index_text)
             out.append((chunk, index_text))
         return out
-
-    def _missing_vectors(self, doc: Document) -> list[tuple[Chunk, str]]:
-        chunks = list(doc.chunks)
-        present = self.vectors.present([c.id for c in chunks])
-        return [(c, to_indexed(doc, c).index_text) for c in chunks if c.id not in present]
 
     def _embed(
         self,

@@ -13,12 +13,12 @@ from typing import Any
 
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
-from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
 from bot.channels.base import cdata_safe
-from bot.channels.wx import PARSE_ERRORS, check_fresh, decode_body, parse_with, to_inbound
+from bot.channels.wx import check_fresh, decode_body, parse_with, to_inbound, unwrap
 from core.clock import Clock
 from core.errors import ConfigError, DecryptError, SignatureError
 from handlers.base import Channel, Inbound, Role
@@ -99,16 +99,14 @@ class OfficialAccountChannel:
     def _decrypt(self, params: Mapping[str, str], xml: str) -> str:
         if self.crypto is None:
             raise DecryptError("encrypted callback but no EncodingAESKey configured", channel=self.channel.value)
-        try:
-            plain: str = self.crypto.decrypt_message(
+        crypto = self.crypto
+        plain = unwrap(
+            lambda: crypto.decrypt_message(
                 xml, params.get("msg_signature", ""), params.get("timestamp", ""), params.get("nonce", "")
-            )
-        except InvalidSignatureException as exc:
-            raise SignatureError("bad msg_signature", channel=self.channel.value) from exc
-        except InvalidAppIdException as exc:
-            raise DecryptError("message for another AppID", channel=self.channel.value) from exc
-        except (*PARSE_ERRORS, Exception) as exc:  # binascii.Error, bad padding, random ciphertext
-            raise DecryptError(f"cannot decrypt: {type(exc).__name__}", channel=self.channel.value) from exc
+            ),
+            self.channel,
+            "message",
+        )
         return decode_body(plain.encode(), self.channel)
 
     def render_passive(self, parsed: Parsed, text: str | None) -> str:

@@ -6,15 +6,13 @@ from collections.abc import Callable, Mapping
 
 from wechatpy.enterprise import parse_message
 from wechatpy.enterprise.crypto import WeChatCrypto
-from wechatpy.exceptions import InvalidAppIdException as InvalidCorpIdException
-from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.replies import TextReply
 
 from bot.channels.base import cdata_safe
 from bot.channels.wechat_oa import Parsed
-from bot.channels.wx import PARSE_ERRORS, check_fresh, decode_body, parse_with, to_inbound
+from bot.channels.wx import check_fresh, decode_body, parse_with, to_inbound, unwrap
 from core.clock import Clock
-from core.errors import BadPayload, ConfigError, DecryptError, SignatureError
+from core.errors import BadPayload, ConfigError
 from handlers.base import Channel, Role
 
 
@@ -64,18 +62,16 @@ class WeComChannel:
             DecryptError: echostr does not decrypt.
         """
         check_fresh(params.get("timestamp", ""), self.clock.now(), self.replay_window, self.channel)
-        try:
-            echo: str = self.crypto.check_signature(
+        return unwrap(
+            lambda: self.crypto.check_signature(
                 params.get("msg_signature", ""),
                 params.get("timestamp", ""),
                 params.get("nonce", ""),
                 params.get("echostr", ""),
-            )
-        except InvalidSignatureException as exc:
-            raise SignatureError("bad msg_signature", channel=self.channel.value) from exc
-        except (InvalidCorpIdException, *PARSE_ERRORS, Exception) as exc:
-            raise DecryptError(f"cannot decrypt echostr: {type(exc).__name__}", channel=self.channel.value) from exc
-        return echo if isinstance(echo, str) else echo.decode()
+            ),
+            self.channel,
+            "echostr",
+        )
 
     def parse(self, params: Mapping[str, str], body: bytes) -> Parsed:
         """Verify, decrypt and parse a callback.
@@ -85,16 +81,13 @@ class WeComChannel:
         """
         check_fresh(params.get("timestamp", ""), self.clock.now(), self.replay_window, self.channel)
         xml = decode_body(body, self.channel)
-        try:
-            plain: str = self.crypto.decrypt_message(
+        plain = unwrap(
+            lambda: self.crypto.decrypt_message(
                 xml, params.get("msg_signature", ""), params.get("timestamp", ""), params.get("nonce", "")
-            )
-        except InvalidSignatureException as exc:
-            raise SignatureError("bad msg_signature", channel=self.channel.value) from exc
-        except InvalidCorpIdException as exc:
-            raise DecryptError("message for another CorpID", channel=self.channel.value) from exc
-        except (*PARSE_ERRORS, Exception) as exc:
-            raise DecryptError(f"cannot decrypt: {type(exc).__name__}", channel=self.channel.value) from exc
+            ),
+            self.channel,
+            "message",
+        )
         plain_xml = decode_body(plain.encode(), self.channel)
         msg = parse_with(parse_message, plain_xml, self.channel)
         agent = msg._data.get("AgentID") if isinstance(msg._data, Mapping) else None

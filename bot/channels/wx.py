@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.parsers.expat import ExpatError
 
-from core.errors import BadPayload, ReplayError
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+
+from core.errors import BadPayload, DecryptError, ReplayError, SignatureError
 from handlers.base import Channel, Event, Inbound, Kind, Role
 
 _EVENTS = {
@@ -147,3 +149,22 @@ def check_fresh(timestamp: str, now: datetime, window: float, channel: Channel) 
         raise ReplayError("missing or invalid timestamp", channel=channel.value)
     if abs(now.timestamp() - int(timestamp)) > window:
         raise ReplayError("timestamp outside the accepted window", channel=channel.value)
+
+
+def unwrap(call: Callable[[], str | bytes], channel: Channel, what: str) -> str:
+    """Run a wechatpy signature check or decryption and map its failures (the same for both channels).
+
+    Raises:
+        SignatureError: the msg_signature does not match.
+        DecryptError: the ciphertext is for another AppID/CorpID, or does not decrypt at all
+            (bad base64, padding, random bytes: wechatpy raises many unrelated types).
+    """
+    try:
+        result = call()
+    except InvalidSignatureException as exc:
+        raise SignatureError("bad msg_signature", channel=channel.value) from exc
+    except InvalidAppIdException as exc:  # wechatpy raises it for a foreign CorpID too
+        raise DecryptError(f"{what} for another AppID/CorpID", channel=channel.value) from exc
+    except Exception as exc:
+        raise DecryptError(f"cannot decrypt {what}: {type(exc).__name__}", channel=channel.value) from exc
+    return result if isinstance(result, str) else result.decode()
