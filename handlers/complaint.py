@@ -38,6 +38,8 @@ from handlers.forms import RESUME, Form, Invalid, StepSpec, clear_state, load_st
 from handlers.nlu import (
     SHANGHAI,
     Understanding,
+    categories,
+    form_words,
     life_at_risk,
     location,
     looks_like_question,
@@ -65,17 +67,6 @@ class Step(StrEnum):
     CONTACT = "contact"
 
 
-TYPE_CHOICES = {
-    "水": "water",
-    "大气": "air",
-    "噪声": "noise",
-    "固体废物": "solid_waste",
-    "土壤": "soil",
-    "辐射": "radiation",
-    "其他": "other",
-}
-YES = {"确认", "是", "是的", "对", "对的", "提交", "确认提交", "没问题", "好", "好的", "ok", "OK", "确定"}
-UNKNOWN_TIME = {"不清楚", "不知道", "不记得", "不确定", "忘了", "不详"}
 CORRECTION_RE = re.compile(r"^(不对|不是|错了|改成|改为|更正|修改|应该是)")
 _WORD_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _TIME_HINT_RE = re.compile(r"[0-9时点分天日月年早晚午夜前后刚昨今明周星期最近一直经常每]")
@@ -83,10 +74,11 @@ _TIME_HINT_RE = re.compile(r"[0-9时点分天日月年早晚午夜前后刚昨�
 
 def _parse_type(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerContext) -> Any:
     text = inbound.text.strip()
-    if text.isdigit() and 1 <= int(text) <= len(TYPE_CHOICES):
-        return list(TYPE_CHOICES.values())[int(text) - 1]
-    for label, kind in TYPE_CHOICES.items():
-        if text.startswith(label):
+    kinds = list(categories())
+    if text.isdigit() and 1 <= int(text) <= len(kinds):
+        return kinds[int(text) - 1]
+    for kind, cat in categories().items():
+        if text.startswith(cat["choice"]):
             return kind
     return pollution_type(text) or Invalid("请从下面选一类，回复序号或文字即可。")
 
@@ -103,12 +95,12 @@ def _parse_location(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerContex
 
 def _parse_occurred(inbound: Inbound, _data: dict[str, Any], ctx: HandlerContext) -> Any:
     text = inbound.text.strip()
-    if text in UNKNOWN_TIME:
+    if text in form_words("unknown_time_words"):
         return {"text": "不清楚"}
     when = occurred_at(text, inbound.received_at or ctx.clock.now())
     if when is not None:
         return {"text": text[:30], "at": when.isoformat()}
-    if _TIME_HINT_RE.search(text) and text not in YES:
+    if _TIME_HINT_RE.search(text) and text not in form_words("confirm_words"):
         return {"text": text[:30]}
     return Invalid("请说明大概时间，例如“今天上午”“昨晚十点”，不清楚请回复“不清楚”。")
 
@@ -167,7 +159,7 @@ FORM = Form(
             "pollution_type",
             "请问是哪一类污染？",
             _parse_type,
-            options=tuple(TYPE_CHOICES),
+            options=tuple(c["choice"] for c in categories().values()),
         ),
         Step.LOCATION: StepSpec("location", "请问具体在什么地方？也可以直接发送微信位置。", _parse_location),
         Step.OCCURRED: StepSpec(
@@ -269,7 +261,7 @@ def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
         if changed:
             return _advance(inbound, ctx, data, prefix=f"已更正：{changed}。")
     if step_name == CONFIRM:
-        if text in YES:
+        if text in form_words("confirm_words"):
             return _submit(inbound, ctx, data)
         if looks_like_question(text):
             return [*question_reply(inbound, ctx), FORM.prompt(None, data)]

@@ -86,6 +86,16 @@ class Understanding:
         return {"intent": self.intent, "slots": dict(self.slots), "urgent": self.urgent}
 
 
+def categories() -> dict[str, dict[str, str]]:
+    """Pollution type -> ``{"choice": word offered in the form, "label": how a ticket shows it}``."""
+    return {str(k): dict(v) for k, v in lexicon().complaint["categories"].items()}
+
+
+def form_words(name: str) -> frozenset[str]:
+    """A word list of the ``[form]`` table of ``complaint.toml`` (confirm_words, unknown_time_words)."""
+    return frozenset(lexicon().complaint["form"][name])
+
+
 def _any(text: str, words: list[str] | tuple[str, ...]) -> bool:
     return any(w in text for w in words)
 

@@ -17,25 +17,15 @@ from typing import Any
 
 from core.errors import SendError
 from handlers.base import HandlerContext, Inbound, Reply
-from handlers.nlu import SHANGHAI, TICKET_RE
+from handlers.nlu import SHANGHAI, TICKET_RE, categories
 from store import ReminderRepo, Ticket, TicketRepo
 
 log = logging.getLogger(__name__)
 
-TYPE_LABELS = {
-    "water": "水污染",
-    "air": "大气污染",
-    "noise": "噪声污染",
-    "solid_waste": "固体废物",
-    "soil": "土壤污染",
-    "radiation": "辐射",
-    "other": "其他",
-}
-
 
 def type_label(kind: str) -> str:
     """Chinese label of a pollution type."""
-    return TYPE_LABELS.get(kind, "其他")
+    return categories().get(kind, categories()["other"])["label"]
 
 
 @dataclass(frozen=True)
