@@ -221,6 +221,9 @@ def _notify(ctx: HandlerContext, channel: str, user: str, text: str) -> bool:
 
 def pending_notices(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     """Updates the citizen has not seen yet (and mark them seen)."""
+    with ctx.session_factory() as session:  # the usual case, nothing pending, needs no write transaction
+        if not TicketRepo(session).with_pending_notice(inbound.channel.value, inbound.user_id):
+            return []
     with ctx.session_factory.begin() as session:
         tickets = TicketRepo(session).with_pending_notice(inbound.channel.value, inbound.user_id)
         out = []
