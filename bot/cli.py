@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli_incidents import incidents_app, roster_app
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from core.errors import EnvbotError, NotFound
@@ -22,6 +23,8 @@ staff_app = typer.Typer(help="Register WeCom users as staff (officer, duty, admi
 app.add_typer(staff_app, name="staff")
 wechat_app = typer.Typer(help="Official Account administration.", no_args_is_help=True)
 app.add_typer(wechat_app, name="wechat")
+app.add_typer(incidents_app, name="incidents")
+app.add_typer(roster_app, name="roster")
 
 
 def _settings() -> Settings:

@@ -2,16 +2,20 @@
 
 The order (python-telegram-bot's handler groups, kept in one place):
 
-1. ``form``             continue the user's open form (the complaint form)
+1. ``form``             continue the user's open form (complaint, incident, "which incident?")
 2. ``event``            channel events: subscribe, unsubscribe, menu clicks, ...
 3. ``cancel``           "取消" ends the open form, if any
 4. ``help``             "帮助" / "菜单"
-5. ``staff_command``    an officer's ticket command: 受理 / 转办 / 调查 / 办结 / 答复 / 不予受理 T…
+5. ``staff_command``    an officer's ticket command (受理 / 转办 / 调查 / 办结 / 答复 / 不予受理 T…)
+                        or incident command (定级 / 应急结束 / 时间线 / 撤销 / 生成初报 / 补充 …)
 6. ``non_text``         images, voice without text, locations, links, other kinds, empty text
 7. ``complaint_status`` a ticket number or "我的举报处理得怎么样了" (classifier)
 8. ``complaint``        a citizen's pollution report (classifier) starts the complaint form
-9. ``staff_later``      staff intents whose features are not built yet (incident, hazard, roster)
-10. ``question``        everything else is a question for the knowledge base (the fallback)
+9. ``incident_ack``     staff: "已电话报告", "书面报告已报送" … completes a reporting step
+10. ``incident_report`` staff: an incident happening now is recorded and its deadlines start
+11. ``roster_query``    staff: "今天谁值班"
+12. ``staff_later``     staff intents whose features are not built yet (hazard ledger)
+13. ``question``        everything else is a question for the knowledge base (the fallback)
 
 Each rule has a pure ``match(turn)`` and a ``handle(turn, ctx)``; a failure in a
 handler goes through one error funnel and becomes a polite reply. Updates to a
@@ -27,7 +31,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from core.privacy import mask
-from handlers import complaint
+from handlers import complaint, incident_chat
 from handlers.base import Event, HandlerContext, Inbound, Kind, Reply, Role
 from handlers.commands import help_reply, is_cancel, is_help, load_commands
 from handlers.messages import event_reply, non_text_reply
@@ -81,38 +85,61 @@ def _handle_event(turn: Turn, ctx: HandlerContext) -> list[Reply]:
 
 
 def _handle_cancel(turn: Turn, ctx: HandlerContext) -> list[Reply]:
-    if turn.state is not None and turn.state.form and _forget(turn.inbound, ctx):
+    form = turn.state.form if turn.state is not None else ""
+    if form in (incident_chat.FORM.name, incident_chat.PICK_FORM) and _forget(turn.inbound, ctx):
+        return [Reply("好的，已停止补充。已登记的事件仍在计时，之后可用“补充 要素：内容”继续补充。")]
+    if form and _forget(turn.inbound, ctx):
         return [Reply("好的，已取消当前事项，草稿已删除。如需帮助请回复“帮助”。")]
     return [Reply("当前没有进行中的事项。您可以直接提问，或回复“帮助”查看可以办理的事项。")]
+
+
+FORMS: dict[str, Callable[[Inbound, HandlerContext, Conversation], list[Reply] | None]] = {
+    complaint.FORM.name: complaint.continue_form,
+    incident_chat.FORM.name: incident_chat.continue_form,
+    incident_chat.PICK_FORM: incident_chat.continue_pick,
+}
 
 
 def _in_form(turn: Turn) -> bool:
     return (
         turn.state is not None
-        and turn.state.form == complaint.FORM.name
+        and turn.state.form in FORMS
         and not (turn.inbound.kind is Kind.EVENT or (turn.inbound.kind is Kind.TEXT and is_cancel(turn.inbound.text)))
     )
 
 
-def _staff_later(turn: Turn, _ctx: HandlerContext) -> list[Reply]:
-    names = {
-        "incident_report": "突发环境事件报告",
-        "incident_ack": "报告步骤确认",
-        "hazard_query": "隐患台账查询",
-        "roster_query": "值班表查询",
-    }
-    return [Reply(f"{names[turn.reading.intent]}功能正在建设中，即将开通。紧急情况请直接电话报告。")]
+def _continue_form(turn: Turn, ctx: HandlerContext) -> list[Reply] | None:
+    assert turn.state is not None
+    return FORMS[turn.state.form](turn.inbound, ctx, turn.state)
+
+
+def _staff_command(turn: Turn, ctx: HandlerContext) -> list[Reply]:
+    if is_staff_command(turn.inbound.text):
+        return staff_command(turn.inbound, ctx)
+    return incident_chat.command(turn.inbound, ctx)
+
+
+def _staff_intent(intent: str) -> Callable[[Turn], bool]:
+    return lambda t: t.inbound.role.is_staff and t.reading.intent == intent
+
+
+def _staff_later(_turn: Turn, _ctx: HandlerContext) -> list[Reply]:
+    return [Reply("隐患台账查询功能正在建设中，即将开通。")]
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("form", _in_form, lambda t, c: complaint.continue_form(t.inbound, c, t.state) if t.state else None),
+    Rule("form", _in_form, _continue_form),
     Rule("event", lambda t: t.inbound.kind is Kind.EVENT, _handle_event),
     Rule("cancel", lambda t: t.inbound.kind is Kind.TEXT and is_cancel(t.inbound.text), _handle_cancel),
     Rule("help", lambda t: t.text_kind and is_help(t.inbound.text), lambda t, c: [help_reply(t.inbound.role)]),
     Rule(
         "staff_command",
-        lambda t: t.inbound.role.is_staff and t.text_kind and is_staff_command(t.inbound.text),
-        lambda t, c: staff_command(t.inbound, c),
+        lambda t: (
+            t.inbound.role.is_staff
+            and t.text_kind
+            and (is_staff_command(t.inbound.text) or incident_chat.is_command(t.inbound.text))
+        ),
+        _staff_command,
     ),
     Rule(
         "non_text",
@@ -129,11 +156,12 @@ RULES: tuple[Rule, ...] = (
         lambda t: t.reading.intent == "complaint" and t.inbound.role is Role.CITIZEN,
         lambda t, c: complaint.start(t.inbound, c, t.reading),
     ),
+    Rule("incident_ack", _staff_intent("incident_ack"), lambda t, c: incident_chat.ack(t.inbound, c, t.reading)),
     Rule(
-        "staff_later",
-        lambda t: t.reading.intent in ("incident_report", "incident_ack", "hazard_query", "roster_query"),
-        _staff_later,
+        "incident_report", _staff_intent("incident_report"), lambda t, c: incident_chat.start(t.inbound, c, t.reading)
     ),
+    Rule("roster_query", _staff_intent("roster_query"), lambda t, c: incident_chat.roster_reply(t.inbound, c)),
+    Rule("staff_later", _staff_intent("hazard_query"), _staff_later),
     Rule("question", lambda t: True, lambda t, c: question_reply(t.inbound, c)),
 )
 

@@ -130,8 +130,12 @@ class Outbox:
         self.wecom = wecom
         self.wecom_agent_id = wecom_agent_id
 
-    def send_text(self, channel: str, user_id: str, text: str) -> None:
+    def send_text(self, channel: str, user_id: str, text: str, *, dedup_seconds: int = 0) -> None:
         """Send one text message.
+
+        ``dedup_seconds`` (WeCom only, at most 14400): ask WeCom to drop the same
+        text to the same user within that window (``enable_duplicate_check``), so a
+        prompt re-sent after a crash between sending and recording arrives once.
 
         Raises:
             SendError: not configured, a network failure, or an API error;
@@ -142,7 +146,7 @@ class Outbox:
             call: Any = lambda: self.oa.message.send_text(user_id, text)  # noqa: E731
         elif channel == "wecom" and self.wecom is not None:
             client = self.wecom
-            call = lambda: self._wecom_send(user_id, text)  # noqa: E731
+            call = lambda: self._wecom_send(user_id, text, dedup_seconds)  # noqa: E731
         else:
             raise SendError(f"no client configured for channel {channel!r}", channel=channel)
         for attempt in (1, 2):
@@ -166,8 +170,11 @@ class Outbox:
                 raise SendError(f"network error: {type(exc).__name__}", channel=channel) from exc
         raise SendError("send failed after a token refresh", channel=channel)
 
-    def _wecom_send(self, user_id: str, text: str) -> None:
+    def _wecom_send(self, user_id: str, text: str, dedup_seconds: int = 0) -> None:
         assert self.wecom is not None
-        result = self.wecom.message.send_text(self.wecom_agent_id, user_id, text)
+        msg: dict[str, Any] = {"msgtype": "text", "text": {"content": text}, "safe": 0}
+        if dedup_seconds > 0:
+            msg.update(enable_duplicate_check=1, duplicate_check_interval=min(int(dedup_seconds), 14400))
+        result = self.wecom.message.send(self.wecom_agent_id, user_id, msg=msg)
         if isinstance(result, dict) and result.get("invaliduser"):
             raise RecipientUnavailable("user not visible to the app", errcode=81013, channel="wecom")

@@ -6,13 +6,20 @@ claimed atomically (``sending``), sent, and finished as ``sent`` (marked
 ``late`` when sent more than ``grace`` after its due time, e.g. after a
 restart) or retried with exponential backoff, ``failed`` after
 ``max_attempts``. A row claimed by a dispatcher that died is released after
-``lease`` and sent then: delivery is at-least-once across a crash in the
-instant between sending and recording, exactly-once otherwise.
+``lease`` and sent again; WeCom sends carry ``enable_duplicate_check`` so a
+prompt re-sent after a crash in the instant between sending and recording is
+dropped by WeCom (same text, same user, within ``dedup_seconds``).
+
+Recipients are resolved when a row is sent: ``@duty`` / ``@supervisor`` go to
+whoever the duty roster has on duty then (``handlers.roster.resolve``). A hook per
+subject prefix records what was sent (incident prompts go to the incident's
+timeline) in the same transaction that marks the row sent.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -22,11 +29,15 @@ from bot.outbound import Outbox
 from core.clock import Clock
 from core.errors import SendError, SendRateLimited
 from core.privacy import mask
-from store import Reminder, ReminderRepo, StaffRepo
+from handlers.incidents import record_prompt
+from handlers.roster import resolve
+from store import Reminder, ReminderRepo
 
 log = logging.getLogger(__name__)
 
-AUDIENCES = {"@officers": ("officer", "admin"), "@duty": ("duty", "admin")}
+Resolver = Callable[[Session, str, datetime], list[str]]
+Hook = Callable[[Session, Reminder, datetime, list[str]], None]
+DEFAULT_HOOKS: dict[str, Hook] = {"incident:": record_prompt}
 
 
 @dataclass
@@ -54,6 +65,9 @@ class Dispatcher:
         lease: seconds after which a claimed, unfinished row is released.
         max_attempts: tries before a row is ``failed``.
         backoff: seconds before the first retry (doubled each time).
+        resolve: turns a recipient (user id, ``@duty``, ``@supervisor``, ``@officers``) into user ids at send time.
+        hooks: subject prefix -> called with (session, row, now, users) when a row is sent.
+        dedup_seconds: WeCom duplicate-check window for prompts (at most 14400).
     """
 
     def __init__(
@@ -67,6 +81,9 @@ class Dispatcher:
         lease: float = 300.0,
         max_attempts: int = 5,
         backoff: float = 30.0,
+        resolve: Resolver = resolve,
+        hooks: dict[str, Hook] | None = None,
+        dedup_seconds: int = 14400,
     ) -> None:
         self.session_factory = session_factory
         self.outbox = outbox
@@ -76,12 +93,9 @@ class Dispatcher:
         self.lease = timedelta(seconds=lease)
         self.max_attempts = max_attempts
         self.backoff = backoff
-
-    def _recipients(self, session: Session, recipient: str) -> list[str]:
-        roles = AUDIENCES.get(recipient)
-        if roles is None:
-            return [recipient]
-        return [s.user_id for s in StaffRepo(session).list() if s.role in roles]
+        self.resolve = resolve
+        self.hooks = DEFAULT_HOOKS if hooks is None else hooks
+        self.dedup_seconds = dedup_seconds
 
     def tick(self, now: datetime | None = None) -> TickReport:
         """Send everything due at ``now`` (default: the clock). Never raises for a failed send."""
@@ -92,7 +106,7 @@ class Dispatcher:
         while True:
             with self.session_factory.begin() as session:
                 rows = ReminderRepo(session).claim(now=now, limit=self.batch)
-                work = [(r.id, r.channel, self._recipients(session, r.recipient), r.text, r.due_at) for r in rows]
+                work = [(r.id, r.channel, self.resolve(session, r.recipient, now), r.text, r.due_at) for r in rows]
             if not work:
                 return report
             report.claimed += len(work)
@@ -112,7 +126,7 @@ class Dispatcher:
         error: SendError | None = None
         for user in users:
             try:
-                self.outbox.send_text(channel, user, text)
+                self.outbox.send_text(channel, user, text, dedup_seconds=self.dedup_seconds)
             except SendError as exc:
                 error = exc
                 log.warning("reminder %s to %s failed: %s", row_id, mask(user), exc)
@@ -126,6 +140,9 @@ class Dispatcher:
                 row.late = now - due_at > self.grace
                 report.sent += 1
                 report.late += int(row.late)
+                for prefix, hook in self.hooks.items():
+                    if row.subject.startswith(prefix):
+                        hook(session, row, now, users)
                 return
             row.last_error = (str(error) if error else "no recipient")[:255]
             if row.attempts >= self.max_attempts:

@@ -17,6 +17,7 @@ from bot.reminders import Dispatcher
 from bot.settings import EmbeddingsKind, Settings
 from core.clock import Clock, SystemClock
 from handlers.base import HandlerContext, Role
+from handlers.incident_rules import load_rules
 from knowledge import AnswerConfig, ChunkingConfig, KnowledgeBase, VectorIndex
 from knowledge.answer import LLM
 from store import StaffRepo, make_engine, make_session_factory, upgrade
@@ -144,12 +145,13 @@ def build_services(
         max_question_chars=settings.max_question_chars,
         duty_phone=settings.duty_phone,
         form_timeout=settings.form_timeout,
+        incident_rules=load_rules(settings.incident_rules),  # a bad rule file stops start-up (ConfigError)
     )
     dialogue = Dialogue(ctx)
     gateway = Gateway(
         dialogue, session_factory, outbox, clock, settings.reply_budget, RateLimiter(settings.rate_limit_per_minute)
     )
-    dispatcher = Dispatcher(session_factory, outbox, clock)
+    dispatcher = Dispatcher(session_factory, outbox, clock, lease=settings.reminder_lease)
     svc = Services(settings, engine, session_factory, knowledge, clock, dialogue, outbox, gateway, dispatcher)
     if settings.wechat_token:
         svc.wechat = OfficialAccountChannel(

@@ -78,6 +78,13 @@ class Settings(BaseSettings):
         5.0, ge=0, description="Seconds between reminder dispatcher ticks in the server; 0 disables the loop."
     )
     form_timeout: float = Field(1800.0, gt=0, description="Seconds of silence after which an open form pauses.")
+    incident_rules: Path | None = Field(
+        None,
+        description="Incident reporting rule file (TOML); empty means the bundled handlers/data/incident_rules.toml.",
+    )
+    reminder_lease: float = Field(
+        300.0, gt=0, description="Seconds after which a prompt claimed by a dispatcher that died is sent again."
+    )
     rate_limit_per_minute: int = Field(20, ge=1, description="Messages one user may send per minute (per worker).")
     host: str = Field("127.0.0.1", description="Address the server binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port the server binds.")

@@ -142,6 +142,8 @@ class HandlerContext:
         max_message_chars: longest message a form accepts.
         duty_phone: the number given when the bot cannot help.
         form_timeout: seconds of silence after which an open form pauses (the draft is kept).
+        incident_rules: the incident reporting rules (``handlers.incident_rules.IncidentRules``);
+            None means the bundled rule file.
     """
 
     clock: Clock
@@ -152,3 +154,4 @@ class HandlerContext:
     max_message_chars: int = 2000
     duty_phone: str = "12369"
     form_timeout: float = 1800.0
+    incident_rules: Any = None

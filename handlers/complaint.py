@@ -51,8 +51,9 @@ from handlers.nlu import (
     wants_anonymity,
 )
 from handlers.qa import question_reply
+from handlers.roster import resolve
 from handlers.tickets import file_ticket, type_label
-from store import Conversation, StaffRepo
+from store import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -352,12 +353,12 @@ def _submit(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any]) -> list
 
 
 def _alert_duty(ctx: HandlerContext, inbound: Inbound, data: dict[str, Any]) -> None:
-    """Tell every duty officer (WeCom) about an urgent report at once."""
+    """Tell whoever is on duty (the roster; else duty staff and admins) about an urgent report at once (WeCom)."""
     if ctx.notifier is None:
         log.warning("urgent report but no notifier configured")
         return
     with ctx.session_factory() as session:
-        duty = [s.user_id for s in StaffRepo(session).list() if s.role in ("duty", "admin")]
+        duty = resolve(session, "@duty", ctx.clock.now())  # whoever is on duty now (roster), else duty staff
     when = (inbound.received_at or ctx.clock.now()).astimezone(SHANGHAI) + timedelta(0)
     text = (
         f"【紧急举报】{when:%m月%d日 %H:%M} 群众反映：{mask_phones(inbound.text[:200])}"

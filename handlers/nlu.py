@@ -27,6 +27,7 @@ from handlers.commands import is_cancel, is_help, load_commands
 
 SHANGHAI = timezone(timedelta(hours=8))
 TICKET_RE = re.compile(r"\bT\d{8}-?\d{3,4}\b", re.IGNORECASE)
+INCIDENT_RE = re.compile(r"(?<![A-Za-z0-9])E\d{8}-?\d{3}(?!\d)", re.IGNORECASE)  # incident number, e.g. E20261129001
 _ENTERPRISE_RE = re.compile(r"([\u4e00-\u9fa5（）()]{2,30}?(?:有限责任公司|股份有限公司|有限公司|公司|厂|场|站))")
 _PLACE_SUFFIX = "段边岸口村组社区路街湾坝桥附近"
 
@@ -232,8 +233,10 @@ def understand(text: str, role: Role, now: datetime) -> Understanding:
     place = location(t)
     if role.is_staff:
         step = _incident_ack_step(t)
+        incident = INCIDENT_RE.search(t)
         if step:
-            return Understanding("incident_ack", {"step": step})
+            found = {"incident": incident.group(0).upper().replace("-", "")} if incident else {}
+            return Understanding("incident_ack", {"step": step, **found})
         if _any(t, lex.staff["hazard_query"]["words"]):
             m = _ENTERPRISE_RE.search(t)
             if m:
@@ -253,6 +256,9 @@ def understand(text: str, role: Role, now: datetime) -> Understanding:
                 slots["pollution_type"] = kind
             if place:
                 slots["location"] = place
+            when = occurred_at(t, now)
+            if when is not None:
+                slots["discovered_at"] = when.isoformat()
             return Understanding("incident_report", slots, urgent=True)
         return Understanding("question")
     if looks_like_question(t):

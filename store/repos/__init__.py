@@ -2,6 +2,7 @@
 
 from store.repos.channels import STAFF_ROLES, ConversationRepo, InboundRepo, StaffRepo, TokenRepo
 from store.repos.documents import DocumentRepo
+from store.repos.incidents import IncidentRepo, RosterRepo
 from store.repos.reminders import ReminderRepo
 from store.repos.tickets import TicketRepo
 
@@ -10,7 +11,9 @@ __all__ = [
     "ConversationRepo",
     "DocumentRepo",
     "InboundRepo",
+    "IncidentRepo",
     "ReminderRepo",
+    "RosterRepo",
     "StaffRepo",
     "TicketRepo",
     "TokenRepo",

@@ -1,0 +1,530 @@
+"""Incidents by chat (WeCom, duty and officer roles): report, fill in, acknowledge, commands, roster.
+
+* ``incident_report``: the first message records the incident at once, so every
+  deadline starts counting from discovery; a short form then asks what is
+  missing (place, discovery time, pollutant, casualties, Order 17 第四条 cases,
+  preliminary grade). Each answer updates the record and re-plans the deadlines.
+* ``incident_ack``: "已电话报告", "书面报告已报送", "续报已提交", "终报已报" complete a
+  step; with several open incidents the bot asks which one.
+* commands: ``[E…] 定级 较大``, ``[E…] 应急结束``, ``[E…] 时间线``, ``[E…] 撤销 原因``,
+  ``生成初报|续报|终报 [E…]``, ``补充 [E…] 要素：内容``, ``事件列表``.
+* ``roster_query``: "今天谁值班".
+
+```mermaid
+stateDiagram-v2
+    [*] --> location: incident recorded, deadlines planned
+    location --> discovered
+    discovered --> pollutant
+    pollutant --> casualties
+    casualties --> sensitive
+    sensitive --> grade
+    grade --> [*]: summary with every deadline
+```
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from handlers.base import HandlerContext, Inbound, Kind, Reply
+from handlers.forms import Form, Invalid, StepSpec, clear_state, load_state, save_state, timed_out
+from handlers.incident_rules import IncidentRules, load_rules
+from handlers.incidents import (
+    IncidentError,
+    acknowledge,
+    details_of,
+    end_emergency,
+    local,
+    open_steps,
+    report,
+    step_label,
+    step_status,
+    update,
+    withdraw,
+)
+from handlers.nlu import INCIDENT_RE, Understanding, location, occurred_at, town_of, understand
+from handlers.report_draft import build, element_keys
+from handlers.roster import roster_text
+from store import Conversation, Incident, IncidentRepo, StaffRepo
+
+NOW_WORDS = {"刚刚", "刚才", "现在", "刚发现", "就是现在", "此刻"}
+NONE_WORDS = {"无", "没有", "都不涉及", "不涉及", "均不涉及", "都没有", "否"}
+UNSURE_WORDS = {"不确定", "不清楚", "待定", "未知", "还不知道", "暂不确定", "不知道"}
+
+
+def rules_of(ctx: HandlerContext) -> IncidentRules:
+    """The rule set in the context, or the bundled file."""
+    return ctx.incident_rules or load_rules()
+
+
+class Step(StrEnum):
+    """The incident form's questions."""
+
+    LOCATION = "location"
+    DISCOVERED = "discovered"
+    POLLUTANT = "pollutant"
+    CASUALTIES = "casualties"
+    SENSITIVE = "sensitive"
+    GRADE = "grade"
+
+
+def _parse_location(inbound: Inbound, _d: dict[str, Any], _c: HandlerContext) -> Any:
+    text = inbound.text.strip().rstrip("。")
+    return text[:100] if len(text) >= 2 else Invalid("请写明事发地点（乡镇/街道、河段或企业名称），也可以发送位置。")
+
+
+def _parse_discovered(inbound: Inbound, _d: dict[str, Any], ctx: HandlerContext) -> Any:
+    text = inbound.text.strip()
+    now = inbound.received_at or ctx.clock.now()
+    if text in NOW_WORDS:
+        return now.isoformat()
+    when = occurred_at(text, now)
+    if when is None:
+        return Invalid("没有看懂时间，请写成“14:20”“今天下午两点”，或回复“刚刚”。")
+    return when.isoformat()
+
+
+def _parse_free(field: str) -> Callable[[Inbound, dict[str, Any], HandlerContext], Any]:
+    def parse(inbound: Inbound, _d: dict[str, Any], _c: HandlerContext) -> Any:
+        text = inbound.text.strip()
+        if not text:
+            return Invalid(f"请说明{field}，不清楚请回复“不清楚”。")
+        if text in UNSURE_WORDS:
+            return "不清楚"
+        if text in NONE_WORDS:
+            return "无"
+        return text[:200]
+
+    return parse
+
+
+def _parse_sensitive(inbound: Inbound, _d: dict[str, Any], ctx: HandlerContext) -> Any:
+    rules = rules_of(ctx)
+    text = inbound.text.strip()
+    keys = list(rules.sensitive)
+    if text in NONE_WORDS:
+        return []
+    if text in UNSURE_WORDS:
+        return Invalid("如暂时无法排除，请选上可能涉及的情形（按从严原则报告）；确实都不涉及回复“无”。")
+    chosen = [keys[int(d) - 1] for d in re.findall(r"\d", text) if 1 <= int(d) <= len(keys)]
+    for key, case in rules.sensitive.items():
+        if case.label in text or any(w in text for w in case.words):
+            chosen.append(key)
+    if not chosen:
+        return Invalid("请回复序号（如“1 3”），都不涉及请回复“无”。")
+    return list(dict.fromkeys(chosen))
+
+
+def _parse_grade(inbound: Inbound, _d: dict[str, Any], ctx: HandlerContext) -> Any:
+    text = inbound.text.strip()
+    if text in UNSURE_WORDS:
+        return 0  # undetermined
+    grade = rules_of(ctx).grade_of(text)
+    if grade is None:
+        return Invalid("没有这个级别。请回复：一般、较大、重大、特别重大，或“不确定”。")
+    return grade
+
+
+def _sensitive_prompt() -> str:
+    cases = load_rules().sensitive.values()
+    lines = "\n".join(f"{n}. {c.label}" for n, c in enumerate(cases, start=1))
+    return f"是否可能涉及以下情形？可多选，回复序号（如“1 3”）；都不涉及请回复“无”。\n{lines}"
+
+
+FORM = Form(
+    name="incident",
+    steps={
+        Step.LOCATION: StepSpec(
+            "location", "事发地点在哪里？（乡镇/街道、河段或企业名称，也可发送位置）", _parse_location
+        ),
+        Step.DISCOVERED: StepSpec(
+            "discovered", "什么时候发现的？回复“刚刚”，或写成“14:20”“今天下午两点”。", _parse_discovered, ("刚刚",)
+        ),
+        Step.POLLUTANT: StepSpec(
+            "pollutant", "主要污染物是什么？（如“硫酸约5吨”，不清楚请回复“不清楚”）", _parse_free("污染物")
+        ),
+        Step.CASUALTIES: StepSpec(
+            "casualties",
+            "有无人员伤亡？（如“无”“2人受伤”，不清楚请回复“不清楚”）",
+            _parse_free("人员伤亡情况"),
+            ("无", "不清楚"),
+        ),
+        Step.SENSITIVE: StepSpec("sensitive", _sensitive_prompt(), _parse_sensitive, ("无",)),
+        Step.GRADE: StepSpec(
+            "grade",
+            "初步判断的事件级别？回复：一般、较大、重大、特别重大，或“不确定”。",
+            _parse_grade,
+            ("一般", "较大", "重大", "特别重大", "不确定"),
+        ),
+    },
+    confirm_prompt=lambda data: Reply(""),
+)
+
+
+def _actor(ctx: HandlerContext, inbound: Inbound) -> str:
+    with ctx.session_factory() as session:
+        staff = [s for s in StaffRepo(session).list() if s.user_id == inbound.user_id]
+    name = staff[0].name if staff and staff[0].name else ""
+    return f"{name}（{inbound.user_id}）" if name else inbound.user_id
+
+
+def _deadlines(rules: IncidentRules, incident: Incident, now: datetime) -> str:
+    rows = sorted((r for r in incident.steps if r.status == "open"), key=lambda r: r.due_at)
+    lines = []
+    for r in rows:
+        late = "（已超时）" if step_status(r, now) == "overdue" else ""
+        lines.append(f"· {step_label(rules, r.step, r.seq)}：{local(r.due_at)}前{late}")
+    return "\n".join(lines) or "· 暂无待办报告"
+
+
+def start(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -> list[Reply]:
+    """Record the incident from its first message, plan every deadline, and ask for what is missing."""
+    rules = rules_of(ctx)
+    now = ctx.clock.now()
+    text = inbound.text.strip()
+    slots = understanding.slots
+    summary = re.sub(r"^(报告)?(突发)?(环境)?事件[:：，,\s]*", "", text)[:500] or text[:500]
+    data: dict[str, Any] = {}
+    place = slots.get("location")
+    discovered = datetime.fromisoformat(slots["discovered_at"]) if "discovered_at" in slots else None
+    if discovered is not None and (discovered > now or discovered < now.replace(year=now.year - 1)):
+        discovered = None  # a date in the message that makes no sense is asked again below
+    if place:
+        data["location"] = place
+    if discovered is not None:
+        data["discovered"] = discovered.isoformat()
+    actor = _actor(ctx, inbound)
+    with ctx.session_factory.begin() as session:
+        incident = report(
+            session,
+            rules,
+            now=now,
+            actor=actor,
+            channel=inbound.channel.value,
+            user_id=inbound.user_id,
+            summary=summary,
+            location=place or "",
+            town=town_of(place or text) or "",
+            discovered_at=discovered or inbound.received_at or now,
+        )
+        number = incident.number
+        head = (
+            f"已登记突发环境事件 {number}，发现时间按{local(incident.discovered_at, '%H:%M')}计。报告时限：\n"
+            f"{_deadlines(rules, incident, now)}\n"
+            "我会在每个时限前提醒当班值班人员；完成后请回复“已电话报告”“书面报告已报送”等。"
+        )
+    data["number"] = number
+    step = FORM.next_step(data)
+    save_state(ctx, inbound, FORM, step.value if step else "done", data)
+    first = FORM.prompt(step, data)
+    return [
+        Reply(head),
+        Reply("请补充以下信息（可随时回复“取消”停止补充，事件仍会计时）。" + first.text, options=first.options),
+    ]
+
+
+def _apply(ctx: HandlerContext, inbound: Inbound, number: str, slot: str, value: Any) -> tuple[list[str], str]:
+    rules = rules_of(ctx)
+    now = ctx.clock.now()
+    changes: dict[str, Any] = {}
+    if slot == "location":
+        changes = {"location": value, "town": town_of(value) or ""}
+    elif slot == "discovered":
+        changes = {"discovered_at": datetime.fromisoformat(value)}
+    elif slot in ("pollutant", "casualties"):
+        changes = {slot: value}
+    elif slot == "sensitive":
+        changes = {"sensitive": value}
+    elif slot == "grade":
+        changes = {"grade": value or None}
+    with ctx.session_factory.begin() as session:
+        incident = IncidentRepo(session).by_number(number)
+        if incident is None:
+            raise IncidentError(f"事件 {number} 不存在。")
+        lines = update(session, rules, incident, now=now, actor=_actor(ctx, inbound), **changes)
+        summary = _deadlines(rules, incident, now)
+    return lines, summary
+
+
+def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) -> list[Reply] | None:
+    """One answer in the incident form; None hands the message to the router (acks, commands, questions)."""
+    data = load_state(state)
+    number = str(data.get("number", ""))
+    if timed_out(state, ctx):
+        clear_state(ctx, inbound)
+        return None
+    if inbound.kind is Kind.LOCATION and state.step == Step.LOCATION.value:
+        inbound_text = inbound.label or f"{inbound.latitude:.5f},{inbound.longitude:.5f}"
+        value: Any = inbound_text
+    elif inbound.kind not in (Kind.TEXT, Kind.VOICE) or not inbound.text.strip():
+        return None
+    else:
+        text = inbound.text.strip()
+        reading = understand(text, inbound.role, inbound.received_at)
+        if reading.intent in ("incident_ack", "roster_query", "cancel", "help") or is_command(text):
+            return None
+        if state.step == Step.LOCATION.value and location(text):
+            text = text if len(text) <= 30 else str(location(text))
+        step = Step(state.step)
+        value = FORM.steps[step].parse(inbound, data, ctx)
+        if isinstance(value, Invalid):
+            return [Reply(value.message, options=list(FORM.steps[step].options))]
+    slot = FORM.steps[Step(state.step)].slot
+    try:
+        lines, summary = _apply(ctx, inbound, number, slot, value)
+    except IncidentError as exc:
+        return [Reply(str(exc), options=list(FORM.steps[Step(state.step)].options))]
+    data[slot] = value
+    prefix = ("时限已按新情况调整：" + "；".join(lines) + "\n") if lines else ""
+    following = FORM.next_step(data)
+    if following is None:
+        clear_state(ctx, inbound)
+        return [
+            Reply(
+                f"{prefix}事件 {number} 信息已记录。当前待办报告：\n{summary}\n"
+                "可回复“生成初报”起草书面报告，“时间线”查看全过程，“定级 重大”调整级别，“应急结束”结束应急状态。"
+            )
+        ]
+    save_state(ctx, inbound, FORM, following.value, data)
+    reply = FORM.prompt(following, data)
+    return [Reply(prefix + reply.text, options=reply.options)]
+
+
+# ---- commands -------------------------------------------------------------------------------
+
+COMMAND_RE = re.compile(
+    r"^\s*(?P<number>E\d{8}-?\d{3})?\s*(?P<verb>定级|级别改为|调整级别|应急结束|应急状态终止|时间线|撤销|事件列表|事件进展|"
+    r"生成初报|生成续报|生成终报|生成处理结果报告|补充)\s*(?P<number2>E\d{8}-?\d{3})?\s*(?P<rest>.*)$",
+    re.IGNORECASE | re.S,
+)
+DRAFTS = {
+    "生成初报": "initial_report",
+    "生成续报": "follow_up_report",
+    "生成终报": "final_report",
+    "生成处理结果报告": "final_report",
+}
+
+
+def is_command(text: str) -> bool:
+    """True for an incident command (``定级``, ``应急结束``, ``时间线``, ``生成初报``, ``补充`` …)."""
+    return bool(COMMAND_RE.match(text))
+
+
+def _pick(session: Any, number: str | None) -> tuple[Incident | None, str]:
+    repo = IncidentRepo(session)
+    if number:
+        incident = repo.by_number(number)
+        return (incident, "") if incident else (None, f"没有编号为 {number.upper()} 的事件。")
+    active = list(repo.active())
+    if len(active) == 1:
+        return repo.by_number(active[0].number), ""
+    if not active:
+        return None, "目前没有处置中的突发环境事件。"
+    numbers = "、".join(i.number for i in active[:5])
+    return (
+        None,
+        f"目前有{len(active)}起事件在处置（{numbers}），请在命令前写上事件编号，如“{active[0].number} 时间线”。",
+    )
+
+
+def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
+    """Run one incident command (see the module docstring)."""
+    m = COMMAND_RE.match(inbound.text)
+    assert m is not None
+    verb, rest = m.group("verb"), m.group("rest").strip()
+    number = m.group("number") or m.group("number2")
+    rules = rules_of(ctx)
+    now = ctx.clock.now()
+    actor = _actor(ctx, inbound)
+    if verb == "事件列表":
+        with ctx.session_factory() as session:
+            active = IncidentRepo(session).active()
+            if not active:
+                return [Reply("目前没有处置中的突发环境事件。")]
+            lines = [
+                f"{i.number} {i.summary[:20]}（{rules.grade_label(i.grade)}）"
+                + ("处置中" if i.status == "open" else "应急已结束")
+                for i in active
+            ]
+        return [Reply("处置中的事件：\n" + "\n".join(lines))]
+    with ctx.session_factory.begin() as session:
+        incident, why = _pick(session, number)
+        if incident is None:
+            return [Reply(why)]
+        try:
+            return _run(session, rules, incident, verb, rest, now, actor)
+        except IncidentError as exc:
+            session.rollback()
+            return [Reply(str(exc))]
+
+
+def _run(
+    session: Any, rules: IncidentRules, incident: Incident, verb: str, rest: str, now: datetime, actor: str
+) -> list[Reply]:
+    number = incident.number
+    if verb in ("定级", "级别改为", "调整级别"):
+        grade = None if rest in UNSURE_WORDS else rules.grade_of(rest)
+        if grade is None and rest not in UNSURE_WORDS:
+            return [Reply("没有这个级别。请写：定级 一般 / 较大 / 重大 / 特别重大（或“不确定”）。")]
+        lines = update(session, rules, incident, now=now, actor=actor, grade=grade)
+        changed = "\n".join(lines) or "各项时限不变"
+        pending = _deadlines(rules, incident, now)
+        return [Reply(f"{number} 级别已记为{rules.grade_label(grade)}。\n{changed}\n当前待办：\n{pending}")]
+    if verb in ("应急结束", "应急状态终止"):
+        at = occurred_at(rest, now) if rest else None
+        lines = end_emergency(session, rules, incident, now=now, actor=actor, at=at)
+        return [
+            Reply(
+                f"{number} 已记录应急状态终止（{local(incident.ended_at or now)}），续报提醒停止。\n" + "\n".join(lines)
+            )
+        ]
+    if verb == "时间线" or verb == "事件进展":
+        return [Reply(timeline_text(rules, incident, now))]
+    if verb == "撤销":
+        if not rest:
+            return [Reply(f"请写明撤销理由，例如：{number} 撤销 经核实为误报")]
+        n = withdraw(session, incident, now=now, actor=actor, reason=rest)
+        return [Reply(f"{number} 已撤销（{rest}），取消了{n}条待发提醒。")]
+    if verb in DRAFTS:
+        draft = build(rules, incident, DRAFTS[verb])
+        tail = (
+            "仍缺："
+            + "、".join(draft.missing)
+            + "。请逐项回复“补充 要素：内容”，例如“补充 监测数据：下游1公里pH 6.5”。"
+            if draft.missing
+            else "要素已齐备，请核对后按程序签发报送。"
+        )
+        return [Reply(draft.text), Reply(tail)]
+    # 补充 要素：内容
+    m = re.match(r"^(?P<label>[^：:]{1,30})[：:]\s*(?P<value>.+)$", rest, re.S)
+    keys = element_keys(rules)
+    if not m or m.group("label").strip() not in keys:
+        names = "、".join(sorted({e.label for d in rules.drafts.values() for e in d.elements}))
+        return [Reply(f"请写成“补充 要素：内容”。可补充的要素：{names}")]
+    details = details_of(incident)
+    key = keys[m.group("label").strip()]
+    details[key] = m.group("value").strip()[:1000]
+    incident.details = json.dumps(details, ensure_ascii=False)
+    IncidentRepo(session).log(
+        incident, at=now, kind="detail_added", actor=actor, detail=f"{m.group('label').strip()}：{details[key][:80]}"
+    )
+    return [Reply(f"已补充 {number} 的“{m.group('label').strip()}”。")]
+
+
+KIND_LABELS = {
+    "reported": "报告",
+    "updated": "更新",
+    "grade_changed": "级别变更",
+    "step_planned": "时限",
+    "replanned": "时限调整",
+    "step_cancelled": "取消",
+    "prompted": "提醒",
+    "overdue": "到时限",
+    "escalated": "督办",
+    "acknowledged": "完成",
+    "ended": "应急结束",
+    "closed": "办结",
+    "withdrawn": "撤销",
+    "detail_added": "补充",
+}
+
+
+def timeline_text(rules: IncidentRules, incident: Incident, now: datetime) -> str:
+    """The incident's timeline as chat text (the after-action record), with the open deadlines."""
+    lines = [f"事件 {incident.number}：{incident.summary[:40]}（{rules.grade_label(incident.grade)}）"]
+    for e in incident.events:
+        who = f" {e.actor}" if e.actor and e.actor != "envbot" else ""
+        lines.append(f"{local(e.at)} [{KIND_LABELS.get(e.kind, e.kind)}]{who} {e.detail}")
+    if incident.status in ("open", "ended"):
+        lines.append("待办报告：\n" + _deadlines(rules, incident, now))
+    return "\n".join(lines)
+
+
+# ---- acknowledgement ----------------------------------------------------------------------------
+
+PICK_FORM = "incident_pick"
+
+
+def ack(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -> list[Reply]:
+    """Complete a reporting step by chat; asks which incident when several have it open."""
+    step = str(understanding.slots["step"])
+    number = understanding.slots.get("incident")
+    rules = rules_of(ctx)
+    with ctx.session_factory() as session:
+        if number:
+            incident = IncidentRepo(session).by_number(str(number))
+            candidates = [incident] if incident is not None else []
+        else:
+            candidates = [i for i in IncidentRepo(session).active() if open_steps(i, step)]
+        listed = [(i.number, i.summary[:20]) for i in candidates]
+    label = rules.steps[step].label if step in rules.steps else step
+    if not listed:
+        which = f"事件 {number} 不存在或" if number else "目前"
+        return [Reply(f"{which}没有待完成的{label}，无需确认。如要登记新事件，请直接描述事件情况。")]
+    if len(listed) > 1:
+        save_state(ctx, inbound, _PICK, "pick", {"step": step, "numbers": [n for n, _ in listed]})
+        lines = "\n".join(f"{k}. {n}（{s}）" for k, (n, s) in enumerate(listed, start=1))
+        return [
+            Reply(
+                f"有{len(listed)}起事件的{label}待完成，请问是哪一起？回复序号：\n{lines}",
+                options=[str(k) for k in range(1, len(listed) + 1)],
+            )
+        ]
+    return _do_ack(inbound, ctx, listed[0][0], step)
+
+
+def _do_ack(inbound: Inbound, ctx: HandlerContext, number: str, step: str) -> list[Reply]:
+    rules = rules_of(ctx)
+    now = ctx.clock.now()
+    with ctx.session_factory.begin() as session:
+        incident = IncidentRepo(session).by_number(number)
+        if incident is None:
+            return [Reply(f"没有编号为 {number} 的事件。")]
+        try:
+            result = acknowledge(session, rules, incident, step, now=now, actor=_actor(ctx, inbound))
+        except IncidentError as exc:
+            return [Reply(str(exc))]
+        done = "；".join(
+            f"{label}（时限{local(due, '%H:%M')}{'，超时' + str(late) + '分钟' if late else '，按时'}）"
+            for label, due, late in result.completed
+        )
+        status = (
+            "全部报告和调查已完成，事件已办结。"
+            if incident.status == "closed"
+            else "当前待办：\n" + _deadlines(rules, incident, now)
+        )
+    return [Reply(f"已记录 {number}：{done}已完成，相关提醒已取消。\n{status}")]
+
+
+def continue_pick(inbound: Inbound, ctx: HandlerContext, state: Conversation) -> list[Reply] | None:
+    """The answer to "which incident?": a number from the list, or an incident number."""
+    data = load_state(state)
+    text = inbound.text.strip()
+    numbers = [str(n) for n in data.get("numbers", [])]
+    m = INCIDENT_RE.search(text)
+    chosen = m.group(0).upper().replace("-", "") if m else None
+    if chosen is None and text.isdigit() and 1 <= int(text) <= len(numbers):
+        chosen = numbers[int(text) - 1]
+    if chosen is None:
+        clear_state(ctx, inbound)
+        return None  # something else: route it normally
+    clear_state(ctx, inbound)
+    return _do_ack(inbound, ctx, chosen, str(data.get("step", "")))
+
+
+_PICK = Form(
+    name=PICK_FORM,
+    steps={Step.GRADE: StepSpec("numbers", "请问是哪一起？", lambda i, d, c: Invalid(""))},
+    confirm_prompt=lambda data: Reply(""),
+)
+
+
+def roster_reply(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
+    """ "今天谁值班" and friends."""
+    with ctx.session_factory() as session:
+        return [Reply(roster_text(session, inbound.text, ctx.clock.now()))]

@@ -1,0 +1,232 @@
+"""The incident reporting rule file: load, validate, and answer "which grade is this word".
+
+The file is ``handlers/data/incident_rules.toml`` (or a path an office gives with
+``ENVBOT_INCIDENT_RULES``). Its sources: Order 17 第三条、第四条、第十二条、第十三条、
+第十四条; Order 32 第十六条; the Wulong 2024 work points 三（二）2 (半小时电话报，1小时书面报).
+A bad file raises :class:`core.errors.ConfigError` whose message names the line.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from core.errors import ConfigError
+
+Route = Literal["general", "major"]
+ROUTES: tuple[Route, ...] = ("general", "major")
+STEP_NAMES = (
+    "phone_report",
+    "written_report",
+    "initial_report",
+    "follow_up_report",
+    "final_report",
+    "investigation",
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RuleSettings(_Model):
+    """File-wide settings (minutes and hours as named)."""
+
+    heads_up_minutes: int = Field(ge=0)
+    escalate_after_minutes: int = Field(ge=0)
+    unknown_grade_route: Route
+    max_discovery_age_hours: int = Field(gt=0)
+    future_tolerance_minutes: int = Field(ge=0)
+    reporting_unit: str = Field(min_length=1)
+
+
+class GradeRule(_Model):
+    """One grade (1 = 特别重大 … 4 = 一般) with the words that name it."""
+
+    label: str
+    roman: str
+    route: Route
+    words: list[str] = Field(min_length=1)
+
+
+class SensitiveCase(_Model):
+    """One Order 17 第四条 case that sends an ungraded incident down the major route."""
+
+    label: str
+    words: list[str] = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+
+class StepRule(_Model):
+    """One reporting step: its anchor, time limit in minutes (per route or one value) and source."""
+
+    label: str
+    anchor: Literal["discovered", "ended", "previous"]
+    minutes: int | dict[Route, int]
+    to: str = ""
+    source: str = Field(min_length=1)
+    basis: Literal["regulation", "local", "office"]
+    after: str = ""
+    completes: list[str] = Field(default_factory=list)
+    repeat: bool = False
+    while_open: bool = False
+    heads_up_minutes: int | None = Field(default=None, ge=0)
+    escalate_after_minutes: int | None = Field(default=None, ge=0)
+
+    @field_validator("minutes")
+    @classmethod
+    def _positive(cls, value: int | dict[str, int]) -> int | dict[str, int]:
+        values = value.values() if isinstance(value, dict) else [value]
+        if any(v <= 0 for v in values):
+            raise ValueError("time limits must be positive minutes")
+        if isinstance(value, dict) and set(value) != set(ROUTES):
+            raise ValueError("a limit by grade needs both general and major")
+        return value
+
+    @model_validator(mode="after")
+    def _previous_needs_after(self) -> StepRule:
+        if self.anchor == "previous" and self.after not in STEP_NAMES:
+            raise ValueError("anchor 'previous' needs `after` naming a step")
+        return self
+
+    def limit(self, route: Route) -> int:
+        """The time limit in minutes for a route."""
+        return self.minutes if isinstance(self.minutes, int) else self.minutes[route]
+
+
+class DraftElement(_Model):
+    """One element a written report must contain."""
+
+    key: str
+    label: str
+    from_: str = Field(default="", alias="from")
+
+
+class DraftRule(_Model):
+    """The elements of one kind of written report (Order 17 第十三条)."""
+
+    title: str
+    source: str
+    elements: list[DraftElement] = Field(min_length=1)
+
+
+class IncidentRules(_Model):
+    """The whole rule file."""
+
+    settings: RuleSettings
+    grades: dict[int, GradeRule]
+    sensitive: dict[str, SensitiveCase]
+    steps: dict[str, StepRule]
+    drafts: dict[str, DraftRule]
+
+    @model_validator(mode="after")
+    def _complete(self) -> IncidentRules:
+        if set(self.grades) != {1, 2, 3, 4}:
+            raise ValueError("grades must be exactly 1, 2, 3 and 4")
+        unknown = set(self.steps) - set(STEP_NAMES)
+        if unknown:
+            raise ValueError(f"unknown step {sorted(unknown)[0]!r}; known: {', '.join(STEP_NAMES)}")
+        for name, step in self.steps.items():
+            for other in step.completes:
+                if other not in self.steps:
+                    raise ValueError(f"step {name!r} completes unknown step {other!r}")
+        for name in self.drafts:
+            if name not in self.steps:
+                raise ValueError(f"draft {name!r} is not a step")
+        return self
+
+    def grade_of(self, text: str) -> int | None:
+        """The grade a word names (longest word first, so 特别重大 is not read as 重大); None if none."""
+        t = re.sub(r"\s+", "", text)
+        pairs = sorted(((w, g) for g, r in self.grades.items() for w in r.words), key=lambda p: -len(p[0]))
+        for word, grade in pairs:
+            if word in t:
+                return grade
+        return None
+
+    def route(self, grade: int | None, sensitive: list[str]) -> Route:
+        """The reporting route: by grade; ungraded → major when a 第四条 case applies (Order 17 第四条)."""
+        if grade is not None:
+            return self.grades[grade].route
+        return "major" if sensitive else self.settings.unknown_grade_route
+
+    def grade_label(self, grade: int | None) -> str:
+        """ "较大（III级）" or "待定"."""
+        if grade is None:
+            return "待定"
+        g = self.grades[grade]
+        return f"{g.label}（{g.roman}）"
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """Best line number for a validation error location (table header, then the key under it)."""
+    lines = text.splitlines()
+    keys = [str(k) for k in loc if not isinstance(k, int) or k > 0]
+    table_idx = None
+    for depth in range(len(keys), 0, -1):
+        header = re.compile(r"^\s*\[+\s*" + r"\s*\.\s*".join(re.escape(k) for k in keys[:depth]) + r"\s*\]+")
+        for i, line in enumerate(lines):
+            if header.match(line):
+                table_idx = i
+                rest = keys[depth:]
+                if rest:
+                    for j in range(i + 1, len(lines)):
+                        if lines[j].lstrip().startswith("["):
+                            break
+                        if re.match(r"^\s*" + re.escape(rest[0]) + r"\s*=", lines[j]):
+                            return j + 1
+                return i + 1
+        if table_idx is not None:
+            break
+    for i, line in enumerate(lines):  # a key at the top of a table we could not find
+        if keys and re.match(r"^\s*" + re.escape(keys[-1]) + r"\s*=", line):
+            return i + 1
+    return None
+
+
+def parse_rules(text: str, name: str = "incident_rules.toml") -> IncidentRules:
+    """Parse and validate rule-file text.
+
+    Raises:
+        ConfigError: the TOML is malformed or a rule is invalid; the message names the file and line.
+    """
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{name}: {exc}") from exc
+    try:
+        return IncidentRules.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        line = _line_of(text, loc)
+        where = f" line {line}" if line else ""
+        path = ".".join(str(p) for p in loc)
+        raise ConfigError(f"{name}{where}: {path}: {err['msg']}") from exc
+
+
+def load_rules(path: Path | None = None) -> IncidentRules:
+    """Load the rule file at ``path``, or the bundled one (cached per path).
+
+    Raises:
+        ConfigError: unreadable or invalid file (message names the line).
+    """
+    return _load(str(path) if path else "")
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> IncidentRules:
+    if not path:
+        text = resources.files("handlers").joinpath("data").joinpath("incident_rules.toml").read_text("utf-8")
+        return parse_rules(text)
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read incident rules {path}: {exc}") from exc
+    return parse_rules(text, Path(path).name)
