@@ -103,44 +103,54 @@ def step_label(rules: IncidentRules, step: str, seq: int = 1) -> str:
     return f"第{seq}次{label}" if rules.steps.get(step) is not None and rules.steps[step].repeat else label
 
 
+def _texts(rules: IncidentRules, incident: Incident, row: IncidentStep) -> dict[str, str]:
+    """The three prompt texts of a step (before / due / escalate), from the incident as it is now."""
+    rule = rules.steps[row.step]
+    what = step_label(rules, row.step, row.seq)
+    due_local = local(row.due_at, "%m月%d日 %H:%M")
+    to = f"报送对象：{rule.to}。" if rule.to else ""
+    hint = f"完成后请回复“{_ack_hint(row.step)}”。"
+    minutes = rule.heads_up_minutes if rule.heads_up_minutes is not None else rules.settings.heads_up_minutes
+    ahead = f"{minutes // 1440}天" if minutes >= 1440 and minutes % 1440 == 0 else f"{minutes}分钟"
+    title = _title(rules, incident)
+    return {
+        "before": f"【报告提醒】{title}：{what}应于{due_local}前完成（还有{ahead}）。{to}{hint}",
+        "due": f"【报告时限已到】{title}：{what}时限为{due_local}，系统尚未收到确认。"
+        f"请立即报告；如已报告，请回复“{_ack_hint(row.step)}”。依据：{rule.source}",
+        "escalate": f"【逾期未报，请督办】{title}：{what}时限为{due_local}，已超时仍未确认完成。"
+        "请督促值班人员立即报告（迟报、漏报将依《突发环境事件信息报告办法》第十五条处理）。",
+    }
+
+
 def _plan_reminders(
     session: Session, rules: IncidentRules, incident: Incident, row: IncidentStep, p: PlannedStep, now: datetime
 ) -> None:
     repos = ReminderRepo(session)
     key = f"incident:{incident.number}:{row.step}:{row.seq}:v{row.version}"
     subject = f"incident:{incident.number}"
-    what = step_label(rules, row.step, row.seq)
-    due_local = local(row.due_at, "%m月%d日 %H:%M")
-    to = f"报送对象：{p.rule.to}。" if p.rule.to else ""
-    hint = f"完成后请回复“{_ack_hint(row.step)}”。"
+    texts = _texts(rules, incident, row)
     lead = p.heads_up(rules)
     if lead > timedelta(0) and row.due_at - lead > now:
-        minutes = int(lead.total_seconds() // 60)
-        ahead = f"{minutes // 1440}天" if minutes >= 1440 and minutes % 1440 == 0 else f"{minutes}分钟"
-        repos.plan(
-            key=f"{key}:before",
-            subject=subject,
-            recipient=DUTY,
-            text=f"【报告提醒】{_title(rules, incident)}：{what}应于{due_local}前完成（还有{ahead}）。{to}{hint}",
-            due_at=row.due_at - lead,
-        )
-    repos.plan(
-        key=f"{key}:due",
-        subject=subject,
-        recipient=DUTY,
-        text=f"【报告时限已到】{_title(rules, incident)}：{what}时限为{due_local}，系统尚未收到确认。"
-        f"请立即报告；如已报告，请回复“{_ack_hint(row.step)}”。依据：{p.rule.source}",
-        due_at=max(row.due_at, now),
-    )
-    after = p.escalate_after(rules)
-    repos.plan(
-        key=f"{key}:escalate",
-        subject=subject,
-        recipient=SUPERVISOR,
-        text=f"【逾期未报，请督办】{_title(rules, incident)}：{what}时限为{due_local}，"
-        f"已超时仍未确认完成。请督促值班人员立即报告（迟报、漏报将依《突发环境事件信息报告办法》第十五条处理）。",
-        due_at=max(row.due_at + after, now),
-    )
+        repos.plan(key=f"{key}:before", subject=subject, recipient=DUTY, text=texts["before"], due_at=row.due_at - lead)
+    repos.plan(key=f"{key}:due", subject=subject, recipient=DUTY, text=texts["due"], due_at=max(row.due_at, now))
+    due = max(row.due_at + p.escalate_after(rules), now)
+    repos.plan(key=f"{key}:escalate", subject=subject, recipient=SUPERVISOR, text=texts["escalate"], due_at=due)
+
+
+def _refresh_texts(session: Session, rules: IncidentRules, incident: Incident) -> None:
+    """Bring the texts of pending prompts up to date (a grade or place changed after they were planned)."""
+    pending = {
+        r.key: r for r in ReminderRepo(session).of_subject(f"incident:{incident.number}") if r.status == "pending"
+    }
+    if not pending:
+        return
+    for row in incident.steps:
+        if row.status != "open":
+            continue
+        for kind, text in _texts(rules, incident, row).items():
+            reminder = pending.get(f"incident:{incident.number}:{row.step}:{row.seq}:v{row.version}:{kind}")
+            if reminder is not None:
+                reminder.text = text
 
 
 def _cancel_reminders(session: Session, incident: Incident, row: IncidentStep) -> int:
@@ -201,6 +211,7 @@ def sync(session: Session, rules: IncidentRules, incident: Incident, now: dateti
         line = f"{step_label(rules, step, seq)}时限{local(p.due_at)}"
         repo.log(incident, at=now, kind="step_planned", step=step, actor=actor, detail=line)
         changes.append(line)
+    _refresh_texts(session, rules, incident)
     incident.updated_at = now
     return changes
 

@@ -1,7 +1,9 @@
 """A small fake of the WeChat and WeCom APIs envbot calls, served on a loopback port.
 
 It records every request and can be told to answer the next calls with error
-codes. The real wechatpy clients talk to it over HTTP.
+codes. Like WeCom, a ``message/send`` with ``enable_duplicate_check`` whose text
+the same user already received is accepted but not delivered (marked
+``_duplicate``). The real wechatpy clients talk to it over HTTP.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class FakeWeChatAPI:
     errors: dict[str, list[int]] = field(default_factory=dict)  # path -> errcodes for the next calls
     token_count: int = 0
     valid_tokens: set[str] = field(default_factory=set)
+    delivered_keys: set[tuple[str, str]] = field(default_factory=set)
 
     def fail_next(self, path: str, *codes: int) -> None:
         """Answer the next calls to ``path`` with these errcodes, in order."""
@@ -74,6 +77,12 @@ class FakeWeChatAPI:
                 return JSONResponse({"errcode": code, "errmsg": f"fake error {code}"})
             if params.get("access_token") not in self.valid_tokens:
                 return JSONResponse({"errcode": 40014, "errmsg": "invalid access_token"})
+            if path == "/cgi-bin/message/send":
+                key = (str(body.get("touser")), str(body.get("text", {}).get("content")))
+                if body.get("enable_duplicate_check") == 1 and key in self.delivered_keys:
+                    body["_duplicate"] = True
+                    return JSONResponse({"errcode": 0, "errmsg": "ok"})
+                self.delivered_keys.add(key)
             body["_ok"] = True
             return JSONResponse({"errcode": 0, "errmsg": "ok"})
 
