@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(65536, ge=1024, description="Callback bodies larger than this get 413.")
     send_timeout: float = Field(5.0, gt=0, description="Seconds per call to the WeChat/WeCom APIs.")
     dispatch_interval: float = Field(
-        5.0, ge=0, description="Seconds between reminder dispatcher ticks in the server; 0 disables the loop."
+        1.0, ge=0, description="Seconds between reminder dispatcher ticks in the server; 0 disables the loop."
     )
     form_timeout: float = Field(1800.0, gt=0, description="Seconds of silence after which an open form pauses.")
     incident_rules: Path | None = Field(

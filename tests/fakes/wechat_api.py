@@ -8,6 +8,7 @@ the same user already received is accepted but not delivered (marked
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -27,6 +28,7 @@ class Call:
     path: str
     params: dict[str, str]
     body: Any
+    at: float = field(default_factory=time.time)  # when it arrived (epoch seconds)
 
 
 @dataclass
@@ -38,6 +40,7 @@ class FakeWeChatAPI:
     token_count: int = 0
     valid_tokens: set[str] = field(default_factory=set)
     delivered_keys: set[tuple[str, str]] = field(default_factory=set)
+    delay: float = 0.0  # seconds each API call takes (to widen a crash window in tests)
 
     def fail_next(self, path: str, *codes: int) -> None:
         """Answer the next calls to ``path`` with these errcodes, in order."""
@@ -69,6 +72,8 @@ class FakeWeChatAPI:
         async def api(request: Request, path: str) -> JSONResponse:
             body = await request.json() if request.method == "POST" else {}
             params = dict(request.query_params)
+            if self.delay:
+                await asyncio.sleep(self.delay)
             call = Call(request.method, path, params, body)
             self.calls.append(call)
             queue = self.errors.get(path) or []
