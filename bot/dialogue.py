@@ -34,6 +34,7 @@ from core.privacy import mask
 from handlers import complaint, incident_chat
 from handlers.base import Event, HandlerContext, Inbound, Kind, Reply, Role
 from handlers.commands import help_reply, is_cancel, is_help, load_commands
+from handlers.incidents import ACK_PREFIX
 from handlers.messages import event_reply, non_text_reply
 from handlers.nlu import Understanding, understand
 from handlers.qa import question_reply
@@ -79,6 +80,8 @@ def _handle_event(turn: Turn, ctx: HandlerContext) -> list[Reply]:
     if turn.inbound.event is Event.UNSUBSCRIBE:
         _forget(turn.inbound, ctx)  # the platform requires deleting the user's data on unsubscribe
         return []
+    if turn.inbound.event is Event.CARD and turn.inbound.text.startswith(ACK_PREFIX):
+        return incident_chat.card_ack(turn.inbound, ctx)
     if turn.inbound.event is Event.CLICK and load_commands().menu.get(turn.inbound.text) == "complaint_status":
         return status_reply(turn.inbound, ctx, None)
     return event_reply(turn.inbound, ctx.duty_phone)

@@ -170,6 +170,46 @@ class Outbox:
                 raise SendError(f"network error: {type(exc).__name__}", channel=channel) from exc
         raise SendError("send failed after a token refresh", channel=channel)
 
+    def send_card(
+        self,
+        user_id: str,
+        *,
+        title: str,
+        desc: str,
+        buttons: list[tuple[str, str]],
+        task_id: str,
+        dedup_seconds: int = 0,
+    ) -> None:
+        """Send a WeCom button card (``template_card`` / ``button_interaction``); a press comes back as a
+        ``template_card_event`` with the button's key.
+
+        Args:
+            title: at most 26 characters are shown.
+            desc: a short second line (at most 30 characters are shown).
+            buttons: (label, key) pairs, at most 6.
+            task_id: unique per card (letters, digits, ``_-@``, at most 128).
+
+        Raises:
+            SendError: as :meth:`send_text`.
+        """
+        if self.wecom is None:
+            raise SendError("no client configured for channel 'wecom'", channel="wecom")
+        card = {
+            "card_type": "button_interaction",
+            "main_title": {"title": title[:26], "desc": desc[:30]},
+            "task_id": task_id[:128],
+            "button_list": [{"text": label[:10], "style": 1, "key": key[:1024]} for label, key in buttons[:6]],
+        }
+        msg: dict[str, Any] = {"msgtype": "template_card", "template_card": card}
+        if dedup_seconds > 0:
+            msg.update(enable_duplicate_check=1, duplicate_check_interval=min(int(dedup_seconds), 14400))
+        try:
+            self.wecom.message.send(self.wecom_agent_id, user_id, msg=msg)
+        except WeChatClientException as exc:
+            raise SendError(str(exc.errmsg), errcode=int(exc.errcode or 0), channel="wecom") from exc
+        except requests.RequestException as exc:
+            raise SendError(f"network error: {type(exc).__name__}", channel="wecom") from exc
+
     def _wecom_send(self, user_id: str, text: str, dedup_seconds: int = 0) -> None:
         assert self.wecom is not None
         msg: dict[str, Any] = {"msgtype": "text", "text": {"content": text}, "safe": 0}

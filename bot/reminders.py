@@ -18,6 +18,7 @@ timeline) in the same transaction that marks the row sent.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from bot.outbound import Outbox
 from core.clock import Clock
 from core.errors import SendError, SendRateLimited
 from core.privacy import mask
-from handlers.incidents import record_prompt
+from handlers.incidents import Action, prompt_action, record_prompt
 from handlers.roster import resolve
 from store import Reminder, ReminderRepo
 
@@ -37,7 +38,9 @@ log = logging.getLogger(__name__)
 
 Resolver = Callable[[Session, str, datetime], list[str]]
 Hook = Callable[[Session, Reminder, datetime, list[str]], None]
+ActionOf = Callable[[Reminder], Action | None]
 DEFAULT_HOOKS: dict[str, Hook] = {"incident:": record_prompt}
+DEFAULT_ACTIONS: dict[str, ActionOf] = {"incident:": prompt_action}
 
 
 @dataclass
@@ -68,6 +71,8 @@ class Dispatcher:
         resolve: turns a recipient (user id, ``@duty``, ``@supervisor``, ``@officers``) into user ids at send time.
         hooks: subject prefix -> called with (session, row, now, users) when a row is sent.
         dedup_seconds: WeCom duplicate-check window for prompts (at most 14400).
+        actions: subject prefix -> the button card (if any) that follows a WeCom prompt; a card
+            that cannot be sent is logged and does not fail the prompt, whose text was delivered.
     """
 
     def __init__(
@@ -84,6 +89,7 @@ class Dispatcher:
         resolve: Resolver = resolve,
         hooks: dict[str, Hook] | None = None,
         dedup_seconds: int = 14400,
+        actions: dict[str, ActionOf] | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.outbox = outbox
@@ -96,6 +102,15 @@ class Dispatcher:
         self.resolve = resolve
         self.hooks = DEFAULT_HOOKS if hooks is None else hooks
         self.dedup_seconds = dedup_seconds
+        self.actions = DEFAULT_ACTIONS if actions is None else actions
+
+    def _action(self, row: Reminder) -> Action | None:
+        if row.channel != "wecom":
+            return None
+        for prefix, action_of in self.actions.items():
+            if row.subject.startswith(prefix):
+                return action_of(row)
+        return None
 
     def tick(self, now: datetime | None = None) -> TickReport:
         """Send everything due at ``now`` (default: the clock). Never raises for a failed send."""
@@ -106,12 +121,15 @@ class Dispatcher:
         while True:
             with self.session_factory.begin() as session:
                 rows = ReminderRepo(session).claim(now=now, limit=self.batch)
-                work = [(r.id, r.channel, self.resolve(session, r.recipient, now), r.text, r.due_at) for r in rows]
+                work = [
+                    (r.id, r.channel, self.resolve(session, r.recipient, now), r.text, r.due_at, self._action(r))
+                    for r in rows
+                ]
             if not work:
                 return report
             report.claimed += len(work)
-            for row_id, channel, users, text, due_at in work:
-                self._send_one(row_id, channel, users, text, due_at, now, report)
+            for row_id, channel, users, text, due_at, action in work:
+                self._send_one(row_id, channel, users, text, due_at, now, report, action)
 
     def _send_one(
         self,
@@ -122,6 +140,7 @@ class Dispatcher:
         due_at: datetime,
         now: datetime,
         report: TickReport,
+        action: Action | None = None,
     ) -> None:
         error: SendError | None = None
         for user in users:
@@ -130,6 +149,9 @@ class Dispatcher:
             except SendError as exc:
                 error = exc
                 log.warning("reminder %s to %s failed: %s", row_id, mask(user), exc)
+                continue
+            if action is not None:
+                self._send_card(row_id, user, action)
         with self.session_factory.begin() as session:
             row = session.get(Reminder, row_id)
             assert row is not None
@@ -154,3 +176,17 @@ class Dispatcher:
             row.status = "pending"
             row.next_attempt_at = now + timedelta(seconds=delay)
             report.retried += 1
+
+    def _send_card(self, row_id: int, user: str, action: Action) -> None:
+        task = f"r{row_id}-{hashlib.sha1(user.encode()).hexdigest()[:12]}"  # the same after a restart
+        try:
+            self.outbox.send_card(
+                user,
+                title=action.title,
+                desc=action.desc,
+                buttons=action.buttons,
+                task_id=task,
+                dedup_seconds=self.dedup_seconds,
+            )
+        except SendError as exc:
+            log.warning("button card for reminder %s to %s not sent: %s", row_id, mask(user), exc)

@@ -60,6 +60,7 @@ class Event(StrEnum):
     VIEW = "view"  # a menu link was opened
     LOCATION = "location"  # periodic location report
     ENTER = "enter"  # WeCom: the user opened the app
+    CARD = "card"  # WeCom: a button on a template card was pressed; ``Inbound.text`` holds the button key
     OTHER = "other"
 
 

@@ -501,6 +501,16 @@ def _do_ack(inbound: Inbound, ctx: HandlerContext, number: str, step: str) -> li
     return [Reply(f"已记录 {number}：{done}已完成，相关提醒已取消。\n{status}")]
 
 
+def card_ack(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
+    """A press of the "已完成" button on a prompt card (key ``ack:<number>:<step>``); staff only."""
+    parts = inbound.text.split(":")
+    if not inbound.role.is_staff:
+        return [Reply("该操作仅限工作人员。")]
+    if len(parts) != 3 or not INCIDENT_RE.fullmatch(parts[1]) or parts[2] not in rules_of(ctx).steps:
+        return [Reply("这个按钮已失效，请直接回复“已电话报告”等文字确认。")]
+    return _do_ack(inbound, ctx, parts[1].upper(), parts[2])
+
+
 def continue_pick(inbound: Inbound, ctx: HandlerContext, state: Conversation) -> list[Reply] | None:
     """The answer to "which incident?": a number from the list, or an incident number."""
     data = load_state(state)

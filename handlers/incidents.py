@@ -458,3 +458,36 @@ def record_prompt(session: Session, reminder: Reminder, now: datetime, recipient
     IncidentRepo(session).log(
         incident, at=now, kind=kind, step=parts[2], actor="envbot", detail=f"{detail}已发送给 {who}"
     )
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button card that follows a prompt: title, short description and (label, key) buttons."""
+
+    title: str
+    desc: str
+    buttons: list[tuple[str, str]]
+
+
+ACK_PREFIX = "ack:"
+
+
+def prompt_action(reminder: Reminder) -> Action | None:
+    """The "已完成" button card for an incident's heads-up and deadline prompts (not for escalations).
+
+    The button key is ``ack:<number>:<step>``; pressing it acknowledges the step as
+    the chat phrase would (``handlers.incident_chat.card_ack``).
+    """
+    parts = reminder.key.split(":")
+    if len(parts) != 6 or parts[0] != "incident" or parts[5] not in ("before", "due"):
+        return None
+    number, step = parts[1], parts[2]
+    label = {
+        "phone_report": "电话报告",
+        "written_report": "书面报告",
+        "initial_report": "初报",
+        "follow_up_report": "续报",
+        "final_report": "终报",
+        "investigation": "事件调查",
+    }.get(step, step)
+    return Action(f"确认完成：{label}", f"事件 {number}", [("已完成", f"{ACK_PREFIX}{number}:{step}")])

@@ -26,6 +26,7 @@ _EVENTS = {
     "view": Event.VIEW,
     "location": Event.LOCATION,
     "enter_agent": Event.ENTER,
+    "template_card_event": Event.CARD,
 }
 
 PARSE_ERRORS = (ExpatError, ValueError, KeyError, AttributeError, TypeError, UnicodeDecodeError, IndexError)
@@ -111,7 +112,9 @@ def to_inbound(msg: Any, channel: Channel, role: Role) -> Inbound:
             lat, lon = _coords(_text(data, "Latitude", channel), _text(data, "Longitude", channel), channel)
             return Inbound(kind=Kind.EVENT, event=event, text="", msg_id=key, latitude=lat, longitude=lon, **common)
         event_key = _text(data, "EventKey", channel)
-        text = event_key if event is Event.CLICK else ""
+        if event is Event.CARD:  # one press of one button of one card, whatever the second it arrives in
+            key = f"card:{user}:{_text(data, 'TaskId', channel)}:{event_key}"[:128]
+        text = event_key if event in (Event.CLICK, Event.CARD) else ""
         url = event_key if event is Event.VIEW else ""
         return Inbound(kind=Kind.EVENT, event=event, text=text, url=url, msg_id=key, **common)
     msg_id = str(_int(data, "MsgId", channel))

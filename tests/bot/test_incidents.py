@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+import xmltodict
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -17,7 +18,7 @@ from handlers.nlu import SHANGHAI
 from handlers.roster import import_roster
 from store import IncidentRepo, Reminder, StaffRepo
 from tests.bot.conftest import WECOM
-from tests.bot.test_wecom import post_wecom, reply_of
+from tests.bot.test_wecom import crypto, post_wecom, reply_of
 
 NOW = 1_800_000_000  # 2027-01-15 16:00 in Wulong (08:00 UTC)
 _ids = itertools.count(5000)
@@ -67,7 +68,7 @@ def move(bot, when: datetime) -> list[tuple[str, str]]:
 def _prompts(bot) -> list[tuple[str, str]]:
     out = []
     for body in bot.fake.sent("/cgi-bin/message/send"):
-        text = body["text"]["content"]
+        text = body.get("text", {}).get("content", "")  # button cards follow some prompts; see the card test
         if text.startswith("【"):
             out.append((body["touser"], text))
     return out
@@ -267,3 +268,46 @@ def test_incidents_cli_json(bot, monkeypatch: pytest.MonkeyPatch) -> None:
     assert [i["number"] for i in listed] == [number]
     missing = runner.invoke(app, ["incidents", "show", "E20990101001"])
     assert missing.exit_code == 1 and "no incident" in missing.output
+
+
+def press(bot, key: str, user: str = "zhangsan", task: str = "t1") -> str:
+    """Post the template_card_event WeCom sends when a card button is pressed."""
+    ts = str(int(bot.clock.now().timestamp()))
+    plain = (
+        f"<xml><ToUserName><![CDATA[{WECOM['wecom_corp_id']}]]></ToUserName><FromUserName><![CDATA[{user}]]>"
+        f"</FromUserName><CreateTime>{ts}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+        f"<Event><![CDATA[template_card_event]]></Event><EventKey><![CDATA[{key}]]></EventKey>"
+        f"<TaskId><![CDATA[{task}]]></TaskId><CardType><![CDATA[button_interaction]]></CardType>"
+        f"<AgentID>1</AgentID></xml>"
+    )
+    enc = xmltodict.parse(crypto().encrypt_message(plain, "7", ts))["xml"]
+    body = f"<xml><Encrypt><![CDATA[{enc['Encrypt']}]]></Encrypt><AgentID><![CDATA[1]]></AgentID></xml>"
+    params = {"msg_signature": enc["MsgSignature"], "timestamp": ts, "nonce": "7"}
+    r = bot.client.post("/wecom", params=params, content=body)
+    assert r.status_code == 200
+    return str(reply_of(r)["Content"]) if r.text != "success" else ""
+
+
+def test_a_button_on_the_prompt_card_acknowledges_the_step(bot) -> None:
+    number = report(bot)
+    move(bot, at(15, "16:10"))
+    cards = [b for b in bot.fake.sent("/cgi-bin/message/send") if b.get("msgtype") == "template_card"]
+    (card,) = cards
+    assert card["touser"] == "zhangsan" and card["template_card"]["main_title"]["title"] == "确认完成：电话报告"
+    (button,) = card["template_card"]["button_list"]
+    assert (button["text"], button["key"]) == ("已完成", f"ack:{number}:phone_report")
+    assert "该操作仅限工作人员" in press(bot, button["key"], user="citizen7")
+    first = press(bot, button["key"])
+    assert f"已记录 {number}：电话报告（时限16:20，按时）已完成" in first
+    assert press(bot, button["key"]) in ("", first)  # WeCom's retry of the same press is not handled twice
+    acks = [e for e in _incident(bot, number).events if e.kind == "acknowledged"]
+    assert [e.step for e in acks] == ["phone_report"]
+    assert "没有待完成的电话报告" in press(bot, button["key"], task="t2")
+    assert "按钮已失效" in press(bot, "ack:E2027:fax", task="t3")
+    assert move(bot, at(15, "16:20")) == []  # its deadline prompt was cancelled
+
+
+def test_urgent_citizen_report_alerts_whoever_is_on_duty(bot) -> None:
+    say(bot, "河里死了好多鱼，水都是白色的", user="citizen9")
+    alerts = [b for b in bot.fake.sent("/cgi-bin/message/send") if "紧急举报" in b.get("text", {}).get("content", "")]
+    assert [a["touser"] for a in alerts] == ["zhangsan"]  # on duty now, not every duty officer

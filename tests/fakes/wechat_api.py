@@ -9,6 +9,7 @@ the same user already received is accepted but not delivered (marked
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import threading
 import time
@@ -83,7 +84,8 @@ class FakeWeChatAPI:
             if params.get("access_token") not in self.valid_tokens:
                 return JSONResponse({"errcode": 40014, "errmsg": "invalid access_token"})
             if path == "/cgi-bin/message/send":
-                key = (str(body.get("touser")), str(body.get("text", {}).get("content")))
+                content = body.get("text", {}).get("content") or json.dumps(body.get("template_card"), sort_keys=True)
+                key = (str(body.get("touser")), str(content))
                 if body.get("enable_duplicate_check") == 1 and key in self.delivered_keys:
                     body["_duplicate"] = True
                     return JSONResponse({"errcode": 0, "errmsg": "ok"})
