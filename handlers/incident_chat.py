@@ -47,7 +47,8 @@ from handlers.incidents import (
     update,
     withdraw,
 )
-from handlers.nlu import INCIDENT_RE, Understanding, location, occurred_at, town_of, understand
+from handlers.nlu import INCIDENT_RE, Understanding, looks_like_question, occurred_at, town_of, understand
+from handlers.qa import question_reply
 from handlers.report_draft import build, element_keys
 from handlers.roster import roster_text
 from store import Conversation, Incident, IncidentRepo, StaffRepo
@@ -266,11 +267,12 @@ def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
     else:
         text = inbound.text.strip()
         reading = understand(text, inbound.role, inbound.received_at)
-        if reading.intent in ("incident_ack", "roster_query", "cancel", "help") or is_command(text):
-            return None
-        if state.step == Step.LOCATION.value and location(text):
-            text = text if len(text) <= 30 else str(location(text))
+        if reading.intent in ("incident_ack", "incident_report", "roster_query", "cancel", "help") or is_command(text):
+            return None  # handled by the router; the form waits (a new report starts its own form)
         step = Step(state.step)
+        if step is not Step.LOCATION and looks_like_question(text):
+            again = FORM.prompt(step, data)
+            return [*question_reply(inbound, ctx), Reply("（事件信息补充中）" + again.text, options=again.options)]
         value = FORM.steps[step].parse(inbound, data, ctx)
         if isinstance(value, Invalid):
             return [Reply(value.message, options=list(FORM.steps[step].options))]

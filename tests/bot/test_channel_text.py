@@ -57,6 +57,9 @@ def test_routing_order() -> None:
         "non_text",
         "complaint_status",
         "complaint",
+        "incident_ack",
+        "incident_report",
+        "roster_query",
         "staff_later",
         "question",
     ]
@@ -70,3 +73,9 @@ def test_routing_order() -> None:
     assert route(_inbound(Kind.TEXT, "   ")) == "non_text"
     assert route(_inbound(Kind.TEXT, "江口镇有个养猪场往乌江里排粪水")) == "complaint"
     assert route(_inbound(Kind.TEXT, "T20261129001")) == "complaint_status"
+    duty = Inbound(Channel.WECOM, "d", Role.DUTY, Kind.TEXT, "已电话报告", "m", datetime(2026, 1, 1, tzinfo=UTC))
+    assert route(duty) == "incident_ack"
+    assert route(_inbound(Kind.TEXT, "已电话报告")) != "incident_ack"  # citizens cannot acknowledge
+    assert route(Inbound(**{**duty.__dict__, "text": "白马镇化工厂发生泄漏"})) == "incident_report"
+    assert route(Inbound(**{**duty.__dict__, "text": "E20270115001 时间线"})) == "staff_command"
+    assert route(Inbound(**{**duty.__dict__, "text": "今天谁值班"})) == "roster_query"

@@ -231,6 +231,8 @@ def test_acknowledgements_need_an_open_step_and_ask_which_incident(bot) -> None:
 def test_bad_discovery_times_are_refused(bot) -> None:
     reply = say(bot, "羊角街道一辆运硫酸的槽罐车侧翻了，有泄漏")
     assert "什么时候发现" in reply
+    asked = say(bot, "初报应当包括哪些内容？")  # a question in the middle is answered, then the form goes on
+    assert "第十三条" in asked and "（事件信息补充中）什么时候发现" in asked
     assert "晚于现在" in say(bot, "今天晚上11点")
     assert "超过72小时" in say(bot, "2026年1月1日上午9点")
     assert "没有看懂时间" in say(bot, "嗯嗯")
