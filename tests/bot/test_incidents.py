@@ -313,3 +313,19 @@ def test_urgent_citizen_report_alerts_whoever_is_on_duty(bot) -> None:
     say(bot, "河里死了好多鱼，水都是白色的", user="citizen9")
     alerts = [b for b in bot.fake.sent("/cgi-bin/message/send") if "紧急举报" in b.get("text", {}).get("content", "")]
     assert [a["touser"] for a in alerts] == ["zhangsan"]  # on duty now, not every duty officer
+
+
+def test_a_send_that_times_out_is_retried_and_sent_once(make_bot, tmp_path: Path) -> None:
+    b = make_bot(now=NOW, send_timeout=0.3, **WECOM)
+    with b.services.session_factory.begin() as s:
+        StaffRepo(s).upsert(user_id="zhangsan", role="duty", name="张三", now=b.clock.now())
+    report(b)
+    b.fake.delay = 1.0  # WeCom answers too slowly: the client gives up after 0.3 s
+    result = b.services.dispatcher.tick(at(15, "16:10"))
+    assert (result.sent, result.retried) == (0, 1)
+    b.fake.delay = 0.0
+    assert b.services.dispatcher.tick(at(15, "16:10") + timedelta(seconds=5)).claimed == 0  # backing off
+    result = b.services.dispatcher.tick(at(15, "16:11"))
+    assert result.sent == 1
+    texts = [t for u, t in _prompts(b) if "电话报告应于" in t]
+    assert len(set(texts)) == 1  # delivered once (a slow first attempt that still arrived is dropped as a duplicate)
