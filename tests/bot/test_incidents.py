@@ -315,7 +315,7 @@ def test_urgent_citizen_report_alerts_whoever_is_on_duty(bot) -> None:
     assert [a["touser"] for a in alerts] == ["zhangsan"]  # on duty now, not every duty officer
 
 
-def test_a_send_that_times_out_is_retried_and_sent_once(make_bot, tmp_path: Path) -> None:
+def test_a_send_that_times_out_is_retried_and_sent_once(make_bot) -> None:
     b = make_bot(now=NOW, send_timeout=0.3, **WECOM)
     with b.services.session_factory.begin() as s:
         StaffRepo(s).upsert(user_id="zhangsan", role="duty", name="张三", now=b.clock.now())
