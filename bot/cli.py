@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli_hazards import hazards_app
 from bot.cli_incidents import incidents_app, roster_app
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
@@ -25,6 +26,7 @@ wechat_app = typer.Typer(help="Official Account administration.", no_args_is_hel
 app.add_typer(wechat_app, name="wechat")
 app.add_typer(incidents_app, name="incidents")
 app.add_typer(roster_app, name="roster")
+app.add_typer(hazards_app, name="hazards")
 
 
 def _settings() -> Settings:

@@ -8,13 +8,14 @@ The order (python-telegram-bot's handler groups, kept in one place):
 4. ``help``             "帮助" / "菜单"
 5. ``staff_command``    an officer's ticket command (受理 / 转办 / 调查 / 办结 / 答复 / 不予受理 T…)
                         or incident command (定级 / 应急结束 / 时间线 / 撤销 / 生成初报 / 补充 …)
+                        or hazard update (隐患 H… 整改中 / 已整改 / 销号 / 回头看)
 6. ``non_text``         images, voice without text, locations, links, other kinds, empty text
 7. ``complaint_status`` a ticket number or "我的举报处理得怎么样了" (classifier)
 8. ``complaint``        a citizen's pollution report (classifier) starts the complaint form
 9. ``incident_ack``     staff: "已电话报告", "书面报告已报送" … completes a reporting step
 10. ``incident_report`` staff: an incident happening now is recorded and its deadlines start
 11. ``roster_query``    staff: "今天谁值班"
-12. ``staff_later``     staff intents whose features are not built yet (hazard ledger)
+12. ``hazard_query``    staff: the hazard ledger ("白马镇有哪些重大隐患"); citizens are told it is internal
 13. ``question``        everything else is a question for the knowledge base (the fallback)
 
 Each rule has a pure ``match(turn)`` and a ``handle(turn, ctx)``; a failure in a
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from core.privacy import mask
-from handlers import complaint, incident_chat
+from handlers import complaint, hazard_chat, incident_chat
 from handlers.base import Event, HandlerContext, Inbound, Kind, Reply, Role
 from handlers.commands import help_reply, is_cancel, is_help, load_commands
 from handlers.incidents import ACK_PREFIX
@@ -100,6 +101,7 @@ FORMS: dict[str, Callable[[Inbound, HandlerContext, Conversation], list[Reply] |
     complaint.FORM.name: complaint.continue_form,
     incident_chat.FORM.name: incident_chat.continue_form,
     incident_chat.PICK_FORM: incident_chat.continue_pick,
+    hazard_chat.PAGE_FORM: hazard_chat.continue_page,
 }
 
 
@@ -119,15 +121,13 @@ def _continue_form(turn: Turn, ctx: HandlerContext) -> list[Reply] | None:
 def _staff_command(turn: Turn, ctx: HandlerContext) -> list[Reply]:
     if is_staff_command(turn.inbound.text):
         return staff_command(turn.inbound, ctx)
+    if hazard_chat.is_command(turn.inbound.text):
+        return hazard_chat.command(turn.inbound, ctx)
     return incident_chat.command(turn.inbound, ctx)
 
 
 def _staff_intent(intent: str) -> Callable[[Turn], bool]:
     return lambda t: t.inbound.role.is_staff and t.reading.intent == intent
-
-
-def _staff_later(_turn: Turn, _ctx: HandlerContext) -> list[Reply]:
-    return [Reply("隐患台账查询功能正在建设中，即将开通。")]
 
 
 RULES: tuple[Rule, ...] = (
@@ -140,7 +140,11 @@ RULES: tuple[Rule, ...] = (
         lambda t: (
             t.inbound.role.is_staff
             and t.text_kind
-            and (is_staff_command(t.inbound.text) or incident_chat.is_command(t.inbound.text))
+            and (
+                is_staff_command(t.inbound.text)
+                or incident_chat.is_command(t.inbound.text)
+                or hazard_chat.is_command(t.inbound.text)
+            )
         ),
         _staff_command,
     ),
@@ -164,7 +168,9 @@ RULES: tuple[Rule, ...] = (
         "incident_report", _staff_intent("incident_report"), lambda t, c: incident_chat.start(t.inbound, c, t.reading)
     ),
     Rule("roster_query", _staff_intent("roster_query"), lambda t, c: incident_chat.roster_reply(t.inbound, c)),
-    Rule("staff_later", _staff_intent("hazard_query"), _staff_later),
+    Rule(
+        "hazard_query", lambda t: t.reading.intent == "hazard_query", lambda t, c: hazard_chat.query_reply(t.inbound, c)
+    ),
     Rule("question", lambda t: True, lambda t, c: question_reply(t.inbound, c)),
 )
 

@@ -30,6 +30,7 @@ from bot.outbound import Outbox
 from core.clock import Clock
 from core.errors import SendError, SendRateLimited
 from core.privacy import mask
+from handlers import hazards
 from handlers.incidents import Action, prompt_action, record_prompt
 from handlers.roster import resolve
 from store import Reminder, ReminderRepo
@@ -41,6 +42,10 @@ Hook = Callable[[Session, Reminder, datetime, list[str]], None]
 ActionOf = Callable[[Reminder], Action | None]
 DEFAULT_HOOKS: dict[str, Hook] = {"incident:": record_prompt}
 DEFAULT_ACTIONS: dict[str, ActionOf] = {"incident:": prompt_action}
+Renderer = Callable[[Session, Reminder, datetime], str]
+DEFAULT_RENDERERS: dict[str, Renderer] = {"digest:": hazards.render}
+Periodic = Callable[[Session, datetime], object]
+DEFAULT_PERIODIC: tuple[Periodic, ...] = (hazards.plan_digest,)
 
 
 @dataclass
@@ -71,6 +76,9 @@ class Dispatcher:
         resolve: turns a recipient (user id, ``@duty``, ``@supervisor``, ``@officers``) into user ids at send time.
         hooks: subject prefix -> called with (session, row, now, users) when a row is sent.
         dedup_seconds: WeCom duplicate-check window for prompts (at most 14400).
+        renderers: subject prefix -> writes the text when the row is sent (the weekly digest).
+        periodic: called with (session, now) at the start of each tick to plan recurring rows
+            (the next weekly hazard digest); planning is idempotent.
         actions: subject prefix -> the button card (if any) that follows a WeCom prompt; a card
             that cannot be sent is logged and does not fail the prompt, whose text was delivered.
     """
@@ -90,6 +98,8 @@ class Dispatcher:
         hooks: dict[str, Hook] | None = None,
         dedup_seconds: int = 14400,
         actions: dict[str, ActionOf] | None = None,
+        renderers: dict[str, Renderer] | None = None,
+        periodic: tuple[Periodic, ...] | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.outbox = outbox
@@ -103,6 +113,14 @@ class Dispatcher:
         self.hooks = DEFAULT_HOOKS if hooks is None else hooks
         self.dedup_seconds = dedup_seconds
         self.actions = DEFAULT_ACTIONS if actions is None else actions
+        self.renderers = DEFAULT_RENDERERS if renderers is None else renderers
+        self.periodic = DEFAULT_PERIODIC if periodic is None else periodic
+
+    def _text(self, session: Session, row: Reminder, now: datetime) -> str:
+        for prefix, render in self.renderers.items():
+            if row.subject.startswith(prefix):
+                return render(session, row, now)
+        return row.text
 
     def _action(self, row: Reminder) -> Action | None:
         if row.channel != "wecom":
@@ -118,11 +136,20 @@ class Dispatcher:
         report = TickReport()
         with self.session_factory.begin() as session:
             report.released = ReminderRepo(session).release_stale(now=now, lease=self.lease)
+            for plan in self.periodic:
+                plan(session, now)
         while True:
             with self.session_factory.begin() as session:
                 rows = ReminderRepo(session).claim(now=now, limit=self.batch)
                 work = [
-                    (r.id, r.channel, self.resolve(session, r.recipient, now), r.text, r.due_at, self._action(r))
+                    (
+                        r.id,
+                        r.channel,
+                        self.resolve(session, r.recipient, now),
+                        self._text(session, r, now),
+                        r.due_at,
+                        self._action(r),
+                    )
                     for r in rows
                 ]
             if not work:

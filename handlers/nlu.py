@@ -237,7 +237,9 @@ def understand(text: str, role: Role, now: datetime) -> Understanding:
         if step:
             found = {"incident": incident.group(0).upper().replace("-", "")} if incident else {}
             return Understanding("incident_ack", {"step": step, **found})
-        if _any(t, lex.staff["hazard_query"]["words"]):
+        hazard = lex.staff["hazard_query"]
+        ledger = _asks_ledger(t) or _any(t, hazard["cues"]) or bool(_ENTERPRISE_RE.search(t)) or bool(town_of(t))
+        if (_any(t, hazard["words"]) and (ledger or not looks_like_question(t))) or _asks_ledger(t):
             m = _ENTERPRISE_RE.search(t)
             if m:
                 slots["enterprise"] = re.sub(r"^(查一下|查询|看看|查)", "", m.group(1))
@@ -261,6 +263,8 @@ def understand(text: str, role: Role, now: datetime) -> Understanding:
                 slots["discovered_at"] = when.isoformat()
             return Understanding("incident_report", slots, urgent=True)
         return Understanding("question")
+    if _asks_ledger(t) or (_any(t, lex.staff["hazard_query"]["words"]) and _any(t, lex.staff["hazard_query"]["cues"])):
+        return Understanding("hazard_query")  # a citizen asking for the ledger: answered "internal to staff"
     if looks_like_question(t):
         return Understanding("question")
     reported_source = place is not None and _any(t, lex.complaint["intent"]["sources"])
@@ -281,6 +285,13 @@ def understand(text: str, role: Role, now: datetime) -> Understanding:
             slots["anonymous"] = True
         return Understanding("complaint", slots, urgent=urgent)
     return Understanding("question")
+
+
+def _asks_ledger(text: str) -> bool:
+    """A citizen asking for the hazard ledger itself (not a question about hazard rules)."""
+    return bool(re.search(r"(?<![A-Za-z0-9])H\d{8}(?!\d)", text)) or any(
+        w in text for w in ("台账", "隐患清单", "隐患列表", "隐患销号")
+    )
 
 
 def looks_like_question(text: str) -> bool:

@@ -1,6 +1,7 @@
 """Persistence: SQLAlchemy 2.0 models, repositories and Alembic migrations."""
 
 from store.db import make_engine, make_session_factory
+from store.hazard_models import Enterprise, Hazard, HazardCheck, HazardEvent
 from store.migrate import upgrade
 from store.models import (
     AccessToken,
@@ -22,6 +23,7 @@ from store.repos import (
     STAFF_ROLES,
     ConversationRepo,
     DocumentRepo,
+    HazardRepo,
     InboundRepo,
     IncidentRepo,
     ReminderRepo,
@@ -41,6 +43,11 @@ __all__ = [
     "Document",
     "DocumentRepo",
     "DutyShift",
+    "Enterprise",
+    "Hazard",
+    "HazardCheck",
+    "HazardEvent",
+    "HazardRepo",
     "InboundMessage",
     "InboundRepo",
     "Incident",

@@ -2,6 +2,7 @@
 
 from store.repos.channels import STAFF_ROLES, ConversationRepo, InboundRepo, StaffRepo, TokenRepo
 from store.repos.documents import DocumentRepo
+from store.repos.hazards import HazardRepo
 from store.repos.incidents import IncidentRepo, RosterRepo
 from store.repos.reminders import ReminderRepo
 from store.repos.tickets import TicketRepo
@@ -10,6 +11,7 @@ __all__ = [
     "STAFF_ROLES",
     "ConversationRepo",
     "DocumentRepo",
+    "HazardRepo",
     "InboundRepo",
     "IncidentRepo",
     "ReminderRepo",

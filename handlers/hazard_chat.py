@@ -1,0 +1,282 @@
+"""The hazard ledger by chat (officer and duty roles; citizens are told it is internal).
+
+Queries (intent ``hazard_query``): one hazard by number (status and history), an
+enterprise's open hazards, by town, major hazards not closed, overdue, due this week
+or this month, counts by status. Long lists are paged ("下一页"). Updates:
+``隐患 H… 整改中`` / ``已整改`` / ``销号 核查人X [说明]`` / ``回头看 合格|不合格 [说明]``,
+each written to the history with the sender.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+
+from handlers.base import HandlerContext, Inbound, Reply
+from handlers.forms import Form, Invalid, StepSpec, clear_state, load_state, save_state
+from handlers.hazard_terms import config, enterprise_key, label
+from handlers.hazards import HazardError, change, follow_up, today
+from handlers.nlu import SHANGHAI, town_of
+from store import Conversation, Enterprise, Hazard, HazardRepo, StaffRepo
+from store.repos.hazards import ACTIVE
+
+NUMBER_RE = re.compile(r"(?<![A-Za-z0-9])H\d{8}(?!\d)", re.IGNORECASE)
+COMMAND_RE = re.compile(
+    r"^\s*隐患\s*(?P<number>H\d{8})\s*(?P<verb>整改中|已整改|销号|回头看)\s*(?P<rest>.*)$", re.IGNORECASE | re.S
+)
+NEXT_WORDS = {"下一页", "下页", "更多", "继续"}
+PAGE_FORM = "hazard_page"
+INTERNAL = "隐患台账为内部管理信息，仅供工作人员查询。如发现环境安全隐患，欢迎直接向我们举报。"
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a hazard question asks for (all filters optional)."""
+
+    enterprise: str = ""
+    town: str = ""
+    level: str = ""
+    scope: str = "active"  # active / overdue / closed / all
+    status: str = ""
+    period: str = ""  # week / month
+    count: bool = False
+
+
+def is_command(text: str) -> bool:
+    """True for ``隐患 H… 已整改`` and the other update commands."""
+    return bool(COMMAND_RE.match(text))
+
+
+def _actor(ctx: HandlerContext, inbound: Inbound) -> str:
+    with ctx.session_factory() as session:
+        staff = [s for s in StaffRepo(session).list() if s.user_id == inbound.user_id]
+    return f"{staff[0].name}（{inbound.user_id}）" if staff and staff[0].name else inbound.user_id
+
+
+def parse(text: str, enterprise_names: list[str]) -> Query:
+    """Read the filters of a question like "白马镇还有哪些重大隐患没销号"."""
+    t = re.sub(r"\s+", "", text)
+    ent = ""
+    key = enterprise_key(t)
+    for name in sorted(enterprise_names, key=len, reverse=True):
+        short = re.sub(r"(有限责任公司|股份有限公司|有限公司|公司)$", "", name)
+        if name in key or (len(short) >= 4 and short in key):
+            ent = name
+            break
+    level = "major" if "重大" in t else ("general" if "一般隐患" in t else "")
+    scope = "active"
+    if any(w in t for w in ("逾期", "超期", "过期")):
+        scope = "overdue"
+    elif "已销号" in t and not any(w in t for w in ("没", "未", "不")):
+        scope = "closed"
+    status = ""
+    for key_, spec in config()["statuses"].items():
+        if key_ != "closed" and spec["label"] in t:
+            status = key_
+    period = "week" if any(w in t for w in ("本周", "这周", "这个星期", "本星期")) else ""
+    period = "month" if any(w in t for w in ("本月", "这个月", "当月")) else period
+    count = any(w in t for w in ("多少", "几条", "几个", "统计", "数量"))
+    return Query(ent, town_of(t) or "", level, scope, status, period, count)
+
+
+def _search(session: Any, q: Query, now_day: date, *, offset: int = 0, limit: int | None = None) -> list[Hazard]:
+    statuses: tuple[str, ...] = (q.status,) if q.status else (("closed",) if q.scope == "closed" else ACTIVE)
+    due_before = now_day - timedelta(days=1) if q.scope == "overdue" else None
+    due_from = None
+    if q.period == "week":
+        due_from = now_day - timedelta(days=now_day.isoweekday() - 1)
+        due_before = due_from + timedelta(days=6)
+    elif q.period == "month":
+        due_from = now_day.replace(day=1)
+        due_before = (due_from + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return list(
+        HazardRepo(session).search(
+            enterprise=q.enterprise,
+            town=q.town,
+            level=q.level,
+            statuses=statuses,
+            due_before=due_before,
+            due_from=due_from,
+            offset=offset,
+            limit=limit,
+        )
+    )
+
+
+def _line(h: Hazard, day: date) -> str:
+    late = f"，逾期{(day - h.deadline).days}天" if h.status != "closed" and h.deadline < day else ""
+    return (
+        f"{h.number} {h.enterprise.name}：{h.description[:24]}"
+        f"（{label('levels', h.level)}，期限{h.deadline:%Y-%m-%d}{late}，{label('statuses', h.status)}）"
+    )
+
+
+def detail(h: Hazard, day: date) -> str:
+    """One hazard with its checks and history."""
+    e = h.enterprise
+    late = f"（已逾期{(day - h.deadline).days}天）" if h.status != "closed" and h.deadline < day else ""
+    lines = [
+        f"隐患 {h.number}：{label('statuses', h.status)}",
+        f"企业：{e.name}" + (f"（{e.town}，{e.industry}）" if e.town or e.industry else ""),
+        f"描述：{h.description}",
+        f"级别：{label('levels', h.level)}；发现：{label('found_by', h.found_by)}，{h.found_on:%Y-%m-%d}",
+        f"整改期限：{h.deadline:%Y-%m-%d}{late}；责任人：{h.responsible or '未填'}",
+    ]
+    if h.measures:
+        lines.append(f"整改措施：{h.measures}")
+    for c in h.checks:
+        kind = "销号核查" if c.kind == "verification" else "回头看"
+        lines.append(
+            f"{kind}：{c.checked_on:%Y-%m-%d} {c.inspector} {'合格' if c.passed else '不合格'} {c.note}".rstrip()
+        )
+    if h.history:
+        lines.append("变更记录：")
+        for ev in h.history[-8:]:
+            when = ev.at.astimezone(SHANGHAI)
+            change_text = f"{ev.before} → {ev.after}" if ev.before else ev.after
+            lines.append(f"  {when:%Y-%m-%d %H:%M} {ev.actor} {_field(ev.field)}：{change_text}")
+    return "\n".join(lines)
+
+
+def _field(name: str) -> str:
+    return {
+        "created": "登记",
+        "status": "状态",
+        "deadline": "整改期限",
+        "level": "级别",
+        "description": "描述",
+        "responsible": "责任人",
+        "measures": "整改措施",
+        "found_by": "发现方式",
+        "found_on": "发现日期",
+        "follow_up": "回头看",
+    }.get(name, name)
+
+
+def _page(ctx: HandlerContext, inbound: Inbound, q: Query, offset: int) -> list[Reply]:
+    size = int(config()["defaults"]["page_size"])
+    day = today(ctx.clock.now())
+    with ctx.session_factory() as session:
+        rows = _search(session, q, day, offset=offset, limit=size + 1)
+        if not rows and offset == 0:
+            return [Reply("没有找到符合条件的隐患。")]
+        if not rows:
+            clear_state(ctx, inbound)
+            return [Reply("已经是最后一页了。")]
+        total = len(_search(session, q, day))
+        lines = [_line(h, day) for h in rows[:size]]
+    title = _title(q)
+    text = f"{title}共{total}条（第{offset + 1}-{offset + len(lines)}条）：\n" + "\n".join(lines)
+    if len(rows) > size:
+        save_state(ctx, inbound, _PAGE, "page", {"query": asdict(q), "offset": offset + size})
+        return [Reply(text + "\n回复“下一页”查看更多。", options=["下一页"])]
+    clear_state(ctx, inbound)
+    return [Reply(text)]
+
+
+def _title(q: Query) -> str:
+    parts = [q.town, q.enterprise]
+    parts.append({"week": "本周到期的", "month": "本月到期的"}.get(q.period, ""))
+    parts.append({"overdue": "逾期未销号的", "closed": "已销号的"}.get(q.scope, "未销号的" if not q.status else ""))
+    parts.append(label("statuses", q.status) if q.status else "")
+    parts.append(label("levels", q.level) if q.level else "隐患")
+    return "".join(p for p in parts if p)
+
+
+def _counts(ctx: HandlerContext) -> list[Reply]:
+    day = today(ctx.clock.now())
+    with ctx.session_factory() as session:
+        counts = HazardRepo(session).counts()
+        overdue = len(_search(session, Query(scope="overdue"), day))
+    parts = [f"{label('statuses', s)} {counts.get(s, 0)}" for s in config()["statuses"]]
+    active = sum(counts.get(s, 0) for s in ACTIVE)
+    return [Reply(f"隐患台账统计：{'，'.join(parts)}；未销号合计 {active} 条（其中逾期 {overdue} 条）。")]
+
+
+def query_reply(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
+    """Answer a hazard question (staff); citizens are told the ledger is internal."""
+    if not inbound.role.is_staff:
+        return [Reply(INTERNAL)]
+    text = inbound.text
+    number = NUMBER_RE.search(text)
+    day = today(ctx.clock.now())
+    if number:
+        with ctx.session_factory() as session:
+            hazard = HazardRepo(session).by_number(number.group(0))
+            if hazard is None:
+                return [Reply(f"没有编号为 {number.group(0).upper()} 的隐患，请核对编号。")]
+            return [Reply(detail(hazard, day))]
+    with ctx.session_factory() as session:
+        names = [e.name for e in session.scalars(select(Enterprise))]
+    q = parse(text, names)
+    if q.count and not (q.enterprise or q.town or q.level or q.period):
+        return _counts(ctx)
+    return _page(ctx, inbound, q, 0)
+
+
+def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
+    """Apply ``隐患 H… 整改中|已整改|销号 核查人X|回头看 合格/不合格 …`` (staff only)."""
+    m = COMMAND_RE.match(inbound.text)
+    assert m is not None
+    if not inbound.role.is_staff:
+        return [Reply(INTERNAL)]
+    number, verb, rest = m.group("number").upper(), m.group("verb"), m.group("rest").strip()
+    actor = _actor(ctx, inbound)
+    now = ctx.clock.now()
+    with ctx.session_factory.begin() as session:
+        hazard = HazardRepo(session).by_number(number)
+        if hazard is None:
+            return [Reply(f"没有编号为 {number} 的隐患，请核对编号。")]
+        try:
+            if verb == "回头看":
+                result = re.match(r"^(合格|不合格)\s*(?:核查人[:：]?\s*(\S+))?\s*(.*)$", rest, re.S)
+                if not result:
+                    return [Reply(f"请写明结果，例如：隐患 {number} 回头看 合格，或 隐患 {number} 回头看 不合格 原因")]
+                passed = result.group(1) == "合格"
+                if not passed and not result.group(3).strip():
+                    return [Reply(f"回头看不合格请写明原因，例如：隐患 {number} 回头看 不合格 围堰仍有渗漏")]
+                status = follow_up(
+                    session,
+                    hazard,
+                    passed,
+                    actor=actor,
+                    now=now,
+                    inspector=result.group(2) or "",
+                    note=result.group(3).strip(),
+                )
+            else:
+                inspector = ""
+                note = rest
+                found = re.match(r"^核查人[:：]?\s*(\S+)\s*(.*)$", rest, re.S)
+                if found:
+                    inspector, note = found.group(1), found.group(2).strip()
+                status = change(session, hazard, verb, actor=actor, now=now, inspector=inspector, note=note)
+        except HazardError as exc:
+            return [Reply(str(exc))]
+    return [Reply(f"已记录：隐患 {number} 现为“{status}”（{actor}）。")]
+
+
+def continue_page(inbound: Inbound, ctx: HandlerContext, state: Conversation) -> list[Reply] | None:
+    """ "下一页" shows the next page; anything else ends paging and is routed normally."""
+    if inbound.text.strip() not in NEXT_WORDS:
+        clear_state(ctx, inbound)
+        return None
+    data = load_state(state)
+    q = Query(**data.get("query", {}))
+    return _page(ctx, inbound, q, int(data.get("offset", 0)))
+
+
+class _Paging(StrEnum):
+    PAGE = "page"
+
+
+_PAGE = Form(
+    name=PAGE_FORM,
+    steps={_Paging.PAGE: StepSpec("offset", "回复“下一页”查看更多。", lambda i, d, c: Invalid(""))},
+    confirm_prompt=lambda data: Reply(""),
+)

@@ -1,0 +1,301 @@
+"""The hazard ledger in Excel: import (validated, all-or-nothing, re-import updates) and export (openpyxl).
+
+Columns are the Chinese headers of ``[columns]`` in ``handlers/data/hazards.toml``
+(企业名称, 隐患描述, 隐患级别, 发现方式, 发现日期, 整改期限, 责任人, 整改措施, 状态 …).
+A row is the same hazard as a stored one when its 隐患编号 matches, or else its
+enterprise, description and date found do; then the row updates it, each change
+written to the history. Sheets are streamed (openpyxl read-only) and refused above
+``max_import_rows``. Closing a hazard needs a verification record, so a sheet may
+not close one (that is done by chat: ``隐患 H… 销号 核查人…``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.hazard_terms import clean, config, default_deadline, enterprise_key, industries, label, lookup
+from handlers.hazards import plan_deadline, staff_by_name
+from handlers.roster import parse_day
+from store import Enterprise, Hazard, HazardRepo
+
+REQUIRED = ("enterprise", "description", "level", "found_by", "found_on")
+FIELDS = ("description", "level", "found_by", "found_on", "deadline", "responsible", "measures", "status")
+
+
+class SheetError(ValueError):
+    """A sheet that cannot be imported; ``errors`` names every bad row ("第5行：……")."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("；".join(errors[:5]) + (f"……共{len(errors)}处错误" if len(errors) > 5 else ""))
+        self.errors = errors
+
+
+@dataclass
+class ImportReport:
+    """What an import did."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    enterprises: int = 0
+    numbers: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One validated sheet row."""
+
+    line: int
+    number: str
+    enterprise: str
+    credit_code: str
+    town: str
+    industry: str
+    values: dict[str, Any]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _rows(path: Path) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
+    from openpyxl import load_workbook
+
+    limit = int(config()["defaults"]["max_import_rows"])
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise SheetError([f"无法读取 Excel 文件（{type(exc).__name__}），请确认是 .xlsx 格式"]) from exc
+    try:
+        header: dict[str, int] | None = None
+        out: list[tuple[int, list[str]]] = []
+        for line, cells in enumerate(wb.worksheets[0].iter_rows(values_only=True), start=1):
+            values = [_cell(c) for c in cells]
+            if not any(values):
+                continue
+            if header is None:
+                header = _header(values)
+                continue
+            if len(out) >= limit:
+                raise SheetError([f"表格超过{limit}行，请拆分后分批导入"])
+            out.append((line, values))
+    finally:
+        wb.close()
+    if header is None:
+        raise SheetError(["表格是空的"])
+    return header, out
+
+
+def _header(values: list[str]) -> dict[str, int]:
+    cols: dict[str, int] = {}
+    names = {clean(v): i for i, v in enumerate(values) if v}
+    for fld, headers in config()["columns"].items():
+        for h in headers:
+            if clean(h) in names:
+                cols[fld] = names[clean(h)]
+                break
+    missing = [config()["columns"][f][0] for f in REQUIRED if f not in cols]
+    if missing:
+        raise SheetError([f"缺少列：{'、'.join(missing)}"])
+    return cols
+
+
+def _validate(line: int, cols: dict[str, int], values: list[str]) -> Row | list[str]:
+    def get(name: str) -> str:
+        i = cols.get(name)
+        return values[i].strip() if i is not None and i < len(values) else ""
+
+    errors: list[str] = []
+    out: dict[str, Any] = {}
+    name = " ".join(get("enterprise").split())
+    if not name:
+        errors.append("企业名称为空")
+    description = get("description")
+    if not description:
+        errors.append("隐患描述为空")
+    out["description"] = description
+    for fld, table in (("level", "levels"), ("found_by", "found_by"), ("status", "statuses")):
+        raw = get(fld)
+        key = lookup(table, raw) if raw else ("open" if fld == "status" else None)
+        if key is None:
+            allowed = "、".join(spec["label"] for spec in config()[table].values())
+            errors.append(
+                f"{config()['columns'][fld][0]}“{raw}”无法识别（可用：{allowed}）"
+                if raw
+                else f"{config()['columns'][fld][0]}为空"
+            )
+        out[fld] = key
+    for fld in ("found_on", "deadline"):
+        raw = get(fld)
+        if not raw:
+            out[fld] = None
+            continue
+        try:
+            out[fld] = parse_day(raw)
+        except ValueError as exc:
+            errors.append(f"{config()['columns'][fld][0]}：{exc}")
+            out[fld] = None
+    if get("found_on") and out["found_on"] is None and not errors:
+        errors.append("发现日期无效")
+    if not get("found_on"):
+        errors.append("发现日期为空")
+    found, deadline = out["found_on"], out["deadline"]
+    if found and deadline and deadline < found:
+        errors.append(f"整改期限（{deadline}）早于发现日期（{found}）")
+    if found and deadline is None and out["level"]:
+        deadline = default_deadline(out["level"], found)
+        if deadline is None:
+            errors.append("重大隐患须填写整改期限，并制定治理方案（《突发环境事件应急管理办法》第十条）")
+        out["deadline"] = deadline
+    industry = get("industry")
+    if industry and industry not in industries():
+        errors.append(f"行业“{industry}”不在风险行业清单中（可用：{'、'.join(industries())}）")
+    credit = clean(get("credit_code")).upper()
+    if credit and len(credit) != 18:
+        errors.append(f"统一社会信用代码“{credit}”应为18位")
+    out["responsible"] = get("responsible")[:64]
+    out["measures"] = get("measures")
+    if errors:
+        return [f"第{line}行：{e}" for e in errors]
+    return Row(line, clean(get("number")).upper(), name, credit, get("town"), industry, out)
+
+
+def import_sheet(session: Session, path: Path, *, actor: str, now: datetime) -> ImportReport:
+    """Validate every row, then write them all in the caller's transaction (nothing on any error).
+
+    Raises:
+        SheetError: unreadable file, missing column, too many rows, or bad rows (each named).
+    """
+    cols, raw = _rows(path)
+    rows: list[Row] = []
+    errors: list[str] = []
+    for line, values in raw:
+        result = _validate(line, cols, values)
+        if isinstance(result, Row):
+            rows.append(result)
+        else:
+            errors.extend(result)
+    if not rows and not errors:
+        raise SheetError(["表格中没有隐患记录"])
+    repo = HazardRepo(session)
+    existing = {h.number: h for h in session.scalars(select(Hazard))}
+    enterprises = {e.key: e for e in session.scalars(select(Enterprise))}
+    by_identity = {(h.enterprise_id, h.description, h.found_on): h for h in existing.values()}
+    plan: list[tuple[Row, Hazard | None]] = []
+    seen: dict[tuple[str, str, date], int] = {}
+    for row in rows:
+        key = enterprise_key(row.enterprise)
+        ident = (key, row.values["description"], row.values["found_on"])
+        if ident in seen:
+            errors.append(f"第{row.line}行：与第{seen[ident]}行是同一条隐患（企业、描述、发现日期相同）")
+            continue
+        seen[ident] = row.line
+        ent = enterprises.get(key)
+        hazard = existing.get(row.number) if row.number else None
+        if row.number and hazard is None:
+            errors.append(f"第{row.line}行：隐患编号 {row.number} 不存在（新隐患请留空编号）")
+            continue
+        if hazard is None and ent is not None:
+            hazard = by_identity.get((ent.id, row.values["description"], row.values["found_on"]))
+        status = row.values["status"]
+        if status == "closed" and (hazard is None or hazard.status != "closed"):
+            errors.append(f"第{row.line}行：销号须有核查记录，请通过“隐患 编号 销号 核查人……”办理，不能由表格销号")
+            continue
+        plan.append((row, hazard))
+    if errors:
+        raise SheetError(errors)
+    report = ImportReport()
+    staff = staff_by_name(session)
+    for row, hazard in plan:
+        key = enterprise_key(row.enterprise)
+        if key not in enterprises:
+            report.enterprises += 1
+        ent = repo.enterprise(
+            key, name=row.enterprise, credit_code=row.credit_code, town=row.town, industry=row.industry
+        )
+        enterprises[key] = ent
+        if hazard is None:
+            number = repo.next_number(row.values["found_on"])
+            hazard = Hazard(number=number, enterprise_id=ent.id, created_at=now, updated_at=now, **row.values)
+            session.add(hazard)
+            session.flush()
+            repo.log(hazard, at=now, actor=actor, field="created", before="", after=f"导入：{path.name}")
+            plan_deadline(session, hazard, now, staff)
+            report.created += 1
+            report.numbers.append(number)
+            continue
+        changed = False
+        for fld in FIELDS:
+            new = row.values[fld]
+            old = getattr(hazard, fld)
+            if new != old and not (fld == "status" and new == "open" and not _has_status_column(cols)):
+                setattr(hazard, fld, new)
+                repo.log(hazard, at=now, actor=actor, field=fld, before=_show(fld, old), after=_show(fld, new))
+                changed = True
+        if changed:
+            hazard.updated_at = now
+            plan_deadline(session, hazard, now, staff)
+            report.updated += 1
+        else:
+            report.unchanged += 1
+        report.numbers.append(hazard.number)
+    session.flush()
+    return report
+
+
+def _has_status_column(cols: dict[str, int]) -> bool:
+    return "status" in cols
+
+
+def _show(fld: str, value: Any) -> str:
+    if fld == "level":
+        return label("levels", str(value))
+    if fld == "found_by":
+        return label("found_by", str(value))
+    if fld == "status":
+        return label("statuses", str(value))
+    return "" if value is None else str(value)
+
+
+def export_sheet(session: Session, path: Path) -> int:
+    """Write the whole ledger in the import format (re-importing it changes nothing). Returns rows written."""
+    from openpyxl import Workbook
+
+    order = [f for f in config()["columns"]]
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("隐患台账")
+    ws.append([config()["columns"][f][0] for f in order])
+    count = 0
+    for h in HazardRepo(session).search():
+        e = h.enterprise
+        values = {
+            "number": h.number,
+            "enterprise": e.name,
+            "credit_code": e.credit_code,
+            "town": e.town,
+            "industry": e.industry,
+            "description": h.description,
+            "level": label("levels", h.level),
+            "found_by": label("found_by", h.found_by),
+            "found_on": h.found_on,
+            "deadline": h.deadline,
+            "responsible": h.responsible,
+            "measures": h.measures,
+            "status": label("statuses", h.status),
+        }
+        ws.append([values[f] for f in order])
+        count += 1
+    wb.save(path)
+    return count
