@@ -159,6 +159,10 @@ def _validate(line: int, cols: dict[str, int], values: list[str]) -> Row | list[
         if deadline is None:
             errors.append("重大隐患须填写整改期限，并制定治理方案（《突发环境事件应急管理办法》第十条）")
         out["deadline"] = deadline
+    if out["level"] == "major" and (not get("measures") or not get("responsible")):
+        errors.append(
+            "重大隐患须填写责任人和整改措施（治理方案：措施、责任、资金、时限和现场应急预案，《突发环境事件应急管理办法》第十条）"
+        )
     industry = get("industry")
     if industry and industry not in industries():
         errors.append(f"行业“{industry}”不在风险行业清单中（可用：{'、'.join(industries())}）")
@@ -218,21 +222,27 @@ def import_sheet(session: Session, path: Path, *, actor: str, now: datetime) -> 
         raise SheetError(errors)
     report = ImportReport()
     staff = staff_by_name(session)
+    numbers: dict[int, int] = {}  # year -> last number used, read once per year
     for row, hazard in plan:
         key = enterprise_key(row.enterprise)
-        if key not in enterprises:
+        ent = enterprises.get(key)
+        if ent is None:  # every stored enterprise is in the dict, so this one is new: no lookup, no flush
             report.enterprises += 1
-        ent = repo.enterprise(
-            key, name=row.enterprise, credit_code=row.credit_code, town=row.town, industry=row.industry
-        )
-        enterprises[key] = ent
+            ent = Enterprise(key=key, name=row.enterprise, **_enterprise_fields(row))
+            session.add(ent)
+            enterprises[key] = ent
+        elif any(v and getattr(ent, f) != v for f, v in _enterprise_fields(row).items()):
+            ent = repo.enterprise(key, name=row.enterprise, **_enterprise_fields(row))
         if hazard is None:
-            number = repo.next_number(row.values["found_on"])
-            hazard = Hazard(number=number, enterprise_id=ent.id, created_at=now, updated_at=now, **row.values)
+            year = row.values["found_on"].year
+            if year not in numbers:
+                numbers[year] = int(repo.next_number(row.values["found_on"])[5:]) - 1
+            numbers[year] += 1
+            number = f"H{year}{numbers[year]:04d}"
+            hazard = Hazard(number=number, enterprise=ent, created_at=now, updated_at=now, **row.values)
             session.add(hazard)
-            session.flush()
             repo.log(hazard, at=now, actor=actor, field="created", before="", after=f"导入：{path.name}")
-            plan_deadline(session, hazard, now, staff)
+            plan_deadline(session, hazard, now, staff, new=True)
             report.created += 1
             report.numbers.append(number)
             continue
@@ -253,6 +263,10 @@ def import_sheet(session: Session, path: Path, *, actor: str, now: datetime) -> 
         report.numbers.append(hazard.number)
     session.flush()
     return report
+
+
+def _enterprise_fields(row: Row) -> dict[str, str]:
+    return {"credit_code": row.credit_code, "town": row.town, "industry": row.industry}
 
 
 def _has_status_column(cols: dict[str, int]) -> bool:

@@ -133,16 +133,22 @@ def staff_by_name(session: Session) -> dict[str, str]:
         return {s.name: s.user_id for s in StaffRepo(session).list() if s.name}
 
 
-def plan_deadline(session: Session, hazard: Hazard, now: datetime, staff: dict[str, str] | None = None) -> None:
+def plan_deadline(
+    session: Session, hazard: Hazard, now: datetime, staff: dict[str, str] | None = None, *, new: bool = False
+) -> None:
     """Prompts before and on the rectification deadline (09:00 local) to the person responsible when they are
     registered staff, else the officers. Keys carry the deadline, so a new deadline gets new prompts and the
-    old ones are cancelled; a closed hazard gets none."""
+    old ones are cancelled; a closed hazard gets none. ``new``: the hazard was just created (nothing to cancel)."""
     subject = f"hazard:{hazard.number}"
-    stale = [
-        r
-        for r in ReminderRepo(session).of_subject(subject)
-        if r.status == "pending" and not r.key.startswith(f"{subject}:{hazard.deadline.isoformat()}:")
-    ]
+    stale = (
+        []
+        if new
+        else [
+            r
+            for r in ReminderRepo(session).of_subject(subject)
+            if r.status == "pending" and not r.key.startswith(f"{subject}:{hazard.deadline.isoformat()}:")
+        ]
+    )
     for r in stale:
         r.status = "cancelled"
     if hazard.status == "closed":
@@ -169,6 +175,7 @@ def plan_deadline(session: Session, hazard: Hazard, now: datetime, staff: dict[s
                 recipient=recipient,
                 text=text,
                 due_at=due,
+                new_subject=new,
             )
 
 

@@ -18,10 +18,22 @@ class ReminderRepo:
         self.session = session
 
     def plan(
-        self, *, key: str, subject: str, recipient: str, text: str, due_at: datetime, channel: str = "wecom"
+        self,
+        *,
+        key: str,
+        subject: str,
+        recipient: str,
+        text: str,
+        due_at: datetime,
+        channel: str = "wecom",
+        new_subject: bool = False,
     ) -> bool:
-        """Add a reminder unless one with ``key`` exists; True when added."""
-        if self.session.scalar(select(Reminder.id).where(Reminder.key == key)) is not None:
+        """Add a reminder unless one with ``key`` exists; True when added.
+
+        ``new_subject``: the caller has just created the subject, so no reminder can exist
+        yet; the row is added without a lookup or a flush (bulk imports).
+        """
+        if not new_subject and self.session.scalar(select(Reminder.id).where(Reminder.key == key)) is not None:
             return False
         self.session.add(
             Reminder(
@@ -38,7 +50,8 @@ class ReminderRepo:
                 last_error="",
             )
         )
-        self.session.flush()
+        if not new_subject:
+            self.session.flush()
         return True
 
     def cancel(self, *, subject: str, key_prefix: str = "") -> int:
