@@ -46,6 +46,9 @@ check: lint test
 bench: install-test
 	$(BIN)/python bench/qa.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/nlu.py
+	$(BIN)/python bench/reminders.py
+	$(BIN)/python bench/hazards.py
 
 clean:
 	rm -rf $(VENV) data

@@ -27,7 +27,8 @@ roster_app = typer.Typer(help="Import and show the duty roster (值班表).", no
 
 
 @contextmanager
-def _store() -> Iterator[tuple[sessionmaker[Session], object]]:
+def open_store() -> Iterator[tuple[sessionmaker[Session], object]]:
+    """The migrated store and the incident rules from the settings (exit code 2 on a bad setting or rule file)."""
     try:
         settings = load_settings()
         rules = load_rules(settings.incident_rules)
@@ -49,7 +50,7 @@ def incidents_list(
 ) -> None:
     """The latest incidents with their grade, discovery time and steps."""
     now = SystemClock().now()
-    with _store() as (factory, rules), factory() as session:
+    with open_store() as (factory, rules), factory() as session:
         rows = [to_dict(rules, i, now) for i in IncidentRepo(session).list(limit=limit)]  # type: ignore[arg-type]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -70,7 +71,7 @@ def incidents_show(
 ) -> None:
     """One incident with its steps (due, status, rule) and its timeline."""
     now = SystemClock().now()
-    with _store() as (factory, rules), factory() as session:
+    with open_store() as (factory, rules), factory() as session:
         incident = IncidentRepo(session).by_number(number)
         if incident is None:
             typer.echo(f"error: no incident {number}", err=True)
@@ -93,7 +94,7 @@ def roster_import(file: Annotated[Path, typer.Argument(help="CSV or Excel (.xlsx
     if not file.is_file():
         typer.echo(f"error: no such file: {file}", err=True)
         raise typer.Exit(2)
-    with _store() as (factory, _rules):
+    with open_store() as (factory, _rules):
         try:
             with factory.begin() as session:
                 report = import_roster(session, file)
@@ -111,7 +112,7 @@ def roster_show(
     day: Annotated[str, typer.Argument(help="今天 / 明天 / 12月3日 / 现在.")] = "今天",
 ) -> None:
     """Who is on duty (the same answer as asking the bot "今天谁值班")."""
-    with _store() as (factory, _rules), factory() as session:
+    with open_store() as (factory, _rules), factory() as session:
         typer.echo(roster_text(session, day, SystemClock().now()))
 
 
