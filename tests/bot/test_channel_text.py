@@ -60,7 +60,7 @@ def test_routing_order() -> None:
         "incident_ack",
         "incident_report",
         "roster_query",
-        "staff_later",
+        "hazard_query",
         "question",
     ]
     assert route(_inbound(Kind.EVENT, event=Event.SUBSCRIBE)) == "event"
