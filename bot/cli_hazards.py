@@ -17,6 +17,7 @@ from handlers.hazard_chat import detail
 from handlers.hazard_sheet import SheetError, export_sheet, import_sheet
 from handlers.hazard_terms import enterprise_key, label, lookup
 from handlers.hazards import today
+from handlers.nlu import SHANGHAI
 from store import Hazard, HazardRepo
 from store.repos.hazards import ACTIVE
 
@@ -53,7 +54,13 @@ def _json(h: Hazard, day: Any, *, history: bool = False) -> dict[str, Any]:
             for c in h.checks
         ]
         data["history"] = [
-            {"at": e.at.isoformat(), "actor": e.actor, "field": e.field, "before": e.before, "after": e.after}
+            {
+                "at": e.at.astimezone(SHANGHAI).isoformat(),
+                "actor": e.actor,
+                "field": e.field,
+                "before": e.before,
+                "after": e.after,
+            }
             for e in h.history
         ]
     return data
@@ -79,6 +86,10 @@ def hazards_import(file: Annotated[Path, typer.Argument(help="The ledger sheet (
         f"imported: {report.created} new, {report.updated} updated, {report.unchanged} unchanged; "
         f"{report.enterprises} new enterprises"
     )
+    if report.changed:
+        typer.echo(f"updated: {', '.join(report.changed)}")
+    if report.kept_closed:
+        typer.echo(f"kept closed (closure is undone only by a failed 回头看): {', '.join(report.kept_closed)}")
 
 
 @hazards_app.command("export")

@@ -11,6 +11,7 @@ not close one (that is done by chat: ``隐患 H… 销号 核查人…``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -45,6 +46,8 @@ class ImportReport:
     unchanged: int = 0
     enterprises: int = 0
     numbers: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # numbers of the hazards the sheet updated
+    kept_closed: list[str] = field(default_factory=list)  # closed hazards whose sheet status was ignored
 
 
 @dataclass(frozen=True)
@@ -219,7 +222,7 @@ def import_sheet(session: Session, path: Path, *, actor: str, now: datetime) -> 
             continue
         plan.append((row, hazard))
     if errors:
-        raise SheetError(errors)
+        raise SheetError(sorted(errors, key=_line_no))
     report = ImportReport()
     staff = staff_by_name(session)
     numbers: dict[int, int] = {}  # year -> last number used, read once per year
@@ -250,6 +253,10 @@ def import_sheet(session: Session, path: Path, *, actor: str, now: datetime) -> 
         for fld in FIELDS:
             new = row.values[fld]
             old = getattr(hazard, fld)
+            if fld == "status" and old == "closed" and new != "closed":
+                # a closure is undone only by a failed follow-up check (回头看不合格), never by an older sheet
+                report.kept_closed.append(hazard.number)
+                continue
             if new != old and not (fld == "status" and new == "open" and not _has_status_column(cols)):
                 setattr(hazard, fld, new)
                 repo.log(hazard, at=now, actor=actor, field=fld, before=_show(fld, old), after=_show(fld, new))
@@ -257,12 +264,18 @@ def import_sheet(session: Session, path: Path, *, actor: str, now: datetime) -> 
         if changed:
             hazard.updated_at = now
             plan_deadline(session, hazard, now, staff)
+            report.changed.append(hazard.number)
             report.updated += 1
         else:
             report.unchanged += 1
         report.numbers.append(hazard.number)
     session.flush()
     return report
+
+
+def _line_no(error: str) -> int:
+    m = re.match(r"第(\d+)行", error)
+    return int(m.group(1)) if m else 0
 
 
 def _enterprise_fields(row: Row) -> dict[str, str]:

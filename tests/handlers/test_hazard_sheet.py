@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from handlers import hazard_terms
 from handlers.hazard_sheet import SheetError, export_sheet, import_sheet
+from handlers.hazards import change
 from store import Enterprise, Hazard, HazardRepo, make_engine, make_session_factory, upgrade
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "hazards-sample.xlsx"
@@ -93,6 +94,19 @@ def test_reimport_with_changes_updates_and_writes_history(factory, tmp_path: Pat
             ("deadline", "2026-12-31", "2026-12-20"),
             ("status", "待整改", "整改中"),
         ]
+
+
+def test_an_older_sheet_does_not_reopen_a_closed_hazard(factory) -> None:
+    _import(factory, SAMPLE)
+    with factory.begin() as s:
+        h = HazardRepo(s).by_number("H20260004")
+        assert h is not None
+        change(s, h, "销号", actor="test", now=NOW, inspector="李四")
+    report = _import(factory, SAMPLE)  # the sample still says 已整改待核查
+    assert report.kept_closed == ["H20260004"] and report.changed == []
+    with factory() as s:
+        h = HazardRepo(s).by_number("H20260004")
+        assert h is not None and h.status == "closed"
 
 
 def test_names_with_stray_spaces_or_full_width_are_one_enterprise(factory, tmp_path: Path) -> None:
