@@ -327,6 +327,8 @@ def send_due(
         report = svc.dispatcher.tick(when)
     finally:
         svc.close()
+    for line in report.details:
+        typer.echo(f"  {line}")
     typer.echo(
         f"{report.claimed} due: {report.sent} sent ({report.late} late), {report.retried} to retry, "
         f"{report.failed} failed, {report.released} released"

@@ -59,6 +59,7 @@ class TickReport:
     failed: int = 0
     released: int = 0
     errors: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)  # one line per row handled: key, outcome, recipients
 
 
 class Dispatcher:
@@ -189,20 +190,28 @@ class Dispatcher:
                 row.late = now - due_at > self.grace
                 report.sent += 1
                 report.late += int(row.late)
+                report.details.append(f"{row.key}: sent to {', '.join(users)}" + (" (late)" if row.late else ""))
                 for prefix, hook in self.hooks.items():
                     if row.subject.startswith(prefix):
                         hook(session, row, now, users)
                 return
-            row.last_error = (str(error) if error else "no recipient")[:255]
+            why = (
+                str(error)
+                if error
+                else f"no recipient for {row.recipient} (nobody on the duty roster, no staff with that role, no admin)"
+            )
+            row.last_error = why[:255]
             if row.attempts >= self.max_attempts:
                 row.status = "failed"
                 report.failed += 1
                 report.errors.append(f"{row.key}: {row.last_error}")
+                report.details.append(f"{row.key}: failed after {row.attempts} attempts: {why}")
                 return
             delay = error.retry_after if isinstance(error, SendRateLimited) else self.backoff * 2 ** (row.attempts - 1)
             row.status = "pending"
             row.next_attempt_at = now + timedelta(seconds=delay)
             report.retried += 1
+            report.details.append(f"{row.key}: retry in {delay:g} s: {why}")
 
     def _send_card(self, row_id: int, user: str, action: Action) -> None:
         task = f"r{row_id}-{hashlib.sha1(user.encode()).hexdigest()[:12]}"  # the same after a restart

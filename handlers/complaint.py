@@ -34,7 +34,17 @@ from typing import Any
 from core.errors import SendError
 from core.privacy import mask_phones
 from handlers.base import HandlerContext, Inbound, Kind, Reply
-from handlers.forms import RESUME, Form, Invalid, StepSpec, clear_state, load_state, save_state, timed_out
+from handlers.forms import (
+    RESUME,
+    Form,
+    Invalid,
+    StepSpec,
+    clear_state,
+    load_state,
+    save_state,
+    timed_out,
+    with_option,
+)
 from handlers.nlu import (
     SHANGHAI,
     Understanding,
@@ -270,7 +280,7 @@ def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
     step = Step(step_name)
     if step is not Step.DESCRIPTION and looks_like_question(text):
         return [*question_reply(inbound, ctx), Reply("（举报还在登记中）" + FORM.prompt(step, data).text)]
-    value = FORM.steps[step].parse(inbound, data, ctx)
+    value = FORM.steps[step].parse(with_option(inbound, FORM.steps[step]), data, ctx)
     if isinstance(value, Invalid):
         spec = FORM.steps[step]
         return [Reply(value.message, options=list(spec.options))]

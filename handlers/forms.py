@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
@@ -79,6 +79,15 @@ class Form:
             return self.confirm_prompt(data)
         spec = self.steps[step]
         return Reply(spec.prompt, options=list(spec.options))
+
+
+def with_option(inbound: Inbound, spec: StepSpec) -> Inbound:
+    """The message with a numbered reply ("2") replaced by that option's text, as channels without
+    buttons show options as numbered lines; other messages unchanged."""
+    text = inbound.text.strip()
+    if spec.options and text.isdigit() and 1 <= int(text) <= len(spec.options):
+        return replace(inbound, text=spec.options[int(text) - 1])
+    return inbound
 
 
 def load_state(state: Conversation | None) -> dict[str, Any]:

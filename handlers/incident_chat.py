@@ -32,7 +32,7 @@ from enum import StrEnum
 from typing import Any
 
 from handlers.base import HandlerContext, Inbound, Kind, Reply
-from handlers.forms import Form, Invalid, StepSpec, clear_state, load_state, save_state, timed_out
+from handlers.forms import Form, Invalid, StepSpec, clear_state, load_state, save_state, timed_out, with_option
 from handlers.incident_rules import IncidentRules, load_rules
 from handlers.incidents import (
     IncidentError,
@@ -104,6 +104,16 @@ def _parse_free(field: str) -> Callable[[Inbound, dict[str, Any], HandlerContext
     return parse
 
 
+_CASUALTY_RE = re.compile(r"人|伤|亡|死|中毒|失踪|受困|送医|住院")
+
+
+def _parse_casualties(inbound: Inbound, data: dict[str, Any], ctx: HandlerContext) -> Any:
+    value = _parse_free("人员伤亡情况")(inbound, data, ctx)
+    if isinstance(value, Invalid) or value in ("无", "不清楚") or _CASUALTY_RE.search(str(value)):
+        return value
+    return Invalid("请说明人员伤亡情况，如“无”“2人受伤”“1人死亡”，不清楚请回复“不清楚”。")
+
+
 def _parse_sensitive(inbound: Inbound, _d: dict[str, Any], ctx: HandlerContext) -> Any:
     rules = rules_of(ctx)
     text = inbound.text.strip()
@@ -152,10 +162,10 @@ FORM = Form(
         Step.CASUALTIES: StepSpec(
             "casualties",
             "有无人员伤亡？（如“无”“2人受伤”，不清楚请回复“不清楚”）",
-            _parse_free("人员伤亡情况"),
+            _parse_casualties,
             ("无", "不清楚"),
         ),
-        Step.SENSITIVE: StepSpec("sensitive", _sensitive_prompt(), _parse_sensitive, ("无",)),
+        Step.SENSITIVE: StepSpec("sensitive", _sensitive_prompt(), _parse_sensitive),  # numbers name the cases
         Step.GRADE: StepSpec(
             "grade",
             "初步判断的事件级别？回复：一般、较大、重大、特别重大，或“不确定”。",
@@ -179,7 +189,7 @@ def _deadlines(rules: IncidentRules, incident: Incident, now: datetime) -> str:
     lines = []
     for r in rows:
         late = "（已超时）" if step_status(r, now) == "overdue" else ""
-        lines.append(f"· {step_label(rules, r.step, r.seq)}：{local(r.due_at)}前{late}")
+        lines.append(f"· {step_label(rules, r.step, r.seq)}：{local(r.due_at, ref=incident.discovered_at)}前{late}")
     return "\n".join(lines) or "· 暂无待办报告"
 
 
@@ -247,7 +257,7 @@ def _apply(ctx: HandlerContext, inbound: Inbound, number: str, slot: str, value:
         incident = IncidentRepo(session).by_number(number)
         if incident is None:
             raise IncidentError(f"事件 {number} 不存在。")
-        lines = update(session, rules, incident, now=now, actor=_actor(ctx, inbound), **changes)
+        lines = update(session, rules, incident, now=now, actor=_actor(ctx, inbound), record_all=True, **changes)
         summary = _deadlines(rules, incident, now)
     return lines, summary
 
@@ -273,7 +283,7 @@ def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
         if step is not Step.LOCATION and looks_like_question(text):
             again = FORM.prompt(step, data)
             return [*question_reply(inbound, ctx), Reply("（事件信息补充中）" + again.text, options=again.options)]
-        value = FORM.steps[step].parse(inbound, data, ctx)
+        value = FORM.steps[step].parse(with_option(inbound, FORM.steps[step]), data, ctx)
         if isinstance(value, Invalid):
             return [Reply(value.message, options=list(FORM.steps[step].options))]
     slot = FORM.steps[Step(state.step)].slot
@@ -353,7 +363,7 @@ def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
                 + ("处置中" if i.status == "open" else "应急已结束")
                 for i in active
             ]
-        return [Reply("处置中的事件：\n" + "\n".join(lines))]
+        return [Reply("未办结的事件：\n" + "\n".join(lines))]
     with ctx.session_factory.begin() as session:
         incident, why = _pick(session, number)
         if incident is None:

@@ -38,9 +38,12 @@ class IncidentError(ValueError):
     """A change the rules or the incident's state do not allow; ``str(exc)`` is a polite Chinese sentence."""
 
 
-def local(at: datetime, fmt: str = "%m月%d日 %H:%M") -> str:
-    """An aware time as Asia/Shanghai text."""
-    return at.astimezone(SHANGHAI).strftime(fmt)
+def local(at: datetime, fmt: str = "%m月%d日 %H:%M", ref: datetime | None = None) -> str:
+    """An aware time as Asia/Shanghai text; with ``ref``, the year is shown when it differs from ``ref``'s."""
+    shown = at.astimezone(SHANGHAI)
+    if ref is not None and shown.year != ref.astimezone(SHANGHAI).year and "%Y" not in fmt:
+        fmt = "%Y年" + fmt
+    return shown.strftime(fmt)
 
 
 def sensitive_of(incident: Incident) -> list[str]:
@@ -107,7 +110,7 @@ def _texts(rules: IncidentRules, incident: Incident, row: IncidentStep) -> dict[
     """The three prompt texts of a step (before / due / escalate), from the incident as it is now."""
     rule = rules.steps[row.step]
     what = step_label(rules, row.step, row.seq)
-    due_local = local(row.due_at, "%m月%d日 %H:%M")
+    due_local = local(row.due_at, "%m月%d日 %H:%M", incident.discovered_at)
     to = f"报送对象：{rule.to}。" if rule.to else ""
     hint = f"完成后请回复“{_ack_hint(row.step)}”。"
     minutes = rule.heads_up_minutes if rule.heads_up_minutes is not None else rules.settings.heads_up_minutes
@@ -196,7 +199,10 @@ def sync(session: Session, rules: IncidentRules, incident: Incident, now: dateti
             row.version += 1
             row.rule = p.rule.source[:255]
             _plan_reminders(session, rules, incident, row, p, now)
-            line = f"{step_label(rules, row.step, row.seq)}时限由{local(old, '%H:%M')}改为{local(row.due_at)}"
+            line = (
+                f"{step_label(rules, row.step, row.seq)}时限由{local(old, '%H:%M')}"
+                f"改为{local(row.due_at, ref=incident.discovered_at)}"
+            )
             repo.log(incident, at=now, kind="replanned", step=row.step, actor=actor, detail=line)
             changes.append(line)
     for (step, seq), p in wanted.items():
@@ -208,7 +214,7 @@ def sync(session: Session, rules: IncidentRules, incident: Incident, now: dateti
         incident.steps.append(row)
         session.flush()
         _plan_reminders(session, rules, incident, row, p, now)
-        line = f"{step_label(rules, step, seq)}时限{local(p.due_at)}"
+        line = f"{step_label(rules, step, seq)}时限{local(p.due_at, ref=incident.discovered_at)}"
         repo.log(incident, at=now, kind="step_planned", step=step, actor=actor, detail=line)
         changes.append(line)
     _refresh_texts(session, rules, incident)
@@ -259,9 +265,19 @@ def report(
 
 
 def update(
-    session: Session, rules: IncidentRules, incident: Incident, *, now: datetime, actor: str, **changes: Any
+    session: Session,
+    rules: IncidentRules,
+    incident: Incident,
+    *,
+    now: datetime,
+    actor: str,
+    record_all: bool = False,
+    **changes: Any,
 ) -> list[str]:
     """Change recorded facts (grade, sensitive cases, discovery time, location, …) and re-plan.
+
+    ``record_all``: the answers were asked for (the form), so the grade and the 第四条 cases
+    are written to the timeline even when they did not change ("不确定", "无").
 
     A grade change is logged as ``grade_changed``; deadlines follow the new grade
     (Order 17 第三条 last paragraph). Returns the re-planning lines.
@@ -282,6 +298,8 @@ def update(
             detail = f"{rules.grade_label(incident.grade)} → {rules.grade_label(grade)}"
             incident.grade = grade
             repo.log(incident, at=now, kind="grade_changed", actor=actor, detail=detail)
+        elif record_all:
+            repo.log(incident, at=now, kind="updated", actor=actor, detail=f"初步级别：{rules.grade_label(grade)}")
     if "discovered_at" in changes:
         when = changes.pop("discovered_at")
         check_discovery(rules, when, now)
@@ -292,10 +310,10 @@ def update(
         cases = list(changes.pop("sensitive"))
         if any(c not in rules.sensitive for c in cases):
             raise IncidentError("未知的敏感情形。")
-        if cases != sensitive_of(incident):
+        if cases != sensitive_of(incident) or record_all:
             incident.sensitive = json.dumps(cases)
-            labels = "、".join(rules.sensitive[c].label for c in cases) or "无"
-            repo.log(incident, at=now, kind="updated", actor=actor, detail=f"涉及情形：{labels}")
+            labels = "、".join(rules.sensitive[c].label for c in cases) or "无（经询问不涉及）"
+            repo.log(incident, at=now, kind="updated", actor=actor, detail=f"第四条情形：{labels}")
     for key, value in changes.items():
         if getattr(incident, key) != value:
             setattr(incident, key, value)

@@ -329,3 +329,19 @@ def test_a_send_that_times_out_is_retried_and_sent_once(make_bot) -> None:
     assert result.sent == 1
     texts = [t for u, t in _prompts(b) if "电话报告应于" in t]
     assert len(set(texts)) == 1  # delivered once (a slow first attempt that still arrived is dropped as a duplicate)
+
+
+def test_numbered_replies_checked_answers_and_every_answer_on_the_timeline(bot) -> None:
+    reply = say(bot, "羊角街道一辆运硫酸的槽罐车侧翻了，有泄漏")
+    number = reply.split("已登记突发环境事件 ")[1][:12]
+    assert "主要污染物" in say(bot, "1")  # option 1 of the discovery question: 刚刚
+    assert "人员伤亡" in say(bot, "硫酸约2吨")
+    assert "请说明人员伤亡情况" in say(bot, "硫酸约2吨")  # not an answer about casualties
+    cases = say(bot, "无")
+    assert "1. 饮用水水源" in cases and "请回复序号或文字" not in cases  # the numbers name the cases only
+    assert "事件级别" in say(bot, "无")
+    assert "信息已记录" in say(bot, "5")  # option 5: 不确定
+    incident = _incident(bot, number)
+    details = [e.detail for e in incident.events]
+    assert "第四条情形：无（经询问不涉及）" in details and "初步级别：待定" in details
+    assert (incident.grade, incident.casualties) == (None, "无")

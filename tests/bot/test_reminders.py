@@ -122,4 +122,5 @@ def test_send_due_command(bot, monkeypatch: pytest.MonkeyPatch) -> None:
     r = runner.invoke(app, ["send-due", "--now", due.isoformat()])
     assert r.exit_code == 0, r.output
     assert "1 due: 1 sent (0 late)" in r.stdout
+    assert ":accept:before: sent to officer1, officer2" in r.stdout  # each row: key, outcome, recipients
     assert runner.invoke(app, ["send-due", "--now", "2026-01-01T08:00:00"]).exit_code == 2
