@@ -31,6 +31,9 @@ class RetrievalConfig:
         rrf_k: the constant of reciprocal rank fusion, ``1 / (rrf_k + rank)``.
         lexical_weight / dense_weight: weights of the two rankings in the fusion.
         superseded_factor: multiplies the score of passages of a replaced document.
+        coverage_power: the fused score is multiplied by coverage ** this (coverage: the share of
+            the query's IDF weight whose words the passage contains; 0 turns it off), so a passage
+            that matches one rare word strongly does not outrank one that answers the whole question.
         definition_factor: multiplies the score of a passage that defines the term a
             "什么是X" question asks about (法律 "本法所称X，是指…").
     """
@@ -41,6 +44,7 @@ class RetrievalConfig:
     dense_weight: float = 1.0
     superseded_factor: float = 0.6
     definition_factor: float = 1.5
+    coverage_power: float = 1.0
 
 
 DEFAULT_RETRIEVAL = RetrievalConfig()
@@ -161,26 +165,28 @@ class HybridRetriever:
             for rank, (idx, _sim) in enumerate(sorted(dense.items(), key=lambda x: -x[1])):
                 fused[idx] = fused.get(idx, 0.0) + cfg.dense_weight / (cfg.rrf_k + rank + 1)
         term = definition_term(query)
+        # coverage counts whole words only (not the helper bigrams)
+        weights = {t: self.lexical.idf(t) for t in set(q_tokens) if not t.startswith("\u00b7")}
+        total = sum(weights.values()) or 1.0
+        cover = {idx: sum(w for t, w in weights.items() if t in self._token_sets[idx]) / total for idx in fused}
         for idx in fused:
             chunk = self.chunks[idx]
+            if cfg.coverage_power:
+                fused[idx] *= max(cover[idx], 0.05) ** cfg.coverage_power
             if chunk.superseded:
                 fused[idx] *= cfg.superseded_factor
             if term and defines(chunk.text, term):
                 fused[idx] *= cfg.definition_factor
         best = sorted(fused.items(), key=lambda x: -x[1])[:k]
-        # coverage counts whole words only (not the helper bigrams)
-        weights = {t: self.lexical.idf(t) for t in set(q_tokens) if not t.startswith("\u00b7")}
-        total = sum(weights.values()) or 1.0
         hits = []
         for idx, score in best:
-            covered = sum(w for t, w in weights.items() if t in self._token_sets[idx])
             hits.append(
                 Hit(
                     chunk=self.chunks[idx],
                     score=score,
                     dense=dense.get(idx, 0.0),
                     lexical=float(lex[idx]),
-                    coverage=covered / total,
+                    coverage=cover[idx],
                 )
             )
         return hits
