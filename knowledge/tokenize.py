@@ -14,6 +14,9 @@ _WORD_RE = re.compile(r"[\w\u4e00-\u9fff]")
 _CJK_RUN_RE = re.compile(r"[\u4e00-\u9fff]{2,}")
 # grade markers inside a phrase, 较大（III级）突发环境事件: dropped so the phrase reads as written in questions
 _GRADE_MARK_RE = re.compile(r"[（(][IVXⅠⅡⅢⅣⅤ]+级[）)]")
+# how a question asks for a duration (多长时间 / 多久 / 几个小时 …): the form of the question, not its content,
+# so it is no search word (passages say 四小时内, 半小时, 六十日, never 多长时间)
+_ASK_DURATION_RE = re.compile(r"多长时间|多少时间|多长期限|多久|多少个?(?:天|日|小时|分钟)|几个?(?:天|日|小时|分钟)")
 
 
 def _data_lines(name: str) -> list[str]:
@@ -50,7 +53,7 @@ class ChineseTokenizer:
 
     def tokens(self, text: str) -> list[str]:
         """Search tokens of ``text`` (may repeat; order kept)."""
-        text = _GRADE_MARK_RE.sub("", text)
+        text = _ASK_DURATION_RE.sub(" ", _GRADE_MARK_RE.sub("", text))
         with self._lock:
             words = self._jieba.lcut_for_search(text)
         out = []

@@ -31,6 +31,15 @@ def test_done_when_question_cites_order_17_article_3(corpus_services: Services) 
     assert scores == sorted(scores, reverse=True)
 
 
+def test_short_duration_questions_rank_the_reporting_rule_first(corpus_services: Services) -> None:
+    # "多长时间" is the form of the question: passages say 四小时内, never 多长时间
+    tokens = corpus_services.knowledge.service.retriever.tokenizer.tokens("多长时间内报告")
+    assert "时间" not in tokens and "长时间" not in tokens and "报告" in tokens
+    answer = _ask(corpus_services, "较大突发环境事件应当在多长时间内报告？")
+    assert answer.citations[0].citation == "《突发环境事件信息报告办法》第三条"
+    assert not _ask(corpus_services, "发生突发环境事件后多长时间内要电话报告？").abstained
+
+
 def test_work_plan_is_cited_by_numbered_heading(corpus_services: Services) -> None:
     answer = _ask(corpus_services, "武隆区突发事件信息报告要通过哪些平台报送？")
     top = answer.citations[0]
