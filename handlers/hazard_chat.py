@@ -22,7 +22,8 @@ from handlers.forms import Form, Invalid, StepSpec, clear_state, load_state, sav
 from handlers.hazard_terms import config, enterprise_key, label
 from handlers.hazards import HazardError, change, follow_up, today
 from handlers.nlu import SHANGHAI, town_of
-from store import Conversation, Enterprise, Hazard, HazardRepo, StaffRepo
+from handlers.staff import actor_of
+from store import Conversation, Enterprise, Hazard, HazardRepo
 from store.repos.hazards import ACTIVE
 
 NUMBER_RE = re.compile(r"(?<![A-Za-z0-9])H\d{8}(?!\d)", re.IGNORECASE)
@@ -50,12 +51,6 @@ class Query:
 def is_command(text: str) -> bool:
     """True for ``隐患 H… 已整改`` and the other update commands."""
     return bool(COMMAND_RE.match(text))
-
-
-def _actor(ctx: HandlerContext, inbound: Inbound) -> str:
-    with ctx.session_factory() as session:
-        staff = [s for s in StaffRepo(session).list() if s.user_id == inbound.user_id]
-    return f"{staff[0].name}（{inbound.user_id}）" if staff and staff[0].name else inbound.user_id
 
 
 def parse(text: str, enterprise_names: list[str]) -> Query:
@@ -226,7 +221,7 @@ def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     if not inbound.role.is_staff:
         return [Reply(INTERNAL)]
     number, verb, rest = m.group("number").upper(), m.group("verb"), m.group("rest").strip()
-    actor = _actor(ctx, inbound)
+    actor = actor_of(ctx, inbound)
     now = ctx.clock.now()
     with ctx.session_factory.begin() as session:
         hazard = HazardRepo(session).by_number(number)

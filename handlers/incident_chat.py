@@ -47,15 +47,17 @@ from handlers.incidents import (
     update,
     withdraw,
 )
-from handlers.nlu import INCIDENT_RE, Understanding, looks_like_question, occurred_at, town_of, understand
+from handlers.nlu import INCIDENT_RE, Understanding, lexicon, looks_like_question, occurred_at, town_of, understand
 from handlers.qa import question_reply
 from handlers.report_draft import build, element_keys
 from handlers.roster import roster_text
-from store import Conversation, Incident, IncidentRepo, StaffRepo
+from handlers.staff import actor_of
+from store import Conversation, Incident, IncidentRepo
 
-NOW_WORDS = {"刚刚", "刚才", "现在", "刚发现", "就是现在", "此刻"}
-NONE_WORDS = {"无", "没有", "都不涉及", "不涉及", "均不涉及", "都没有", "否"}
-UNSURE_WORDS = {"不确定", "不清楚", "待定", "未知", "还不知道", "暂不确定", "不知道"}
+_WORDS = lexicon().staff["incident_form"]  # the form's answer words are data (staff_intents.toml)
+NOW_WORDS = frozenset(_WORDS["now_words"])
+NONE_WORDS = frozenset(_WORDS["none_words"])
+UNSURE_WORDS = frozenset(_WORDS["unsure_words"])
 
 
 def rules_of(ctx: HandlerContext) -> IncidentRules:
@@ -104,7 +106,7 @@ def _parse_free(field: str) -> Callable[[Inbound, dict[str, Any], HandlerContext
     return parse
 
 
-_CASUALTY_RE = re.compile(r"人|伤|亡|死|中毒|失踪|受困|送医|住院")
+_CASUALTY_RE = re.compile("|".join(re.escape(w) for w in _WORDS["casualty_words"]))
 
 
 def _parse_casualties(inbound: Inbound, data: dict[str, Any], ctx: HandlerContext) -> Any:
@@ -177,13 +179,6 @@ FORM = Form(
 )
 
 
-def _actor(ctx: HandlerContext, inbound: Inbound) -> str:
-    with ctx.session_factory() as session:
-        staff = [s for s in StaffRepo(session).list() if s.user_id == inbound.user_id]
-    name = staff[0].name if staff and staff[0].name else ""
-    return f"{name}（{inbound.user_id}）" if name else inbound.user_id
-
-
 def _deadlines(rules: IncidentRules, incident: Incident, now: datetime) -> str:
     rows = sorted((r for r in incident.steps if r.status == "open"), key=lambda r: r.due_at)
     lines = []
@@ -209,7 +204,7 @@ def start(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -
         data["location"] = place
     if discovered is not None:
         data["discovered"] = discovered.isoformat()
-    actor = _actor(ctx, inbound)
+    actor = actor_of(ctx, inbound)
     with ctx.session_factory.begin() as session:
         incident = report(
             session,
@@ -257,7 +252,7 @@ def _apply(ctx: HandlerContext, inbound: Inbound, number: str, slot: str, value:
         incident = IncidentRepo(session).by_number(number)
         if incident is None:
             raise IncidentError(f"事件 {number} 不存在。")
-        lines = update(session, rules, incident, now=now, actor=_actor(ctx, inbound), record_all=True, **changes)
+        lines = update(session, rules, incident, now=now, actor=actor_of(ctx, inbound), record_all=True, **changes)
         summary = _deadlines(rules, incident, now)
     return lines, summary
 
@@ -352,7 +347,7 @@ def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     number = m.group("number") or m.group("number2")
     rules = rules_of(ctx)
     now = ctx.clock.now()
-    actor = _actor(ctx, inbound)
+    actor = actor_of(ctx, inbound)
     if verb == "事件列表":
         with ctx.session_factory() as session:
             active = IncidentRepo(session).active()
@@ -498,7 +493,7 @@ def _do_ack(inbound: Inbound, ctx: HandlerContext, number: str, step: str) -> li
         if incident is None:
             return [Reply(f"没有编号为 {number} 的事件。")]
         try:
-            result = acknowledge(session, rules, incident, step, now=now, actor=_actor(ctx, inbound))
+            result = acknowledge(session, rules, incident, step, now=now, actor=actor_of(ctx, inbound))
         except IncidentError as exc:
             return [Reply(str(exc))]
         done = "；".join(

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers.incident_plan import Facts, PlannedStep, plan
-from handlers.incident_rules import IncidentRules
+from handlers.incident_rules import IncidentRules, load_rules
 from handlers.nlu import SHANGHAI
 from store import Incident, IncidentRepo, IncidentStep, Reminder, ReminderRepo
 
@@ -500,12 +500,6 @@ def prompt_action(reminder: Reminder) -> Action | None:
     if len(parts) != 6 or parts[0] != "incident" or parts[5] not in ("before", "due"):
         return None
     number, step = parts[1], parts[2]
-    label = {
-        "phone_report": "电话报告",
-        "written_report": "书面报告",
-        "initial_report": "初报",
-        "follow_up_report": "续报",
-        "final_report": "终报",
-        "investigation": "事件调查",
-    }.get(step, step)
+    rule = load_rules().steps.get(step)
+    label = rule.label if rule is not None else step
     return Action(f"确认完成：{label}", f"事件 {number}", [("已完成", f"{ACK_PREFIX}{number}:{step}")])
