@@ -88,6 +88,13 @@ def hazards_import(file: Annotated[Path, typer.Argument(help="The ledger sheet (
     )
     if report.changed:
         typer.echo(f"updated: {', '.join(report.changed)}")
+    if report.kept_status:
+        typer.echo(f"status kept (the ledger is further along than the sheet): {', '.join(report.kept_status)}")
+    if report.possible_duplicates:
+        typer.echo(
+            "check for duplicates (same enterprise and date found as a stored hazard, other description): "
+            + ", ".join(report.possible_duplicates)
+        )
     if report.kept_closed:
         typer.echo(f"kept closed (closure is undone only by a failed 回头看): {', '.join(report.kept_closed)}")
 

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.outbound import Outbox
@@ -38,7 +39,7 @@ from store import Reminder, ReminderRepo
 log = logging.getLogger(__name__)
 
 Resolver = Callable[[Session, str, datetime], list[str]]
-Hook = Callable[[Session, Reminder, datetime, list[str]], None]
+Hook = Callable[[Session, Reminder, datetime, list[str], str], None]
 ActionOf = Callable[[Reminder], Action | None]
 DEFAULT_HOOKS: dict[str, Hook] = {"incident:": record_prompt}
 DEFAULT_ACTIONS: dict[str, ActionOf] = {"incident:": prompt_action}
@@ -60,6 +61,8 @@ class TickReport:
     released: int = 0
     errors: list[str] = field(default_factory=list)
     details: list[str] = field(default_factory=list)  # one line per row handled: key, outcome, recipients
+    skipped: int = 0  # heads-ups not sent because their deadline had already passed
+    skipped_pending: bool = False
 
 
 class Dispatcher:
@@ -75,7 +78,8 @@ class Dispatcher:
         max_attempts: tries before a row is ``failed``.
         backoff: seconds before the first retry (doubled each time).
         resolve: turns a recipient (user id, ``@duty``, ``@supervisor``, ``@officers``) into user ids at send time.
-        hooks: subject prefix -> called with (session, row, now, users) when a row is sent.
+        hooks: subject prefix -> called with (session, row, now, users, error) when a row is sent
+            (error "") or its first attempt fails (users [], error the reason).
         dedup_seconds: WeCom duplicate-check window for prompts (at most 14400).
         renderers: subject prefix -> writes the text when the row is sent (the weekly digest).
         periodic: called with (session, now) at the start of each tick to plan recurring rows
@@ -141,7 +145,11 @@ class Dispatcher:
                 plan(session, now)
         while True:
             with self.session_factory.begin() as session:
-                rows = ReminderRepo(session).claim(now=now, limit=self.batch)
+                rows = [
+                    r
+                    for r in ReminderRepo(session).claim(now=now, limit=self.batch)
+                    if self._still_useful(session, r, now, report)
+                ]
                 work = [
                     (
                         r.id,
@@ -153,8 +161,9 @@ class Dispatcher:
                     )
                     for r in rows
                 ]
-            if not work:
+            if not work and not report.skipped_pending:
                 return report
+            report.skipped_pending = False
             report.claimed += len(work)
             for row_id, channel, users, text, due_at, action in work:
                 self._send_one(row_id, channel, users, text, due_at, now, report, action)
@@ -191,9 +200,7 @@ class Dispatcher:
                 report.sent += 1
                 report.late += int(row.late)
                 report.details.append(f"{row.key}: sent to {', '.join(users)}" + (" (late)" if row.late else ""))
-                for prefix, hook in self.hooks.items():
-                    if row.subject.startswith(prefix):
-                        hook(session, row, now, users)
+                self._hook(session, row, now, users, "")
                 return
             why = (
                 str(error)
@@ -201,6 +208,8 @@ class Dispatcher:
                 else f"no recipient for {row.recipient} (nobody on the duty roster, no staff with that role, no admin)"
             )
             row.last_error = why[:255]
+            if row.attempts == 1:
+                self._hook(session, row, now, [], why)
             if row.attempts >= self.max_attempts:
                 row.status = "failed"
                 report.failed += 1
@@ -212,6 +221,26 @@ class Dispatcher:
             row.next_attempt_at = now + timedelta(seconds=delay)
             report.retried += 1
             report.details.append(f"{row.key}: retry in {delay:g} s: {why}")
+
+    def _still_useful(self, session: Session, row: Reminder, now: datetime, report: TickReport) -> bool:
+        """A heads-up claimed after its deadline ("还有10分钟" would be false) is dropped when the
+        deadline prompt of the same step (same key, ``:due``) is due too; that prompt says it all."""
+        if not row.key.endswith(":before") or now - row.due_at <= self.grace:
+            return True
+        sibling = session.scalar(select(Reminder).where(Reminder.key == row.key.removesuffix(":before") + ":due"))
+        if sibling is None or sibling.due_at > now:
+            return True
+        row.status = "cancelled"
+        row.last_error = "heads-up skipped: its deadline had passed when it could be sent"
+        report.skipped += 1
+        report.skipped_pending = True
+        report.details.append(f"{row.key}: skipped (the deadline had passed; the deadline prompt is sent instead)")
+        return False
+
+    def _hook(self, session: Session, row: Reminder, now: datetime, users: list[str], error: str) -> None:
+        for prefix, hook in self.hooks.items():
+            if row.subject.startswith(prefix):
+                hook(session, row, now, users, error)
 
     def _send_card(self, row_id: int, user: str, action: Action) -> None:
         task = f"r{row_id}-{hashlib.sha1(user.encode()).hexdigest()[:12]}"  # the same after a restart

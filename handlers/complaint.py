@@ -32,7 +32,7 @@ from enum import StrEnum
 from typing import Any
 
 from core.errors import SendError
-from core.privacy import mask_phones
+from core.privacy import mask, mask_phones
 from handlers.base import HandlerContext, Inbound, Kind, Reply
 from handlers.forms import (
     RESUME,
@@ -378,4 +378,4 @@ def _alert_duty(ctx: HandlerContext, inbound: Inbound, data: dict[str, Any]) -> 
         try:
             ctx.notifier.send_text("wecom", user, text)
         except SendError as exc:
-            log.warning("urgent alert not delivered (errcode %s)", exc.errcode)
+            log.warning("urgent alert to %s not delivered: %s", mask(user), exc)

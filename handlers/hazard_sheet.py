@@ -25,6 +25,7 @@ from handlers.hazards import plan_deadline, staff_by_name
 from handlers.roster import parse_day
 from store import Enterprise, Hazard, HazardRepo
 
+RANK = {"open": 0, "reopened": 0, "rectifying": 1, "rectified": 2, "closed": 3}  # how far a hazard has come
 REQUIRED = ("enterprise", "description", "level", "found_by", "found_on")
 FIELDS = ("description", "level", "found_by", "found_on", "deadline", "responsible", "measures", "status")
 
@@ -48,6 +49,8 @@ class ImportReport:
     numbers: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # numbers of the hazards the sheet updated
     kept_closed: list[str] = field(default_factory=list)  # closed hazards whose sheet status was ignored
+    kept_status: list[str] = field(default_factory=list)  # hazards further along than the sheet says
+    possible_duplicates: list[str] = field(default_factory=list)  # new hazards like one of the same day
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,7 @@ def import_sheet(session: Session, path: Path, *, actor: str, now: datetime) -> 
     existing = {h.number: h for h in session.scalars(select(Hazard))}
     enterprises = {e.key: e for e in session.scalars(select(Enterprise))}
     by_identity = {(h.enterprise_id, h.description, h.found_on): h for h in existing.values()}
+    found_days = {(h.enterprise_id, h.found_on) for h in existing.values()}
     plan: list[tuple[Row, Hazard | None]] = []
     seen: dict[tuple[str, str, date], int] = {}
     for row in rows:
@@ -245,6 +249,8 @@ def import_sheet(session: Session, path: Path, *, actor: str, now: datetime) -> 
             hazard = Hazard(number=number, enterprise=ent, created_at=now, updated_at=now, **row.values)
             session.add(hazard)
             repo.log(hazard, at=now, actor=actor, field="created", before="", after=f"导入：{path.name}")
+            if ent.id is not None and (ent.id, row.values["found_on"]) in found_days:
+                report.possible_duplicates.append(number)  # e.g. an edited description of a stored hazard
             plan_deadline(session, hazard, now, staff, new=True)
             report.created += 1
             report.numbers.append(number)
@@ -256,6 +262,9 @@ def import_sheet(session: Session, path: Path, *, actor: str, now: datetime) -> 
             if fld == "status" and old == "closed" and new != "closed":
                 # a closure is undone only by a failed follow-up check (回头看不合格), never by an older sheet
                 report.kept_closed.append(hazard.number)
+                continue
+            if fld == "status" and (RANK.get(new, 0) < RANK.get(old, 0) or (new, old) == ("open", "reopened")):
+                report.kept_status.append(hazard.number)  # an older sheet never moves a hazard back
                 continue
             if new != old and not (fld == "status" and new == "open" and not _has_status_column(cols)):
                 setattr(hazard, fld, new)

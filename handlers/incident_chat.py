@@ -246,6 +246,8 @@ def _apply(ctx: HandlerContext, inbound: Inbound, number: str, slot: str, value:
         changes = {slot: value}
     elif slot == "sensitive":
         changes = {"sensitive": value}
+        if not value:
+            changes["stated_none"] = True
     elif slot == "grade":
         changes = {"grade": value or None}
     with ctx.session_factory.begin() as session:
@@ -476,12 +478,7 @@ def ack(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -> 
     if len(listed) > 1:
         save_state(ctx, inbound, _PICK, "pick", {"step": step, "numbers": [n for n, _ in listed]})
         lines = "\n".join(f"{k}. {n}（{s}）" for k, (n, s) in enumerate(listed, start=1))
-        return [
-            Reply(
-                f"有{len(listed)}起事件的{label}待完成，请问是哪一起？回复序号：\n{lines}",
-                options=[str(k) for k in range(1, len(listed) + 1)],
-            )
-        ]
+        return [Reply(f"有{len(listed)}起事件的{label}待完成，请问是哪一起？回复序号或事件编号：\n{lines}")]
     return _do_ack(inbound, ctx, listed[0][0], step)
 
 
@@ -497,7 +494,7 @@ def _do_ack(inbound: Inbound, ctx: HandlerContext, number: str, step: str) -> li
         except IncidentError as exc:
             return [Reply(str(exc))]
         done = "；".join(
-            f"{label}（时限{local(due, '%H:%M')}{'，超时' + str(late) + '分钟' if late else '，按时'}）"
+            f"{label}（时限{_short(due, now)}{'，超时' + str(late) + '分钟' if late else '，按时'}）"
             for label, due, late in result.completed
         )
         status = (
@@ -516,6 +513,11 @@ def card_ack(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     if len(parts) != 3 or not INCIDENT_RE.fullmatch(parts[1]) or parts[2] not in rules_of(ctx).steps:
         return [Reply("这个按钮已失效，请直接回复“已电话报告”等文字确认。")]
     return _do_ack(inbound, ctx, parts[1].upper(), parts[2])
+
+
+def _short(at: datetime, now: datetime) -> str:
+    """ "16:20" today, "12月03日 05:36" another day."""
+    return local(at, "%H:%M") if local(at, "%m%d") == local(now, "%m%d") else local(at, "%m月%d日 %H:%M")
 
 
 def continue_pick(inbound: Inbound, ctx: HandlerContext, state: Conversation) -> list[Reply] | None:

@@ -200,8 +200,8 @@ def sync(session: Session, rules: IncidentRules, incident: Incident, now: dateti
             row.rule = p.rule.source[:255]
             _plan_reminders(session, rules, incident, row, p, now)
             line = (
-                f"{step_label(rules, row.step, row.seq)}时限由{local(old, '%H:%M')}"
-                f"改为{local(row.due_at, ref=incident.discovered_at)}"
+                f"{step_label(rules, row.step, row.seq)}时限由{local(old)}"
+                f"改为{local(row.due_at, ref=incident.discovered_at)}" + ("（已超时）" if row.due_at <= now else "")
             )
             repo.log(incident, at=now, kind="replanned", step=row.step, actor=actor, detail=line)
             changes.append(line)
@@ -233,7 +233,7 @@ def report(
     Raises:
         IncidentError: the discovery time is in the future or too old, or a case key is unknown.
     """
-    discovered = fields.pop("discovered_at", None) or now
+    discovered = (fields.pop("discovered_at", None) or now).replace(microsecond=0)
     check_discovery(rules, discovered, now)
     sensitive = list(fields.pop("sensitive", []) or [])
     unknown = [s for s in sensitive if s not in rules.sensitive]
@@ -306,6 +306,10 @@ def update(
         if when != incident.discovered_at:
             repo.log(incident, at=now, kind="updated", actor=actor, detail=f"发现时间改为{local(when)}")
             incident.discovered_at = when
+    if changes.pop("stated_none", False):  # "无" to the 第四条 question: the draft states it, not 【待补充】
+        details = details_of(incident)
+        details.setdefault("sensitive_points", "经初步核实，未发现涉及饮用水水源地、敏感区域、重金属或跨界影响的情况")
+        incident.details = json.dumps(details, ensure_ascii=False)
     if "sensitive" in changes:
         cases = list(changes.pop("sensitive"))
         if any(c not in rules.sensitive for c in cases):
@@ -462,8 +466,9 @@ def to_dict(rules: IncidentRules, incident: Incident, now: datetime, *, timeline
 PROMPT_KINDS = {"before": "prompted", "due": "overdue", "escalate": "escalated"}
 
 
-def record_prompt(session: Session, reminder: Reminder, now: datetime, recipients: list[str]) -> None:
-    """Dispatcher hook: write a sent incident prompt to the timeline (prompted / overdue / escalated)."""
+def record_prompt(session: Session, reminder: Reminder, now: datetime, recipients: list[str], error: str = "") -> None:
+    """Dispatcher hook: write an incident prompt to the timeline (prompted / overdue / escalated), also
+    when its first send failed (the deadline passed all the same; the reason is recorded)."""
     parts = reminder.key.split(":")
     if len(parts) != 6 or parts[0] != "incident":
         return
@@ -471,11 +476,9 @@ def record_prompt(session: Session, reminder: Reminder, now: datetime, recipient
     if incident is None:
         return
     kind = PROMPT_KINDS.get(parts[5], "prompted")
-    who = "、".join(recipients)
-    detail = {"prompted": "提前提醒", "overdue": "时限已到提醒", "escalated": "逾期督办"}[kind]
-    IncidentRepo(session).log(
-        incident, at=now, kind=kind, step=parts[2], actor="envbot", detail=f"{detail}已发送给 {who}"
-    )
+    what = {"prompted": "提前提醒", "overdue": "时限已到提醒", "escalated": "逾期督办"}[kind]
+    detail = f"{what}已发送给 {'、'.join(recipients)}" if not error else f"{what}未能发送（{error[:80]}），将重试"
+    IncidentRepo(session).log(incident, at=now, kind=kind, step=parts[2], actor="envbot", detail=detail)
 
 
 @dataclass(frozen=True)

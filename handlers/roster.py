@@ -277,7 +277,8 @@ def resolve(session: Session, recipient: str, at: datetime) -> list[str]:
 
     ``@duty``: whoever the roster has on duty (role duty), else staff with the duty
     role, else admins. ``@supervisor``: the supervisors named on the duty rows and
-    the shift leaders on the roster, else admins. ``@officers``: officers and admins.
+    the shift leaders on the roster, else the leaders of today's roster, else admins,
+    else officers. ``@officers``: officers and admins.
     Any other value is a user id.
     """
     if not recipient.startswith("@"):
@@ -291,7 +292,10 @@ def resolve(session: Session, recipient: str, at: datetime) -> list[str]:
     if recipient == "@supervisor":
         users = [s.supervisor_id for s in shifts if s.role == "duty" and s.supervisor_id]
         users += [s.user_id for s in shifts if s.role == "leader"]
-        return _unique(users or admins)
+        if not users:  # between shifts: today's leaders, then admins, then officers
+            day = at.astimezone(SHANGHAI).date()
+            users = [s.user_id for s in RosterRepo(session).of_day(day) if s.role == "leader"]
+        return _unique(users or admins or [s.user_id for s in staff if s.role == "officer"])
     if recipient == "@officers":
         return _unique([s.user_id for s in staff if s.role in ("officer", "admin")])
     return []
@@ -338,6 +342,12 @@ def roster_text(session: Session, text: str, now: datetime) -> str:
     else:
         shifts = list(repo.of_day(day))
         title = f"{said}（{day:%m月%d日}）值班安排："
+    if not shifts and day is None:
+        today = list(repo.of_day(now.astimezone(SHANGHAI).date()))
+        upcoming = [s for s in today if s.starts_at > now]
+        if upcoming:
+            nxt = upcoming[0]
+            return f"现在（{now.astimezone(SHANGHAI):%H:%M}）不在任何班次内，下一班：\n{_line(nxt)}"
     if not shifts:
         return f"{said}没有登记值班安排。请管理员用“envbot roster import 值班表.xlsx”导入值班表。"
     return title + "\n" + "\n".join(_line(s) for s in shifts)

@@ -36,8 +36,9 @@ class IncidentRepo:
         return incident
 
     def by_number(self, number: str) -> Incident | None:
-        """The incident with this number (case and dash insensitive), or None."""
-        key = number.upper().replace("-", "")
+        """The incident with this number (case and dash insensitive, the E may be left out), or None."""
+        key = number.strip().upper().replace("-", "")
+        key = f"E{key}" if key[:1].isdigit() else key
         stmt = (
             select(Incident)
             .options(selectinload(Incident.steps), selectinload(Incident.events))

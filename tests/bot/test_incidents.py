@@ -175,7 +175,7 @@ def test_a_larger_incident_from_report_to_result_report(bot) -> None:
 def test_grade_change_replans_open_steps(bot) -> None:
     number = report(bot)
     reply = say(bot, f"{number} 定级 重大")
-    assert "初报时限由19:50改为01月15日 17:50" in reply  # Order 17 第三条: 2 hours for 重大
+    assert "初报时限由01月15日 19:50改为01月15日 17:50" in reply  # Order 17 第三条: 2 hours for 重大
     with bot.services.session_factory() as s:
         keys = {r.key: r.status for r in s.scalars(select(Reminder).where(Reminder.key.like(f"%{number}:initial%")))}
     assert keys[f"incident:{number}:initial_report:1:v1:due"] == "cancelled"
@@ -197,7 +197,7 @@ def test_undetermined_grade_with_a_drinking_water_source_takes_the_two_hour_rout
     say(bot, "硫酸")
     say(bot, "2人受伤")
     changed = say(bot, "1 2")  # drinking-water source, residential area: Order 17 第四条
-    assert "初报时限由20:00改为01月15日 18:00" in changed
+    assert "初报时限由01月15日 20:00改为01月15日 18:00" in changed
     assert "信息已记录" in say(bot, "不确定")
     with bot.services.session_factory() as s:
         incident = IncidentRepo(s).by_number(number)

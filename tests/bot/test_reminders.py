@@ -87,8 +87,13 @@ def test_overdue_after_a_restart_is_sent_once_and_marked_late(bot) -> None:
     number = _file(bot)
     rem = _reminders(bot, number)
     report = bot.services.dispatcher.tick(rem[1].due_at + timedelta(hours=5))
-    assert report.sent == 2 and report.late == 2
-    assert len(_wecom_sent(bot)) == 4
+    assert report.sent == 1 and report.late == 1  # the deadline prompt, once, late
+    assert report.skipped == 1  # its heads-up ("24 hours left") would be false now: dropped
+    sent = _wecom_sent(bot)
+    assert len(sent) == 2 and all("今天到期" in b["text"]["content"] for b in sent)
+    with bot.services.session_factory() as s:
+        before = s.scalar(select(Reminder).where(Reminder.key == f"ticket:{number}:accept:before"))
+        assert before.status == "cancelled"
 
 
 def test_a_claim_left_by_a_dead_dispatcher_is_released(bot) -> None:

@@ -96,17 +96,26 @@ def test_reimport_with_changes_updates_and_writes_history(factory, tmp_path: Pat
         ]
 
 
-def test_an_older_sheet_does_not_reopen_a_closed_hazard(factory) -> None:
+def test_an_older_sheet_does_not_reopen_a_closed_hazard(factory, tmp_path: Path) -> None:
     _import(factory, SAMPLE)
     with factory.begin() as s:
         h = HazardRepo(s).by_number("H20260004")
         assert h is not None
         change(s, h, "销号", actor="test", now=NOW, inspector="李四")
-    report = _import(factory, SAMPLE)  # the sample still says 已整改待核查
-    assert report.kept_closed == ["H20260004"] and report.changed == []
+    with factory.begin() as s:
+        h2 = HazardRepo(s).by_number("H20260002")
+        assert h2 is not None
+        change(s, h2, "整改中", actor="test", now=NOW)
+    report = _import(factory, SAMPLE)  # the sample still says 已整改待核查 and 待整改
+    assert report.kept_closed == ["H20260004"] and report.kept_status == ["H20260002"] and report.changed == []
     with factory() as s:
         h = HazardRepo(s).by_number("H20260004")
         assert h is not None and h.status == "closed"
+    edited = _sheet(
+        tmp_path,
+        [["重庆某某化工有限公司", "应急池液位计失灵（已更换）", "一般", "企业自查", "2026-04-10", "", "", "", ""]],
+    )
+    assert _import(factory, edited).possible_duplicates == ["H20260013"]
 
 
 def test_names_with_stray_spaces_or_full_width_are_one_enterprise(factory, tmp_path: Path) -> None:

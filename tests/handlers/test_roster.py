@@ -63,6 +63,9 @@ def test_import_and_who_is_on_duty_across_midnight(factory, tmp_path: Path) -> N
         assert resolve(s, "@duty", local(3, 10)) == ["ls", "ww", "zs"]  # no roster: every duty staff member
         assert resolve(s, "@supervisor", local(3, 10)) == ["root"]  # no roster: the admins
         assert resolve(s, "someone", local(1, 10)) == ["someone"]
+        assert resolve(s, "@supervisor", local(1, 5)) == ["boss"]  # before the first shift: today's leader
+        early = roster_text(s, "现在谁值班", local(1, 5))
+        assert "不在任何班次内，下一班" in early and "白班 08:30-17:30" in early
         text = roster_text(s, "今天谁值班", local(1, 9))
         assert "白班 08:30-17:30 值班：张三，13800000001" in text and "带班：王局" in text
         assert "夜班" in roster_text(s, "现在谁值班", local(1, 20)) and "白班" not in roster_text(
