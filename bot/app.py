@@ -15,11 +15,14 @@ from typing import Literal
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels.wechat_oa import OfficialAccountChannel
 from bot.channels.wecom import WeComChannel
+from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from core.errors import ChannelError, PayloadTooLarge
@@ -152,6 +155,32 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     def healthz() -> dict[str, str]:
         """The process is up."""
         return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz(request: Request) -> Response:
+        """Ready to serve: the database answers, the knowledge index has passages, channels are configured."""
+        svc = svc_of(request)
+        checks: dict[str, str] = {}
+        try:
+            with svc.session_factory() as session:
+                session.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except SQLAlchemyError as exc:
+            checks["database"] = f"error: {type(exc).__name__}"
+        try:
+            passages = len(svc.knowledge.service.retriever)
+            checks["index"] = f"ok ({passages} passages)" if passages else "empty: run envbot ingest"
+        except Exception as exc:  # an unreadable index is reported, not raised
+            checks["index"] = f"error: {type(exc).__name__}"
+        checks["wechat"] = "configured" if svc.wechat else "off"
+        checks["wecom"] = "configured" if svc.wecom else "off"
+        ready = checks["database"] == "ok" and checks["index"].startswith("ok")
+        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+    @app.get("/metrics")
+    def metrics(request: Request) -> Response:
+        """Prometheus metrics of this process."""
+        return Response(svc_of(request).metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
     @app.post("/api/ask", response_model=AskResponse)
     def ask(body: AskRequest, request: Request) -> AskResponse:

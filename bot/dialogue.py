@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -51,6 +52,7 @@ class Turn:
 
     inbound: Inbound
     state: Conversation | None
+    rule: str = "none"  # the rule that answered, set by Dialogue.route
 
     @cached_property
     def reading(self) -> Understanding:
@@ -175,6 +177,9 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+Observer = Callable[[Inbound, str, float, list[Reply]], None]
+
+
 class Dialogue:
     """Routes each inbound message through :data:`RULES` and returns the replies.
 
@@ -183,11 +188,13 @@ class Dialogue:
     Args:
         ctx: the handler context (clock, store, knowledge, notifier, limits).
         rules: the ordered rules (default :data:`RULES`).
+        observe: called after each message with (inbound, rule name, seconds, replies) (metrics).
     """
 
-    def __init__(self, ctx: HandlerContext, rules: tuple[Rule, ...] = RULES) -> None:
+    def __init__(self, ctx: HandlerContext, rules: tuple[Rule, ...] = RULES, observe: Observer | None = None) -> None:
         self.ctx = ctx
         self.rules = rules
+        self.observe = observe
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -202,6 +209,7 @@ class Dialogue:
             if rule.match(turn):
                 replies = rule.handle(turn, self.ctx)
                 if replies is not None:
+                    turn.rule = rule.name
                     return replies
         return []
 
@@ -213,8 +221,15 @@ class Dialogue:
             try:
                 with self.ctx.session_factory() as session:
                     state = ConversationRepo(session).get(inbound.channel.value, inbound.user_id)
+                started = time.perf_counter()
                 notices = pending_notices(inbound, self.ctx) if inbound.role is Role.CITIZEN else []
-                return notices + self.route(Turn(inbound, state))
+                turn = Turn(inbound, state)
+                replies = notices + self.route(turn)
+                if self.observe is not None:
+                    self.observe(inbound, turn.rule, time.perf_counter() - started, replies)
+                return replies
             except Exception:
                 log.exception("handler failed for %s message from %s", inbound.kind, mask(inbound.user_id))
+                if self.observe is not None:
+                    self.observe(inbound, "error", 0.0, [])
                 return [Reply(f"抱歉，系统出了点问题，请稍后再试。如情况紧急，请拨打值班电话 {self.ctx.duty_phone}。")]

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -129,6 +130,7 @@ class Outbox:
         self.oa = oa
         self.wecom = wecom
         self.wecom_agent_id = wecom_agent_id
+        self.on_error: Callable[[str, int], None] | None = None  # (channel, errcode) of each API error (metrics)
 
     def send_text(self, channel: str, user_id: str, text: str, *, dedup_seconds: int = 0) -> None:
         """Send one text message.
@@ -155,6 +157,8 @@ class Outbox:
                 return
             except WeChatClientException as exc:
                 code = int(exc.errcode or 0)
+                if self.on_error is not None:
+                    self.on_error(channel, code)
                 if code in TOKEN_ERRORS and attempt == 1:
                     client.session.delete(client.access_token_key)
                     continue

@@ -84,6 +84,7 @@ class Dispatcher:
         renderers: subject prefix -> writes the text when the row is sent (the weekly digest).
         periodic: called with (session, now) at the start of each tick to plan recurring rows
             (the next weekly hazard digest); planning is idempotent.
+        observe: called with each tick's report (metrics).
         actions: subject prefix -> the button card (if any) that follows a WeCom prompt; a card
             that cannot be sent is logged and does not fail the prompt, whose text was delivered.
     """
@@ -105,6 +106,7 @@ class Dispatcher:
         actions: dict[str, ActionOf] | None = None,
         renderers: dict[str, Renderer] | None = None,
         periodic: tuple[Periodic, ...] | None = None,
+        observe: Callable[[TickReport], None] | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.outbox = outbox
@@ -120,6 +122,7 @@ class Dispatcher:
         self.actions = DEFAULT_ACTIONS if actions is None else actions
         self.renderers = DEFAULT_RENDERERS if renderers is None else renderers
         self.periodic = DEFAULT_PERIODIC if periodic is None else periodic
+        self.observe = observe
 
     def _text(self, session: Session, row: Reminder, now: datetime) -> str:
         for prefix, render in self.renderers.items():
@@ -137,7 +140,12 @@ class Dispatcher:
 
     def tick(self, now: datetime | None = None) -> TickReport:
         """Send everything due at ``now`` (default: the clock). Never raises for a failed send."""
-        now = now or self.clock.now()
+        report = self._tick(now or self.clock.now())
+        if self.observe is not None:
+            self.observe(report)
+        return report
+
+    def _tick(self, now: datetime) -> TickReport:
         report = TickReport()
         with self.session_factory.begin() as session:
             report.released = ReminderRepo(session).release_stale(now=now, lease=self.lease)

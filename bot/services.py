@@ -12,11 +12,12 @@ from bot.channels.wechat_oa import OfficialAccountChannel
 from bot.channels.wecom import WeComChannel
 from bot.dialogue import Dialogue
 from bot.gateway import Gateway, RateLimiter
+from bot.metrics import Metrics
 from bot.outbound import OfficialAccountClient, Outbox, StoreTokenStorage, WeComAppClient
 from bot.reminders import Dispatcher
 from bot.settings import EmbeddingsKind, Settings
 from core.clock import Clock, SystemClock
-from handlers.base import HandlerContext, Role
+from handlers.base import HandlerContext, Inbound, Reply, Role
 from handlers.incident_rules import load_rules
 from knowledge import AnswerConfig, ChunkingConfig, KnowledgeBase, VectorIndex
 from knowledge.answer import LLM
@@ -36,6 +37,7 @@ class Services:
     outbox: Outbox
     gateway: Gateway
     dispatcher: Dispatcher
+    metrics: Metrics
     wechat: OfficialAccountChannel | None = None
     wecom: WeComChannel | None = None
 
@@ -147,12 +149,19 @@ def build_services(
         form_timeout=settings.form_timeout,
         incident_rules=load_rules(settings.incident_rules),  # a bad rule file stops start-up (ConfigError)
     )
-    dialogue = Dialogue(ctx)
+    metrics = Metrics()
+
+    def observe(inbound: Inbound, rule: str, seconds: float, replies: list[Reply]) -> None:
+        abstained = rule == "question" and not any(r.citations for r in replies)
+        metrics.turn(inbound.channel.value, rule, seconds, abstained)
+
+    dialogue = Dialogue(ctx, observe=observe)
+    outbox.on_error = metrics.api_error
     gateway = Gateway(
         dialogue, session_factory, outbox, clock, settings.reply_budget, RateLimiter(settings.rate_limit_per_minute)
     )
-    dispatcher = Dispatcher(session_factory, outbox, clock, lease=settings.reminder_lease)
-    svc = Services(settings, engine, session_factory, knowledge, clock, dialogue, outbox, gateway, dispatcher)
+    dispatcher = Dispatcher(session_factory, outbox, clock, lease=settings.reminder_lease, observe=metrics.tick)
+    svc = Services(settings, engine, session_factory, knowledge, clock, dialogue, outbox, gateway, dispatcher, metrics)
     if settings.wechat_token:
         svc.wechat = OfficialAccountChannel(
             token=settings.wechat_token,
