@@ -62,7 +62,6 @@ class TickReport:
     errors: list[str] = field(default_factory=list)
     details: list[str] = field(default_factory=list)  # one line per row handled: key, outcome, recipients
     skipped: int = 0  # heads-ups not sent because their deadline had already passed
-    skipped_pending: bool = False
 
 
 class Dispatcher:
@@ -153,11 +152,8 @@ class Dispatcher:
                 plan(session, now)
         while True:
             with self.session_factory.begin() as session:
-                rows = [
-                    r
-                    for r in ReminderRepo(session).claim(now=now, limit=self.batch)
-                    if self._still_useful(session, r, now, report)
-                ]
+                claimed = ReminderRepo(session).claim(now=now, limit=self.batch)
+                rows = [r for r in claimed if self._still_useful(session, r, now, report)]
                 work = [
                     (
                         r.id,
@@ -169,9 +165,8 @@ class Dispatcher:
                     )
                     for r in rows
                 ]
-            if not work and not report.skipped_pending:
+            if not claimed:
                 return report
-            report.skipped_pending = False
             report.claimed += len(work)
             for row_id, channel, users, text, due_at, action in work:
                 self._send_one(row_id, channel, users, text, due_at, now, report, action)
@@ -241,7 +236,6 @@ class Dispatcher:
         row.status = "cancelled"
         row.last_error = "heads-up skipped: its deadline had passed when it could be sent"
         report.skipped += 1
-        report.skipped_pending = True
         report.details.append(f"{row.key}: skipped (the deadline had passed; the deadline prompt is sent instead)")
         return False
 

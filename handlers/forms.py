@@ -98,13 +98,13 @@ def load_state(state: Conversation | None) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def save_state(ctx: HandlerContext, inbound: Inbound, form: Form, step: str, data: dict[str, Any]) -> None:
-    """Persist the form's step and data for this user."""
+def save_state(ctx: HandlerContext, inbound: Inbound, form: Form | str, step: str, data: dict[str, Any]) -> None:
+    """Persist the form's (or a named one-question state's) step and data for this user."""
     with ctx.session_factory.begin() as session:
         ConversationRepo(session).save(
             channel=inbound.channel.value,
             user_id=inbound.user_id,
-            form=form.name,
+            form=form if isinstance(form, str) else form.name,
             step=step,
             data=data,
             now=ctx.clock.now(),

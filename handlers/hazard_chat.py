@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
 
 from handlers.base import HandlerContext, Inbound, Reply
-from handlers.forms import Form, Invalid, StepSpec, clear_state, load_state, save_state
+from handlers.forms import clear_state, load_state, save_state
 from handlers.hazard_terms import config, enterprise_key, label
+from handlers.hazard_terms import find as lookup_in
 from handlers.hazards import HazardError, change, follow_up, today
 from handlers.nlu import SHANGHAI, town_of
 from handlers.staff import actor_of
@@ -56,30 +56,35 @@ def is_command(text: str) -> bool:
 def parse(text: str, enterprise_names: list[str]) -> Query:
     """Read the filters of a question like "白马镇还有哪些重大隐患没销号"."""
     t = re.sub(r"\s+", "", text)
+    words = config()["query"]
+
+    def has(name: str) -> bool:
+        return any(w in t for w in words[name])
+
     ent = ""
     key = enterprise_key(t)
+    suffix = re.compile("(" + "|".join(map(re.escape, words["company_suffixes"])) + ")$")
     for name in sorted(enterprise_names, key=len, reverse=True):
-        short = re.sub(r"(有限责任公司|股份有限公司|有限公司|公司)$", "", name)
+        short = suffix.sub("", name)
         if name in key or (len(short) >= 4 and short in key):
             ent = name
             break
-    level = "major" if "重大" in t else ("general" if "一般隐患" in t else "")
+    level = lookup_in("levels", t) or ""
     scope = "active"
-    if any(w in t for w in ("逾期", "超期", "过期")):
+    if has("overdue"):
         scope = "overdue"
-    elif "已销号" in t and not any(w in t for w in ("没", "未", "不")):
+    elif has("closed") and not has("negations"):
         scope = "closed"
     status = ""
     for key_, spec in config()["statuses"].items():
         if key_ != "closed" and spec["label"] in t:
             status = key_
-    period = "week" if any(w in t for w in ("本周", "这周", "这个星期", "本星期")) else ""
-    period = "month" if any(w in t for w in ("本月", "这个月", "当月")) else period
-    count = any(w in t for w in ("多少", "几条", "几个", "统计", "数量"))
+    period = "month" if has("this_month") else ("week" if has("this_week") else "")
+    count = has("count")
     return Query(ent, town_of(t) or "", level, scope, status, period, count)
 
 
-def _search(session: Any, q: Query, now_day: date, *, offset: int = 0, limit: int | None = None) -> list[Hazard]:
+def _filters(q: Query, now_day: date) -> dict[str, Any]:
     statuses: tuple[str, ...] = (q.status,) if q.status else (("closed",) if q.scope == "closed" else ACTIVE)
     due_before = now_day - timedelta(days=1) if q.scope == "overdue" else None
     due_from = None
@@ -89,18 +94,14 @@ def _search(session: Any, q: Query, now_day: date, *, offset: int = 0, limit: in
     elif q.period == "month":
         due_from = now_day.replace(day=1)
         due_before = (due_from + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    return list(
-        HazardRepo(session).search(
-            enterprise=q.enterprise,
-            town=q.town,
-            level=q.level,
-            statuses=statuses,
-            due_before=due_before,
-            due_from=due_from,
-            offset=offset,
-            limit=limit,
-        )
-    )
+    return {
+        "enterprise": q.enterprise,
+        "town": q.town,
+        "level": q.level,
+        "statuses": statuses,
+        "due_before": due_before,
+        "due_from": due_from,
+    }
 
 
 def _line(h: Hazard, day: date) -> str:
@@ -157,18 +158,19 @@ def _page(ctx: HandlerContext, inbound: Inbound, q: Query, offset: int) -> list[
     size = int(config()["defaults"]["page_size"])
     day = today(ctx.clock.now())
     with ctx.session_factory() as session:
-        rows = _search(session, q, day, offset=offset, limit=size + 1)
+        repo = HazardRepo(session)
+        rows = list(repo.search(offset=offset, limit=size + 1, **_filters(q, day)))
         if not rows and offset == 0:
             return [Reply("没有找到符合条件的隐患。")]
         if not rows:
             clear_state(ctx, inbound)
             return [Reply("已经是最后一页了。")]
-        total = len(_search(session, q, day))
+        total = repo.count(**_filters(q, day))
         lines = [_line(h, day) for h in rows[:size]]
     title = _title(q)
     text = f"{title}共{total}条（第{offset + 1}-{offset + len(lines)}条）：\n" + "\n".join(lines)
     if len(rows) > size:
-        save_state(ctx, inbound, _PAGE, "page", {"query": asdict(q), "offset": offset + size})
+        save_state(ctx, inbound, PAGE_FORM, "page", {"query": asdict(q), "offset": offset + size})
         return [Reply(text + "\n回复“下一页”查看更多。", options=["下一页"])]
     clear_state(ctx, inbound)
     return [Reply(text)]
@@ -187,7 +189,7 @@ def _counts(ctx: HandlerContext) -> list[Reply]:
     day = today(ctx.clock.now())
     with ctx.session_factory() as session:
         counts = HazardRepo(session).counts()
-        overdue = len(_search(session, Query(scope="overdue"), day))
+        overdue = HazardRepo(session).count(**_filters(Query(scope="overdue"), day))
     parts = [f"{label('statuses', s)} {counts.get(s, 0)}" for s in config()["statuses"]]
     active = sum(counts.get(s, 0) for s in ACTIVE)
     return [Reply(f"隐患台账统计：{'，'.join(parts)}；未销号合计 {active} 条（其中逾期 {overdue} 条）。")]
@@ -264,14 +266,3 @@ def continue_page(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
     data = load_state(state)
     q = Query(**data.get("query", {}))
     return _page(ctx, inbound, q, int(data.get("offset", 0)))
-
-
-class _Paging(StrEnum):
-    PAGE = "page"
-
-
-_PAGE = Form(
-    name=PAGE_FORM,
-    steps={_Paging.PAGE: StepSpec("offset", "回复“下一页”查看更多。", lambda i, d, c: Invalid(""))},
-    confirm_prompt=lambda data: Reply(""),
-)

@@ -266,7 +266,7 @@ def import_sheet(session: Session, path: Path, *, actor: str, now: datetime) -> 
             if fld == "status" and (RANK.get(new, 0) < RANK.get(old, 0) or (new, old) == ("open", "reopened")):
                 report.kept_status.append(hazard.number)  # an older sheet never moves a hazard back
                 continue
-            if new != old and not (fld == "status" and new == "open" and not _has_status_column(cols)):
+            if new != old and not (fld == "status" and new == "open" and "status" not in cols):
                 setattr(hazard, fld, new)
                 repo.log(hazard, at=now, actor=actor, field=fld, before=_show(fld, old), after=_show(fld, new))
                 changed = True
@@ -289,10 +289,6 @@ def _line_no(error: str) -> int:
 
 def _enterprise_fields(row: Row) -> dict[str, str]:
     return {"credit_code": row.credit_code, "town": row.town, "industry": row.industry}
-
-
-def _has_status_column(cols: dict[str, int]) -> bool:
-    return "status" in cols
 
 
 def _show(fld: str, value: Any) -> str:

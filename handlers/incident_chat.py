@@ -476,7 +476,7 @@ def ack(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -> 
         which = f"事件 {number} 不存在或" if number else "目前"
         return [Reply(f"{which}没有待完成的{label}，无需确认。如要登记新事件，请直接描述事件情况。")]
     if len(listed) > 1:
-        save_state(ctx, inbound, _PICK, "pick", {"step": step, "numbers": [n for n, _ in listed]})
+        save_state(ctx, inbound, PICK_FORM, "pick", {"step": step, "numbers": [n for n, _ in listed]})
         lines = "\n".join(f"{k}. {n}（{s}）" for k, (n, s) in enumerate(listed, start=1))
         return [Reply(f"有{len(listed)}起事件的{label}待完成，请问是哪一起？回复序号或事件编号：\n{lines}")]
     return _do_ack(inbound, ctx, listed[0][0], step)
@@ -534,13 +534,6 @@ def continue_pick(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
         return None  # something else: route it normally
     clear_state(ctx, inbound)
     return _do_ack(inbound, ctx, chosen, str(data.get("step", "")))
-
-
-_PICK = Form(
-    name=PICK_FORM,
-    steps={Step.GRADE: StepSpec("numbers", "请问是哪一起？", lambda i, d, c: Invalid(""))},
-    confirm_prompt=lambda data: Reply(""),
-)
 
 
 def roster_reply(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:

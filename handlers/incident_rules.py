@@ -67,6 +67,7 @@ class StepRule(_Model):
     """One reporting step: its anchor, time limit in minutes (per route or one value) and source."""
 
     label: str
+    ack: str = Field(min_length=1)  # the chat reply that acknowledges it, shown in prompts ("已电话报告")
     anchor: Literal["discovered", "ended", "previous"]
     minutes: int | dict[Route, int]
     to: str = ""

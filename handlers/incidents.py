@@ -89,17 +89,6 @@ def _title(rules: IncidentRules, incident: Incident) -> str:
     return f"事件 {incident.number}（{summary}，{rules.grade_label(incident.grade)}）"
 
 
-def _ack_hint(step: str) -> str:
-    return {
-        "phone_report": "已电话报告",
-        "written_report": "书面报告已报送",
-        "initial_report": "初报已报",
-        "follow_up_report": "续报已提交",
-        "final_report": "终报已报",
-        "investigation": "调查报告已完成",
-    }.get(step, "已报")
-
-
 def step_label(rules: IncidentRules, step: str, seq: int = 1) -> str:
     """ "电话报告", "第2次续报"."""
     label = rules.steps[step].label if step in rules.steps else step
@@ -112,14 +101,14 @@ def _texts(rules: IncidentRules, incident: Incident, row: IncidentStep) -> dict[
     what = step_label(rules, row.step, row.seq)
     due_local = local(row.due_at, "%m月%d日 %H:%M", incident.discovered_at)
     to = f"报送对象：{rule.to}。" if rule.to else ""
-    hint = f"完成后请回复“{_ack_hint(row.step)}”。"
+    hint = f"完成后请回复“{rule.ack}”。"
     minutes = rule.heads_up_minutes if rule.heads_up_minutes is not None else rules.settings.heads_up_minutes
     ahead = f"{minutes // 1440}天" if minutes >= 1440 and minutes % 1440 == 0 else f"{minutes}分钟"
     title = _title(rules, incident)
     return {
         "before": f"【报告提醒】{title}：{what}应于{due_local}前完成（还有{ahead}）。{to}{hint}",
         "due": f"【报告时限已到】{title}：{what}时限为{due_local}，系统尚未收到确认。"
-        f"请立即报告；如已报告，请回复“{_ack_hint(row.step)}”。依据：{rule.source}",
+        f"请立即报告；如已报告，请回复“{rule.ack}”。依据：{rule.source}",
         "escalate": f"【逾期未报，请督办】{title}：{what}时限为{due_local}，已超时仍未确认完成。"
         "请督促值班人员立即报告（迟报、漏报将依《突发环境事件信息报告办法》第十五条处理）。",
     }

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from store.hazard_models import Enterprise, Hazard, HazardEvent
@@ -56,8 +57,9 @@ class HazardRepo:
         )
         return self.session.scalar(stmt)
 
-    def search(
-        self,
+    @staticmethod
+    def _filtered(
+        stmt: Select[Any],
         *,
         enterprise: str = "",
         town: str = "",
@@ -65,11 +67,8 @@ class HazardRepo:
         statuses: Sequence[str] = (),
         due_before: date | None = None,
         due_from: date | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> Sequence[Hazard]:
-        """Hazards matching every given filter, by deadline then number."""
-        stmt = select(Hazard).join(Enterprise).options(selectinload(Hazard.enterprise))
+    ) -> Select[Any]:
+        stmt = stmt.join(Enterprise, Hazard.enterprise_id == Enterprise.id)
         if enterprise:
             stmt = stmt.where(Enterprise.key.contains(enterprise))
         if town:
@@ -82,10 +81,20 @@ class HazardRepo:
             stmt = stmt.where(Hazard.deadline <= due_before)
         if due_from is not None:
             stmt = stmt.where(Hazard.deadline >= due_from)
+        return stmt
+
+    def search(self, *, limit: int | None = None, offset: int = 0, **filters: Any) -> Sequence[Hazard]:
+        """Hazards matching every given filter (enterprise key part, town, level, statuses,
+        due_before, due_from), by deadline then number."""
+        stmt = self._filtered(select(Hazard).options(selectinload(Hazard.enterprise)), **filters)
         stmt = stmt.order_by(Hazard.deadline, Hazard.number).offset(offset)
         if limit is not None:
             stmt = stmt.limit(limit)
         return self.session.scalars(stmt).all()
+
+    def count(self, **filters: Any) -> int:
+        """How many hazards match the filters of :meth:`search` (counted in the database)."""
+        return int(self.session.scalar(self._filtered(select(func.count(Hazard.id)), **filters)) or 0)
 
     def counts(self) -> dict[str, int]:
         """Number of hazards per status."""

@@ -67,7 +67,7 @@ def test_malformed_toml_and_unknown_steps() -> None:
         parse_rules(
             BUNDLED
             + '\n[steps.fax_report]\nlabel = "传真"\nanchor = "discovered"\n'
-            + 'minutes = 5\nsource = "x"\nbasis = "office"\n'
+            + 'minutes = 5\nsource = "x"\nbasis = "office"\nack = "已传真"\n'
         )
 
 
