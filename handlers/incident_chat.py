@@ -202,6 +202,8 @@ def start(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -
         discovered = None  # a date in the message that makes no sense is asked again below
     if place:
         data["location"] = place
+    if discovered is None and any(w in text for w in NOW_WORDS):  # "刚刚发现": discovered as it is reported
+        discovered = inbound.received_at or now
     if discovered is not None:
         data["discovered"] = discovered.isoformat()
     actor = actor_of(ctx, inbound)

@@ -219,7 +219,9 @@ def test_acknowledgements_need_an_open_step_and_ask_which_incident(bot) -> None:
     assert "没有待完成的电话报告" in say(bot, "已电话报告")
     first = report(bot)
     bot.clock.advance(timedelta(minutes=1))
-    second = say(bot, "江口镇化工厂发生泄漏，刚刚发现").split("已登记突发环境事件 ")[1][:12]
+    reported = say(bot, "江口镇化工厂发生泄漏，刚刚发现")
+    assert "什么时候发现" not in reported  # "刚刚发现" already says when
+    second = reported.split("已登记突发环境事件 ")[1][:12]
     say(bot, "取消")
     ask = say(bot, "已电话报告")
     assert "有2起事件的电话报告待完成" in ask and first in ask and second in ask
