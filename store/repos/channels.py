@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -137,13 +139,18 @@ class TokenRepo:
         return row.value
 
     def set(self, key: str, value: str, expires_at: datetime | None) -> None:
-        """Store ``value`` under ``key`` until ``expires_at`` (None: no expiry)."""
-        row = self.session.get(AccessToken, key)
-        if row is None:
-            self.session.add(AccessToken(key=key, value=value, expires_at=expires_at))
-        else:
-            row.value, row.expires_at = value, expires_at
-        self.session.flush()
+        """Store ``value`` under ``key`` until ``expires_at`` (None: no expiry).
+
+        One upsert statement (INSERT … ON CONFLICT DO UPDATE on PostgreSQL and SQLite), so two
+        workers fetching a token at the same moment do not collide on the key.
+        """
+        dialect = self.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = insert(AccessToken).values(key=key, value=value, expires_at=expires_at)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[AccessToken.key], set_={"value": value, "expires_at": expires_at}
+        )
+        self.session.execute(stmt)
 
     def delete(self, key: str) -> None:
         """Remove ``key``."""
