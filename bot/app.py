@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.channels.wechat_oa import OfficialAccountChannel
 from bot.channels.wecom import WeComChannel
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from bot.open311 import open311_router
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from core.errors import ChannelError, PayloadTooLarge
@@ -234,6 +235,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def wecom_callback(request: Request) -> Response:
         """WeCom app message callback (always encrypted)."""
         return await callback(svc_of(request).wecom, request)
+
+    if settings.open311:
+        app.include_router(open311_router())
 
     if settings.web_chat:
 

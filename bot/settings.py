@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     wecom_aes_key: str = Field("", description="WeCom app EncodingAESKey (43 characters).")
     wecom_api_base: str = Field("https://qyapi.weixin.qq.com", description="WeCom API server.")
     web_chat: bool = Field(True, description="Serve the demo web chat at /chat and /api/chat.")
+    open311: bool = Field(True, description="Serve the read-only Open311 GeoReport v2 API at /open311/v2.")
     reply_budget: float = Field(
         4.0, gt=0, le=4.8, description="Seconds to wait for an answer before replying 'success' and sending it later."
     )
