@@ -49,6 +49,7 @@ bench: install-test
 	$(BIN)/python bench/nlu.py
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/hazards.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) data

@@ -2,7 +2,8 @@
 
 Prints the cold ingest time of a corpus into a new data directory, chunks/s, the
 re-ingest time when nothing changed, and warm answer latency p50/p99 (no LLM)
-over a question file.
+over a question file: of the answer service, then of repeated questions served from
+the knowledge base's answer cache.
 
     python bench/ingest.py [--corpus DIR] [--file F.jsonl] [--rounds N]
 """
@@ -15,8 +16,6 @@ import time
 from pathlib import Path
 
 from common import DEFAULT_CORPUS, DEFAULT_QUESTIONS, build_index, load_cases
-
-from handlers import answer_question
 
 
 def main() -> None:
@@ -42,16 +41,23 @@ def main() -> None:
     svc.knowledge.warm_up()
     print(f"index load + warm-up:  {time.perf_counter() - t0:7.2f} s")
     questions = [c.question for c in load_cases(args.file)]
-    times = []
-    for _ in range(args.rounds):
-        for q in questions:
-            t = time.perf_counter()
-            answer_question(q, svc.knowledge, max_chars=500, duty_phone="12369")
-            times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    p50 = statistics.median(times)
-    p99 = times[min(len(times) - 1, int(round(0.99 * (len(times) - 1))))]
-    print(f"answer latency (warm, {len(times)} asks): p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {times[-1]:.1f} ms")
+    # the knowledge base caches answers (a repeated question costs microseconds): time the
+    # answer service itself for the figure, then the cache once it holds every question
+    for q in questions:
+        svc.knowledge.ask(q)
+    for label, ask in (("warm", svc.knowledge.service.ask), ("cached", svc.knowledge.ask)):
+        times = []
+        for _ in range(args.rounds):
+            for q in questions:
+                t = time.perf_counter()
+                ask(q)
+                times.append((time.perf_counter() - t) * 1000)
+        times.sort()
+        p50 = statistics.median(times)
+        p99 = times[min(len(times) - 1, int(round(0.99 * (len(times) - 1))))]
+        print(
+            f"answer latency ({label}, {len(times)} asks): p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {times[-1]:.1f} ms"
+        )
     print(f"data dir: {data}")
     svc.close()
 

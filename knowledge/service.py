@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from importlib import resources
@@ -55,10 +56,22 @@ def superseded_sources(docs: Sequence[Document], replaced_titles: Mapping[str, s
     return out
 
 
+ANSWER_CACHE_SIZE = 1024
+
+
 class KnowledgeBase:
     """Documents in, cited answers out.
 
     Built at the edge (CLI, app factory) from explicit parts; tests pass their own.
+
+    Extractive answers are cached per process (the least recently asked of
+    ``answer_cache_size`` questions go first), keyed by the question and the generation of
+    the in-memory index: ingesting, removing or pruning documents through this object starts
+    a new generation, so no answer computed from the old passages is served after it. Each
+    server worker has its own index and cache, both read when it starts, so an ingest by
+    another process reaches a server at its restart, the cache included. Answers worded by
+    an LLM are not cached (a failed LLM call falls back to the extractive answer, which
+    must not stick).
 
     Args:
         session_factory: store sessions (the document registry and passages).
@@ -78,6 +91,7 @@ class KnowledgeBase:
         retrieval: RetrievalConfig = DEFAULT_RETRIEVAL,
         answer: AnswerConfig = DEFAULT_ANSWER,
         llm: LLM | None = None,
+        answer_cache_size: int = ANSWER_CACHE_SIZE,
     ) -> None:
         self.session_factory = session_factory
         self.vectors = vectors
@@ -89,6 +103,9 @@ class KnowledgeBase:
         self.superseded_titles = load_superseded_titles()
         self._service: AnswerService | None = None
         self._lock = threading.Lock()
+        self._generation = 0  # bumped by invalidate(); part of every cache key
+        self._cache: OrderedDict[tuple[int, str], Answer] = OrderedDict()
+        self._cache_size = answer_cache_size
 
     def ingest(self, paths: Sequence[str | Path], exclude: Iterable[str] = ()) -> IngestReport:
         """Ingest files and directories; the answer index is rebuilt when anything changed."""
@@ -119,6 +136,8 @@ class KnowledgeBase:
         """Forget the in-memory answer index; the next question rebuilds it from the store."""
         with self._lock:
             self._service = None
+            self._generation += 1
+            self._cache.clear()
 
     @property
     def service(self) -> AnswerService:
@@ -142,4 +161,18 @@ class KnowledgeBase:
 
     def ask(self, question: str) -> Answer:
         """Answer a validated question; see ``handlers.qa`` for input checks."""
-        return self.service.ask(question)
+        if not self._cache_size or self.llm is not None:
+            return self.service.ask(question)
+        with self._lock:
+            key = (self._generation, question)
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return replace(cached, citations=list(cached.citations))
+        answer = self.service.ask(question)
+        with self._lock:
+            if key[0] == self._generation:  # not if documents changed while it was computed
+                self._cache[key] = answer
+                if len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return replace(answer, citations=list(answer.citations))

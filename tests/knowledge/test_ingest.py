@@ -90,3 +90,48 @@ def test_a_byte_identical_copy_is_not_a_second_document(services: Services, tmp_
     (failed,) = report.failed
     assert failed[0].endswith("copy-of-order-32.md") and "same content" in failed[1]
     assert len(kb.documents()) == 2 and kb.vectors.count() == n
+
+
+def test_cached_answers_follow_ingest_and_remove(services: Services, tmp_path: Path, monkeypatch) -> None:
+    from knowledge.answer import AnswerService
+
+    corpus = _copy_small(tmp_path / "corpus")
+    kb = services.knowledge
+    kb.ingest([corpus], exclude=["SOURCES.md"])
+    computed: list[str] = []
+    real_ask = AnswerService.ask
+    monkeypatch.setattr(AnswerService, "ask", lambda self, q: computed.append(q) or real_ask(self, q))
+    q = "较大突发环境事件的调查期限是多长时间？"
+    first = kb.ask(q)
+    assert "三十日" in first.answer
+    assert kb.ask(q) == first and computed == [q]  # the second ask is served from the cache
+
+    f = corpus / SMALL[1]
+    f.write_text(f.read_text(encoding="utf-8").replace("调查期限为三十日", "调查期限为四十五日"), encoding="utf-8")
+    kb.ingest([corpus], exclude=["SOURCES.md"])
+    again = kb.ask(q)
+    assert "四十五日" in again.answer and "调查期限为三十日" not in again.answer  # no stale answer after ingest
+    assert len(computed) == 2
+
+    kb.remove(SMALL[1])
+    assert all(c.source != SMALL[1] for c in kb.ask(q).citations)
+
+
+def test_an_answer_computed_across_an_ingest_is_not_cached(services: Services, tmp_path: Path, monkeypatch) -> None:
+    from knowledge.answer import AnswerService
+
+    kb = services.knowledge
+    kb.ingest([_copy_small(tmp_path / "corpus")], exclude=["SOURCES.md"])
+    computed: list[str] = []
+    real_ask = AnswerService.ask
+
+    def ask_while_documents_change(self: AnswerService, q: str):  # another thread ingests meanwhile
+        computed.append(q)
+        answer = real_ask(self, q)
+        kb.invalidate()
+        return answer
+
+    monkeypatch.setattr(AnswerService, "ask", ask_while_documents_change)
+    kb.ask("初报应当包括哪些内容？")
+    kb.ask("初报应当包括哪些内容？")
+    assert len(computed) == 2
