@@ -239,6 +239,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if settings.open311:
         app.include_router(open311_router())
 
+    if settings.console:
+        from bot.console import install_console
+
+        install_console(app)
+
     if settings.web_chat:
 
         @app.get("/chat", response_class=HTMLResponse)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 import sys
@@ -10,12 +11,14 @@ from typing import Annotated
 
 import typer
 
+from bot.cli_console import console_app
 from bot.cli_hazards import hazards_app
 from bot.cli_incidents import incidents_app, roster_app
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from core.errors import EnvbotError, NotFound
 from handlers.base import Role
+from store.audit import current_actor
 
 app = typer.Typer(help="envbot：环境应急助手的命令行。", no_args_is_help=True, add_completion=False)
 docs_app = typer.Typer(help="List or remove ingested documents.", no_args_is_help=True)
@@ -27,6 +30,7 @@ app.add_typer(wechat_app, name="wechat")
 app.add_typer(incidents_app, name="incidents")
 app.add_typer(roster_app, name="roster")
 app.add_typer(hazards_app, name="hazards")
+app.add_typer(console_app, name="console")
 
 
 def _settings() -> Settings:
@@ -357,4 +361,6 @@ def serve(
 def main() -> None:
     """Entry point of the ``envbot`` script."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    if sys.argv[1:2] != ["serve"]:  # the server names its own actors (chat users, console users, system)
+        current_actor.set(f"cli:{getpass.getuser()}")
     app()

@@ -42,6 +42,7 @@ from handlers.nlu import Understanding, understand
 from handlers.qa import question_reply
 from handlers.tickets import is_staff_command, pending_notices, staff_command, status_reply
 from store import Conversation, ConversationRepo
+from store.audit import acting_as
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +218,8 @@ class Dialogue:
         """Handle one message; never raises (the error funnel replies politely)."""
         with self._guard:
             lock = self._locks.setdefault(self.key(inbound), threading.Lock())
-        with lock:
+        who = inbound.user_id if inbound.role is not Role.CITIZEN else mask(inbound.user_id)
+        with lock, acting_as(f"{inbound.channel.value}:{who}"):
             try:
                 with self.ctx.session_factory() as session:
                     state = ConversationRepo(session).get(inbound.channel.value, inbound.user_id)

@@ -174,6 +174,28 @@ class Outbox:
                 raise SendError(f"network error: {type(exc).__name__}", channel=channel) from exc
         raise SendError("send failed after a token refresh", channel=channel)
 
+    def fetch_media(self, channel: str, media_id: str) -> tuple[bytes, str]:
+        """Download a temporary media file (a citizen's photo) through the channel's API (``media/get``).
+
+        Returns ``(bytes, content type)``. WeChat keeps temporary media for 3 days.
+
+        Raises:
+            SendError: not configured, a network failure, or an API error (expired or unknown id).
+        """
+        client: Any = self.oa if channel == "wechat" else self.wecom if channel == "wecom" else None
+        if client is None:
+            raise SendError(f"no client configured for channel {channel!r}", channel=channel)
+        try:
+            response = client.media.download(media_id)
+        except WeChatClientException as exc:
+            if self.on_error is not None:
+                self.on_error(channel, int(exc.errcode or 0))
+            raise SendError(str(exc.errmsg), errcode=int(exc.errcode or 0), channel=channel) from exc
+        except requests.RequestException as exc:
+            raise SendError(f"network error: {type(exc).__name__}", channel=channel) from exc
+        kind = str(response.headers.get("content-type", "application/octet-stream")).split(";")[0]
+        return bytes(response.content), kind
+
     def send_card(
         self,
         user_id: str,

@@ -119,8 +119,8 @@ def build_services(
     if migrate:
         upgrade(settings.sqlalchemy_url)
     engine = make_engine(settings.sqlalchemy_url)
-    session_factory = make_session_factory(engine)
     clock = clock or SystemClock()
+    session_factory = make_session_factory(engine, clock.now)
     vectors = VectorIndex(
         embeddings or build_embeddings(settings),
         persist_dir=settings.chroma_path,

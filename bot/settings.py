@@ -86,6 +86,16 @@ class Settings(BaseSettings):
     reminder_lease: float = Field(
         300.0, gt=0, description="Seconds after which a prompt claimed by a dispatcher that died is sent again."
     )
+    console: bool = Field(True, description="Serve the staff console at /console.")
+    console_session_hours: float = Field(8.0, gt=0, le=24 * 30, description="Hours a console sign-in lasts.")
+    console_secure_cookie: bool = Field(
+        False, description="Send the console cookie only over HTTPS (set true behind TLS in production)."
+    )
+    console_max_upload_bytes: int = Field(
+        20 * 1024 * 1024, ge=1024, description="Largest file the console accepts (bytes); larger get 413."
+    )
+    console_max_failures: int = Field(5, ge=1, description="Wrong passwords in a row before a name is locked.")
+    console_lockout_minutes: float = Field(15.0, gt=0, description="Minutes a name (or address) stays locked.")
     rate_limit_per_minute: int = Field(20, ge=1, description="Messages one user may send per minute (per worker).")
     host: str = Field("127.0.0.1", description="Address the server binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port the server binds.")

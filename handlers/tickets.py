@@ -137,31 +137,60 @@ def staff_command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     m = COMMAND_RE.match(inbound.text)
     assert m is not None
     word, number, note = m.group(1), m.group(2).upper().replace("-", ""), m.group(3).strip()
-    cmd = process().commands[word]
+    return [Reply(change_status(ctx, word, number, note, actor=f"{inbound.channel.value}:{inbound.user_id}").text)]
+
+
+def commands_from(status: str) -> list[str]:
+    """The status commands (受理, 办结 …) allowed on a ticket in ``status``, in the process's order."""
+    return [word for word, cmd in process().commands.items() if status in cmd.sources]
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """The outcome of a status command: ``ok`` false when refused (nothing changed); ``text`` for the officer."""
+
+    ok: bool
+    text: str
+
+
+def change_status(ctx: HandlerContext, word: str, number: str, note: str, *, actor: str) -> StatusChange:
+    """Apply the status command ``word`` (受理, 办结 …, handlers/data process) to ticket ``number``.
+
+    Plans or cancels the time-limit prompts, and tells the citizen (customer-service
+    API, else at their next message). Used by chat commands and the console alike.
+    Refusals (unknown number or command, note missing, not allowed from the current
+    status) change nothing and come back with ``ok`` false and the reason in Chinese.
+    """
+    cmd = process().commands.get(word)
+    if cmd is None:
+        return StatusChange(False, f"没有“{word}”这个办理操作。")
     if cmd.note_required and not note:
-        return [Reply(f"请在编号后写明{'理由' if cmd.status == 'rejected' else '说明'}，例如：{word} {number} ……")]
+        return StatusChange(
+            False, f"请写明{'理由' if cmd.status == 'rejected' else '办理结果'}，例如：{word} {number} ……"
+        )
     now = ctx.clock.now()
     with ctx.session_factory.begin() as session:
         repo = TicketRepo(session)
         ticket = repo.by_number(number)
         if ticket is None:
-            return [Reply(f"没有编号为 {number} 的举报。")]
+            return StatusChange(False, f"没有编号为 {number} 的举报。")
         if ticket.status not in cmd.sources:
             allowed = "、".join(status_label(s) for s in cmd.sources)
-            return [Reply(f"{number} 当前为“{status_label(ticket.status)}”，只有{allowed}的举报才能“{word}”。")]
-        repo.change_status(
-            ticket, status=cmd.status, note=note, actor=f"{inbound.channel.value}:{inbound.user_id}", now=now
-        )
+            return StatusChange(
+                False, f"{number} 当前为“{status_label(ticket.status)}”，只有{allowed}的举报才能“{word}”。"
+            )
+        repo.change_status(ticket, status=cmd.status, note=note, actor=actor, now=now)
         reminders = ReminderRepo(session)
         if cmd.status in ("accepted", "rejected"):
             reminders.cancel(subject=f"ticket:{number}", key_prefix=f"ticket:{number}:accept:")
         if cmd.status == "accepted":
             ticket.conclude_due = now + timedelta(days=process().conclude_days)
-            _plan_deadline(session, ticket, "conclude", ticket.conclude_due, inbound.user_id, "办结")
+            handler = actor.split(":", 1)[1] if actor.startswith("wecom:") else "@officers"
+            _plan_deadline(session, ticket, "conclude", ticket.conclude_due, handler, "办结")
         if cmd.status == "concluded":
             reminders.cancel(subject=f"ticket:{number}", key_prefix=f"ticket:{number}:conclude:")
         if cmd.status in ("accepted", "assigned", "investigating"):
-            ticket.handler_id = ticket.handler_id or inbound.user_id
+            ticket.handler_id = ticket.handler_id or actor.split(":", 1)[-1]
         notice = _notice_text(ticket, note)
         channel, user = ticket.channel, ticket.user_id
         ticket.notice_pending = True  # cleared below once the citizen has the message
@@ -174,7 +203,7 @@ def staff_command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
             if fresh is not None:
                 fresh.notice_pending = False
     tail = "已通知举报人。" if delivered else "举报人暂时无法接收消息，将在其下次发消息时告知。"
-    return [Reply(f"{number} 已更新为“{label}”。{tail}")]
+    return StatusChange(True, f"{number} 已更新为“{label}”。{tail}")
 
 
 def _plan_deadline(session: Any, ticket: Ticket, step: str, due: datetime, recipient: str, verb: str) -> None:

@@ -1,5 +1,6 @@
 """Persistence: SQLAlchemy 2.0 models, repositories and Alembic migrations."""
 
+from store.console_models import AuditEntry, ConsoleSession, ConsoleUser, LoginFailure
 from store.db import make_engine, make_session_factory
 from store.hazard_models import Enterprise, Hazard, HazardCheck, HazardEvent
 from store.migrate import upgrade
@@ -21,20 +22,32 @@ from store.models import (
 )
 from store.repos import (
     STAFF_ROLES,
+    AuditRepo,
     ConversationRepo,
     DocumentRepo,
+    FailureRepo,
     HazardRepo,
     InboundRepo,
     IncidentRepo,
     ReminderRepo,
     RosterRepo,
+    SessionRepo,
     StaffRepo,
     TicketRepo,
     TokenRepo,
+    UserRepo,
 )
 
 __all__ = [
     "STAFF_ROLES",
+    "AuditEntry",
+    "AuditRepo",
+    "ConsoleSession",
+    "ConsoleUser",
+    "FailureRepo",
+    "LoginFailure",
+    "SessionRepo",
+    "UserRepo",
     "AccessToken",
     "Base",
     "Chunk",

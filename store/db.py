@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from core.clock import utcnow
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -39,6 +43,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Return a session factory bound to ``engine`` (objects stay usable after commit)."""
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, now: Callable[[], datetime] | None = None) -> sessionmaker[Session]:
+    """Return a session factory bound to ``engine`` (objects stay usable after commit).
+
+    Its sessions write the audit log (:mod:`store.audit`) stamped with ``now()``
+    (aware UTC; default the wall clock), so a change and its entry commit together.
+    """
+    from store import audit  # the audit hook imports the models, which import this module's package
+
+    factory = sessionmaker(engine, expire_on_commit=False)
+    audit.install(factory, now or utcnow)
+    return factory

@@ -1,6 +1,7 @@
 """Repositories: keyword-only functions on a session. They never commit; the caller owns the transaction."""
 
 from store.repos.channels import STAFF_ROLES, ConversationRepo, InboundRepo, StaffRepo, TokenRepo
+from store.repos.console import AuditRepo, FailureRepo, SessionRepo, UserRepo
 from store.repos.documents import DocumentRepo
 from store.repos.hazards import HazardRepo
 from store.repos.incidents import IncidentRepo, RosterRepo
@@ -9,6 +10,10 @@ from store.repos.tickets import TicketRepo
 
 __all__ = [
     "STAFF_ROLES",
+    "AuditRepo",
+    "FailureRepo",
+    "SessionRepo",
+    "UserRepo",
     "ConversationRepo",
     "DocumentRepo",
     "HazardRepo",

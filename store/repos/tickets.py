@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from store.models import Ticket, TicketEvent
 
 _SHANGHAI = timezone(timedelta(hours=8))
+OPEN_AFTER_ACCEPT = ("accepted", "assigned", "investigating")
+"""Statuses in which the 60-day conclusion limit runs."""
 
 
 class TicketRepo:
@@ -73,3 +75,30 @@ class TicketRepo:
         ticket.events.append(event)
         self.session.flush()
         return event
+
+    def _filters(self, now: datetime, **f: Any) -> list[Any]:
+        out: list[Any] = []
+        if f.get("status"):
+            out.append(Ticket.status == f["status"])
+        if f.get("pollution_type"):
+            out.append(Ticket.pollution_type == f["pollution_type"])
+        if f.get("town"):
+            out.append(Ticket.town == f["town"])
+        if f.get("overdue"):
+            out.append(
+                or_(
+                    and_(Ticket.status == "submitted", Ticket.accept_due < now),
+                    and_(Ticket.status.in_(OPEN_AFTER_ACCEPT), Ticket.conclude_due < now),
+                )
+            )
+        return out
+
+    def search(self, *, now: datetime, limit: int = 50, offset: int = 0, **filters: Any) -> Sequence[Ticket]:
+        """Tickets newest first; filters ``status``, ``pollution_type``, ``town``, ``overdue`` (past a time limit)."""
+        query = select(Ticket).where(*self._filters(now, **filters)).order_by(Ticket.id.desc())
+        return self.session.scalars(query.limit(limit).offset(offset)).all()
+
+    def count(self, *, now: datetime, **filters: Any) -> int:
+        """How many tickets :meth:`search` would find without paging."""
+        query = select(func.count()).select_from(Ticket).where(*self._filters(now, **filters))
+        return int(self.session.scalar(query) or 0)

@@ -214,7 +214,7 @@ def test_officer_status_change_reaches_the_citizen(bot) -> None:
     assert "已更新为“已受理”" in _officer(bot, f"受理 {number}")
     pushed = [b for b in bot.fake.sent("/cgi-bin/message/custom/send") if b["touser"] == "oCitizen1"]
     assert "已受理" in pushed[-1]["text"]["content"] and number in pushed[-1]["text"]["content"]
-    assert "请在编号后写明" in _officer(bot, f"办结 {number}")
+    assert "请写明办理结果" in _officer(bot, f"办结 {number}")
     assert "只有" in _officer(bot, f"答复 {number}")
     bot.fake.fail_next("/cgi-bin/message/custom/send", 45015)  # the 48-hour window has closed
     assert "下次发消息时告知" in _officer(bot, f"办结 {number} 已责令洗车店整改并接入污水管网")

@@ -18,7 +18,7 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 
 @dataclass
@@ -42,6 +42,7 @@ class FakeWeChatAPI:
     valid_tokens: set[str] = field(default_factory=set)
     delivered_keys: set[tuple[str, str]] = field(default_factory=set)
     delay: float = 0.0  # seconds each API call takes (to widen a crash window in tests)
+    media: dict[str, bytes] = field(default_factory=dict)  # media_id -> bytes served by media/get
 
     def fail_next(self, path: str, *codes: int) -> None:
         """Answer the next calls to ``path`` with these errcodes, in order."""
@@ -103,9 +104,12 @@ class FakeWeChatAPI:
             app.add_api_route(path, route(path), methods=["POST"])
 
         @app.get("/cgi-bin/media/get")
-        def media(request: Request) -> JSONResponse:
+        def media(request: Request) -> Response:
             self.calls.append(Call("GET", "/cgi-bin/media/get", dict(request.query_params), {}))
-            return JSONResponse({"errcode": 40007, "errmsg": "invalid media_id"})
+            found = self.media.get(request.query_params.get("media_id", ""))
+            if found is None:
+                return JSONResponse({"errcode": 40007, "errmsg": "invalid media_id"})
+            return Response(found, media_type="image/jpeg")
 
         return app
 

@@ -1,0 +1,190 @@
+"""Console accounts: Argon2id password hashes, sign-in with lockout, sessions with expiry and CSRF tokens.
+
+Passwords are hashed with argon2-cffi (Argon2id, the OWASP recommendation; the
+library is the maintained reference binding). Cookie tokens are 32 random bytes;
+only their SHA-256 is stored, so a database leak does not leak sessions. Every
+state lives in the database, so any worker can check any session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
+
+from store import ConsoleUser, FailureRepo, SessionRepo, UserRepo
+
+ROLES = {"officer": "执法人员", "duty": "值班人员", "admin": "管理员"}
+"""Console roles and their Chinese labels (the same roles as the WeCom staff table)."""
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}$")
+MIN_PASSWORD_CHARS = 10
+IP_FAILURE_FACTOR = 4
+"""An address may fail this many times more than one name before it is locked."""
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("envbot-dummy-password")  # verified against for unknown names: same time either way
+
+
+class AccountError(ValueError):
+    """A bad account request (name taken or malformed, weak password, unknown role); the message is Chinese."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in user of one console request."""
+
+    user_id: int
+    username: str
+    name: str
+    role: str
+    csrf: str
+    token_hash: str
+
+    @property
+    def actor(self) -> str:
+        """How the audit log and histories name this user."""
+        return f"console:{self.username}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def token_hash(token: str) -> str:
+    """SHA-256 (hex) of a cookie token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_password(password: str) -> None:
+    """Raise :class:`AccountError` unless the password has >= 10 characters and is not only digits."""
+    if len(password) < MIN_PASSWORD_CHARS or password.isdigit():
+        raise AccountError(f"密码至少{MIN_PASSWORD_CHARS}位，且不能全是数字。")
+
+
+def create_user(session: Session, *, username: str, name: str, role: str, password: str, now: datetime) -> ConsoleUser:
+    """Add an account (user name lower-cased).
+
+    Raises:
+        AccountError: malformed or taken user name, unknown role, weak password.
+    """
+    username = username.strip().lower()
+    if not USERNAME_RE.match(username):
+        raise AccountError("用户名为2–32位小写字母、数字、点、下划线或连字符。")
+    if role not in ROLES:
+        raise AccountError("角色只能是 officer、duty 或 admin。")
+    check_password(password)
+    repo = UserRepo(session)
+    if repo.by_username(username) is not None:
+        raise AccountError(f"用户名 {username} 已存在。")
+    return repo.create(
+        username=username, name=name.strip()[:64], role=role, password_hash=_hasher.hash(password), now=now
+    )
+
+
+def set_password(session: Session, user: ConsoleUser, password: str) -> None:
+    """Replace a password and sign the user out everywhere. Raises :class:`AccountError` for a weak one."""
+    check_password(password)
+    user.password_hash = _hasher.hash(password)
+    SessionRepo(session).delete_of_user(user.id)
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in: the user, or a message that does not say which part was wrong."""
+
+    user: ConsoleUser | None
+    message: str = ""
+
+
+def sign_in(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    address: str,
+    now: datetime,
+    max_failures: int,
+    lockout: timedelta,
+) -> SignIn:
+    """Check a name and password, counting failures per name and per client address.
+
+    After ``max_failures`` wrong passwords for one name (``max_failures`` x 4 from one
+    address) within ``lockout``, that name (address) is refused for ``lockout``,
+    whether or not the account exists, so the answer never tells which names exist.
+    The caller commits (failures must be stored even when sign-in fails).
+    """
+    username = username.strip().lower()
+    failures = FailureRepo(session)
+    keys = {f"user:{username}": max_failures, f"ip:{address}": max_failures * IP_FAILURE_FACTOR}
+    for key in keys:
+        row = failures.get(key)
+        if row is not None and row.locked_until is not None and row.locked_until > now:
+            minutes = max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
+            return SignIn(None, f"登录失败次数过多，请{minutes}分钟后再试。")
+    user = UserRepo(session).by_username(username)
+    ok = _verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None and user.active
+    if not ok or user is None:
+        for key, limit in keys.items():
+            row = failures.get(key)
+            if row is not None and now - row.first_at > lockout:  # an old streak no longer counts
+                failures.clear(key)
+                session.flush()
+            row = failures.add(key, now)
+            if row.count >= limit:
+                row.locked_until = now + lockout
+                row.count = 0
+                row.first_at = now
+        return SignIn(None, "用户名或密码错误。")
+    failures.clear(f"user:{username}")
+    user.last_login_at = now
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return SignIn(user)
+
+
+def start_session(session: Session, user: ConsoleUser, *, now: datetime, lifetime: timedelta) -> tuple[str, str]:
+    """Open a session; returns ``(cookie token, csrf token)``. Expired sessions are purged on the way."""
+    repo = SessionRepo(session)
+    repo.purge(now)
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    repo.create(token_hash=token_hash(token), user_id=user.id, csrf=csrf, now=now, expires_at=now + lifetime)
+    return token, csrf
+
+
+def viewer_of(session: Session, token: str, now: datetime) -> tuple[Viewer | None, bool]:
+    """The signed-in user of a cookie token: ``(viewer, expired)``.
+
+    ``(None, True)`` for a session past its expiry (deleted on the way),
+    ``(None, False)`` for an unknown token or a deactivated account.
+    """
+    digest = token_hash(token)
+    repo = SessionRepo(session)
+    row = repo.get(digest)
+    if row is None:
+        return None, False
+    if row.expires_at <= now:
+        repo.delete(digest)
+        return None, True
+    user = UserRepo(session).by_id(row.user_id)
+    if user is None or not user.active:
+        return None, False
+    return Viewer(user.id, user.username, user.name, user.role, row.csrf, digest), False
+
+
+def sign_out(session: Session, viewer: Viewer) -> None:
+    """End this browser's session."""
+    SessionRepo(session).delete(viewer.token_hash)

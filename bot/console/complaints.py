@@ -1,0 +1,111 @@
+"""Complaints (投诉举报): list with filters, detail with history and photos, status changes with a note."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from bot.console.web import ConsoleError, back, form, page, services, text_field, viewer
+from core.errors import SendError
+from handlers.nlu import categories, lexicon
+from handlers.tickets import change_status, commands_from, process, status_label, type_label
+from store import TicketRepo
+from store.audit import acting_as
+
+router = APIRouter()
+PAGE_SIZE = 50
+
+
+@router.get("/complaints")
+def complaints(request: Request) -> Response:
+    """Tickets newest first; filters ``status``, ``type``, ``town``, ``overdue=1``; ``page`` from 1."""
+    who = viewer(request)
+    svc = services(request)
+    q = request.query_params
+    filters = {
+        "status": q.get("status", ""),
+        "pollution_type": q.get("type", ""),
+        "town": q.get("town", ""),
+        "overdue": q.get("overdue") == "1",
+    }
+    number = max(1, int(q["page"])) if q.get("page", "").isdigit() else 1
+    now = svc.clock.now()
+    with svc.session_factory() as session:
+        repo = TicketRepo(session)
+        total = repo.count(now=now, **filters)
+        rows = repo.search(now=now, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, **filters)
+    return page(
+        request,
+        "complaints.html",
+        who,
+        rows=rows,
+        total=total,
+        page_no=number,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        filters=filters,
+        statuses=process().labels,
+        types={k: v["label"] for k, v in categories().items()},
+        towns=lexicon().towns,
+        status_label=status_label,
+        type_label=type_label,
+    )
+
+
+@router.get("/complaints/{number}")
+def complaint(request: Request, number: str) -> Response:
+    """One ticket with its history, photos (WeChat media ids) and the status changes allowed now."""
+    who = viewer(request)
+    svc = services(request)
+    with svc.session_factory() as session:
+        ticket = TicketRepo(session).by_number(number.upper())
+        if ticket is None:
+            raise ConsoleError(404, f"没有编号为 {number} 的举报。")
+        events = list(ticket.events)
+    return page(
+        request,
+        "complaint.html",
+        who,
+        t=ticket,
+        events=events,
+        photos=json.loads(ticket.photos or "[]"),
+        commands=[(w, process().commands[w].note_required) for w in commands_from(ticket.status)],
+        status_label=status_label,
+        type_label=type_label,
+    )
+
+
+@router.get("/complaints/{number}/photos/{index}")
+def photo(request: Request, number: str, index: int) -> Response:
+    """A photo of a ticket, fetched through the citizen's channel (WeChat keeps temporary media 3 days)."""
+    viewer(request)
+    svc = services(request)
+    with svc.session_factory() as session:
+        ticket = TicketRepo(session).by_number(number.upper())
+        photos = json.loads(ticket.photos or "[]") if ticket else []
+    if ticket is None or not 0 <= index < len(photos):
+        raise ConsoleError(404, "没有这张照片。")
+    try:
+        content, kind = svc.outbox.fetch_media(ticket.channel, photos[index])
+    except SendError as exc:
+        raise ConsoleError(404, "照片已无法获取（微信临时素材只保存3天），请联系举报人补充。") from exc
+    if not kind.startswith("image/"):
+        raise ConsoleError(404, "该文件不是图片。")
+    return Response(content, media_type=kind, headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.post("/complaints/{number}/status")
+async def change(request: Request, number: str) -> Response:
+    """Apply a status command (受理, 转办, 办结 …) with a note; the citizen is told as in chat."""
+    who = viewer(request)
+    data = await form(request, who)
+    svc = services(request)
+    word, note = text_field(data, "command", 16), text_field(data, "note", 1000)
+    number = number.upper()
+    with acting_as(who.actor):
+        result = await run_in_threadpool(change_status, svc.dialogue.ctx, word, number, note, actor=who.actor)
+    if result.ok:
+        return back(f"/complaints/{number}", ok=result.text)
+    return back(f"/complaints/{number}", error=result.text)

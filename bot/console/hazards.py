@@ -1,0 +1,131 @@
+"""The hazard ledger (环境安全隐患台账): list with filters, detail with history, Excel upload and download."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
+
+from bot.console.web import ConsoleError, Upload, back, form, page, services, staff_of, viewer
+from handlers.hazard_sheet import ImportReport, SheetError, export_sheet, import_sheet
+from handlers.hazard_terms import config, enterprise_key, label
+from handlers.hazards import today
+from store import HazardRepo
+from store.audit import acting_as
+from store.repos.hazards import ACTIVE
+
+router = APIRouter()
+PAGE_SIZE = 50
+XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx file is a zip archive
+
+
+@router.get("/hazards")
+def hazards(request: Request) -> Response:
+    """The ledger by deadline; filters ``enterprise``, ``town``, ``level``, ``status``, ``overdue=1``."""
+    who = viewer(request)
+    svc = services(request)
+    q = request.query_params
+    status = q.get("status", "")
+    filters: dict[str, object] = {
+        "enterprise": enterprise_key(q.get("enterprise", "")) if q.get("enterprise") else "",
+        "town": q.get("town", ""),
+        "level": q.get("level", ""),
+        "statuses": [status] if status else [],
+    }
+    if q.get("overdue") == "1":
+        filters["statuses"] = [s for s in ACTIVE if not status or s == status]
+        filters["due_before"] = today(svc.clock.now()) - timedelta(days=1)
+    number = max(1, int(q["page"])) if q.get("page", "").isdigit() else 1
+    with svc.session_factory() as session:
+        repo = HazardRepo(session)
+        total = repo.count(**filters)
+        rows = repo.search(limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, **filters)
+        counts = repo.counts()
+    return page(
+        request,
+        "hazards.html",
+        who,
+        rows=rows,
+        total=total,
+        counts=counts,
+        page_no=number,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        q=q,
+        levels={k: v["label"] for k, v in config()["levels"].items()},
+        statuses={k: v["label"] for k, v in config()["statuses"].items()},
+        label=label,
+        today=today(svc.clock.now()),
+    )
+
+
+@router.get("/hazards/export.xlsx")
+def download(request: Request) -> Response:
+    """The whole ledger as an Excel sheet in the import format."""
+    viewer(request)
+    svc = services(request)
+    tmp = Path(tempfile.mkstemp(suffix=".xlsx")[1])
+    with svc.session_factory() as session:
+        export_sheet(session, tmp)
+    stamp = svc.clock.now().strftime("%Y%m%d")
+    return FileResponse(
+        tmp,
+        filename=f"hazards-{stamp}.xlsx",
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        background=BackgroundTask(tmp.unlink, missing_ok=True),
+    )
+
+
+@router.get("/hazards/{number}")
+def hazard(request: Request, number: str) -> Response:
+    """One hazard with its enterprise, checks and history."""
+    who = viewer(request)
+    svc = services(request)
+    with svc.session_factory() as session:
+        found = HazardRepo(session).by_number(number)
+        if found is None:
+            raise ConsoleError(404, f"没有编号为 {number} 的隐患。")
+    return page(request, "hazard.html", who, h=found, label=label)
+
+
+def _summary(report: ImportReport) -> str:
+    parts = [f"新增{report.created}条", f"更新{report.updated}条", f"未变{report.unchanged}条"]
+    if report.kept_closed:
+        parts.append(f"已销号未改动{len(report.kept_closed)}条")
+    if report.kept_status:
+        parts.append(f"状态未回退{len(report.kept_status)}条")
+    if report.possible_duplicates:
+        parts.append("可能重复：" + "、".join(report.possible_duplicates[:10]))
+    return "导入完成：" + "，".join(parts) + "。"
+
+
+@router.post("/hazards/upload")
+async def upload(request: Request) -> Response:
+    """Import an Excel sheet (all rows or none); the row errors are shown on the page."""
+    who = staff_of(request, "officer", "admin")
+    data = await form(request, who)
+    file = data.get("file")
+    if not isinstance(file, Upload) or not file.filename:
+        return back("/hazards", error="请选择要上传的 Excel 文件（.xlsx）。")
+    content = file.content
+    if not file.filename.lower().endswith(".xlsx") or not content.startswith(XLSX_MAGIC):
+        return back("/hazards", error=f"“{file.filename}”不是 .xlsx 格式的 Excel 文件，未导入。")
+    svc = services(request)
+
+    def run() -> ImportReport:
+        with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
+            tmp.write(content)
+            tmp.flush()
+            with svc.session_factory.begin() as session:
+                return import_sheet(session, Path(tmp.name), actor=who.actor, now=svc.clock.now())
+
+    try:
+        with acting_as(who.actor):
+            report = await run_in_threadpool(run)
+    except SheetError as exc:
+        return page(request, "hazard_errors.html", who, status=400, filename=file.filename, errors=exc.errors)
+    return back("/hazards", ok=_summary(report))

@@ -1,0 +1,124 @@
+"""Incidents (突发环境事件): list, detail with the timeline and a live countdown to each open deadline,
+acknowledging a step and changing the grade — through the same functions as the chat commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from bot.console.web import ConsoleError, back, form, page, services, staff_of, text_field, viewer
+from handlers import incidents as inc
+from store import IncidentRepo
+from store.audit import acting_as
+
+router = APIRouter()
+STATUS_LABELS = {"open": "处置中", "ended": "应急结束", "closed": "已办结", "withdrawn": "已撤销"}
+STEP_STATUS = {"pending": "待完成", "overdue": "已超时", "done": "已完成", "done_late": "超时完成"}
+
+
+@router.get("/incidents")
+def incidents(request: Request) -> Response:
+    """The latest incidents, open ones first."""
+    who = viewer(request)
+    svc = services(request)
+    rules = svc.dialogue.ctx.incident_rules
+    now = svc.clock.now()
+    with svc.session_factory() as session:
+        rows = sorted(IncidentRepo(session).list(limit=200), key=lambda i: (i.status not in ("open", "ended"), -i.id))
+        items = []
+        for i in rows:
+            open_steps = [r for r in i.steps if r.status == "open"]
+            nxt = min(open_steps, key=lambda r: r.due_at) if open_steps else None
+            items.append(
+                {
+                    "i": i,
+                    "grade": rules.grade_label(i.grade),
+                    "next": (inc.step_label(rules, nxt.step, nxt.seq), nxt.due_at) if nxt else None,
+                    "overdue": sum(1 for r in open_steps if r.due_at < now),
+                }
+            )
+    return page(request, "incidents.html", who, items=items, labels=STATUS_LABELS)
+
+
+@router.get("/incidents/{number}")
+def incident(request: Request, number: str) -> Response:
+    """One incident: facts, steps with due times (counting down in the page), timeline."""
+    who = viewer(request)
+    svc = services(request)
+    rules = svc.dialogue.ctx.incident_rules
+    with svc.session_factory() as session:
+        found = IncidentRepo(session).by_number(number)
+        if found is None:
+            raise ConsoleError(404, f"没有编号为 {number} 的事件。")
+        data = inc.to_dict(rules, found, svc.clock.now(), timeline=True)
+        steps = sorted((r for r in found.steps if r.status != "cancelled"), key=lambda r: (r.due_at, r.id))
+        sensitive = [rules.sensitive[c].label for c in inc.sensitive_of(found) if c in rules.sensitive]
+    grades: dict[Any, str] = {g: rules.grade_label(g) for g in sorted(rules.grades, reverse=True)}
+    return page(
+        request,
+        "incident.html",
+        who,
+        d=data,
+        steps=steps,
+        sensitive=sensitive,
+        grades=grades,
+        labels=STATUS_LABELS,
+        step_status=STEP_STATUS,
+        editable=data["status"] in ("open", "ended"),
+    )
+
+
+def _apply(request: Request, number: str, change: Any) -> str:
+    """Run ``change(session, rules, incident, now)`` in one transaction; returns its message. Raises IncidentError."""
+    svc = services(request)
+    rules = svc.dialogue.ctx.incident_rules
+    with svc.session_factory.begin() as session:
+        found = IncidentRepo(session).by_number(number)
+        if found is None:
+            raise ConsoleError(404, f"没有编号为 {number} 的事件。")
+        return str(change(session, rules, found, svc.clock.now()))
+
+
+@router.post("/incidents/{number}/ack")
+async def acknowledge(request: Request, number: str) -> Response:
+    """Mark the earliest open row of a step done (as "已电话报告" etc. in chat)."""
+    who = staff_of(request, "duty", "officer", "admin")
+    data = await form(request, who)
+    step = text_field(data, "step", 40)
+
+    def change(session: Any, rules: Any, found: Any, now: Any) -> str:
+        ack = inc.acknowledge(session, rules, found, step, now=now, actor=who.actor)
+        done = "、".join(label + (f"（超时{late}分钟）" if late else "") for label, _due, late in ack.completed)
+        return f"已记录：{done}已完成。" + "".join(ack.changes)
+
+    try:
+        with acting_as(who.actor):
+            message = await run_in_threadpool(_apply, request, number.upper(), change)
+    except inc.IncidentError as exc:
+        return back(f"/incidents/{number}", error=str(exc))
+    return back(f"/incidents/{number}", ok=message)
+
+
+@router.post("/incidents/{number}/grade")
+async def grade(request: Request, number: str) -> Response:
+    """Change the grade (or set it back to undetermined); deadlines are re-planned (Order 17 第三条)."""
+    who = staff_of(request, "duty", "officer", "admin")
+    data = await form(request, who)
+    raw = text_field(data, "grade", 4)
+    if raw not in ("", "1", "2", "3", "4"):
+        return back(f"/incidents/{number}", error="事件级别只能是一般、较大、重大、特别重大或不确定。")
+    new = int(raw) if raw else None
+
+    def change(session: Any, rules: Any, found: Any, now: Any) -> str:
+        lines = inc.update(session, rules, found, now=now, actor=who.actor, grade=new)
+        return f"级别已设为{rules.grade_label(new)}。" + " ".join(lines)
+
+    try:
+        with acting_as(who.actor):
+            message = await run_in_threadpool(_apply, request, number.upper(), change)
+    except inc.IncidentError as exc:
+        return back(f"/incidents/{number}", error=str(exc))
+    return back(f"/incidents/{number}", ok=message)

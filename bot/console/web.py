@@ -1,0 +1,200 @@
+"""What every console page shares: templates, the signed-in viewer, CSRF-checked forms with a size cap, errors.
+
+Pages are rendered on the server (Jinja2, autoescaped) and change state only
+through POSTed forms, each carrying the session's CSRF token; every POST answers
+with a redirect (post/redirect/get) carrying a short notice in the query string.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.datastructures import MultiDict, UploadFile
+from starlette.templating import Jinja2Templates
+
+from bot.console.auth import ROLES, Viewer, viewer_of
+from bot.services import Services
+from core.errors import PayloadTooLarge
+
+COOKIE = "envbot_console"
+LOGIN_CSRF_COOKIE = "envbot_console_login"
+SHANGHAI = timezone(timedelta(hours=8))
+PREFIX = "/console"
+
+
+class ConsoleError(Exception):
+    """A request the console refuses with a page: ``status`` (403, 404, 413, 400) and a Chinese message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class SignInRequired(Exception):
+    """No valid session: the browser is sent to the sign-in page (``expired`` says why)."""
+
+    def __init__(self, next_url: str, expired: bool) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+        self.expired = expired
+
+
+def _local(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return at.astimezone(SHANGHAI).strftime(fmt) if at else ""
+
+
+def _iso(at: datetime | None) -> str:
+    return at.astimezone(SHANGHAI).isoformat() if at else ""
+
+
+_env = Environment(loader=PackageLoader("bot.console", "templates"), autoescape=select_autoescape(["html"]))
+_env.filters["local"] = _local
+_env.filters["iso"] = _iso
+_env.globals["ROLES"] = ROLES
+_env.globals["PREFIX"] = PREFIX
+
+
+def _page_link(request: Request, number: int) -> str:
+    params = dict(request.query_params)
+    params["page"] = str(number)
+    return "?" + urlencode(params)
+
+
+_env.globals["page_link"] = _page_link
+templates = Jinja2Templates(env=_env)
+
+
+def services(request: Request) -> Services:
+    """The process's services (built by the app's lifespan)."""
+    svc: Services = request.app.state.services
+    return svc
+
+
+def viewer(request: Request) -> Viewer:
+    """The signed-in user; raises :class:`SignInRequired` without a live session."""
+    token = request.cookies.get(COOKIE, "")
+    svc = services(request)
+    if token:
+        with svc.session_factory.begin() as session:
+            who, expired = viewer_of(session, token, svc.clock.now())
+        if who is not None:
+            return who
+    else:
+        expired = False
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    raise SignInRequired(target if request.method == "GET" else PREFIX + "/", expired)
+
+
+def admin(request: Request) -> Viewer:
+    """The signed-in user, who must be an admin (else 403)."""
+    who = viewer(request)
+    if not who.is_admin:
+        raise ConsoleError(403, "您没有权限访问此页面（仅限管理员）。")
+    return who
+
+
+def staff_of(request: Request, *roles: str) -> Viewer:
+    """The signed-in user, whose role must be one of ``roles`` (else 403)."""
+    who = viewer(request)
+    if who.role not in roles:
+        raise ConsoleError(403, "您的角色不能进行此操作。")
+    return who
+
+
+async def _capped_body(request: Request, cap: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise PayloadTooLarge(f"{declared} bytes")
+    size, chunks = 0, []
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            raise PayloadTooLarge(f"over {cap} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded file of a form, read into memory (the size cap bounds it)."""
+
+    filename: str
+    content: bytes
+
+
+class Form(MultiDict):
+    """The fields of a POSTed form: ``str`` values, and :class:`Upload` for files."""
+
+
+async def form(request: Request, who: Viewer | None) -> Form:
+    """The POSTed form, refused (413) over the upload cap before it is parsed, and its CSRF token checked.
+
+    ``who`` None checks the sign-in form's token (a cookie set with the page) instead
+    of the session's. Raises :class:`ConsoleError` 413 / 403.
+    """
+    cap = services(request).settings.console_max_upload_bytes
+    try:
+        body = await _capped_body(request, cap + 64 * 1024)  # room for the other fields of the form
+    except PayloadTooLarge as exc:
+        raise ConsoleError(413, f"文件太大：上传文件不能超过 {cap // (1024 * 1024)} MB，未做任何修改。") from exc
+
+    async def replay() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    parsed = await Request(request.scope, replay).form(max_files=2, max_fields=100)
+    items: list[tuple[str, str | Upload]] = []
+    for key, value in parsed.multi_items():
+        if isinstance(value, UploadFile):
+            items.append((key, Upload(value.filename or "", await value.read())))
+            await value.close()
+        else:
+            items.append((key, value))
+    data = Form(items)
+    expected = who.csrf if who is not None else request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    sent = data.get("csrf")
+    if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
+        raise ConsoleError(403, "页面已失效（安全校验未通过），请刷新页面后重新提交，未做任何修改。")
+    return data
+
+
+def text_field(data: Form, name: str, limit: int = 2000) -> str:
+    """A text field of a form, stripped and cut to ``limit`` characters ('' when missing or a file)."""
+    value = data.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def back(path: str, *, ok: str = "", error: str = "") -> RedirectResponse:
+    """Redirect (303) to a console path with a notice shown once on that page."""
+    params = {k: v for k, v in (("ok", ok), ("error", error)) if v}
+    sep = "&" if "?" in path else "?"
+    return RedirectResponse(PREFIX + path + (sep + urlencode(params) if params else ""), status_code=303)
+
+
+def page(request: Request, template: str, who: Viewer | None, status: int = 200, **context: Any) -> Response:
+    """Render a page with the viewer, the notices of the query string and the current time."""
+    svc = services(request)
+    context.update(
+        viewer=who,
+        now=svc.clock.now(),
+        ok=request.query_params.get("ok", "")[:300],
+        error=request.query_params.get("error", "")[:300],
+    )
+    response = templates.TemplateResponse(request, template, context, status_code=status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def login_redirect(exc: SignInRequired) -> RedirectResponse:
+    """Send the browser to the sign-in page, remembering where it was going."""
+    url = f"{PREFIX}/login?next={quote(exc.next_url)}" + ("&expired=1" if exc.expired else "")
+    return RedirectResponse(url, status_code=303)
