@@ -7,7 +7,7 @@ CORPUS ?= ../shared/corpus
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip
 
-.PHONY: run install install-test test lint check bench clean
+.PHONY: run install install-test test test-postgres lint check bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,16 @@ install-test: $(VENV)/.installed-test
 
 test: install-test
 	$(BIN)/pytest -q
+
+# The suite again with every test database on PostgreSQL (a fresh database per test on the
+# server of ENVBOT_TEST_POSTGRES_URL). Left out: retrieval-quality and parsing tests that run
+# no SQL of their own (the same answers from the same rows), to keep both passes in CI's budget.
+POSTGRES_PASS_IGNORE := --ignore=tests/knowledge/test_answers.py --ignore=tests/knowledge/test_sentence_transformers.py \
+	--ignore=tests/knowledge/test_loaders.py --ignore=tests/knowledge/test_splitter.py
+
+test-postgres: install-test
+	@test -n "$$ENVBOT_TEST_POSTGRES_URL" || { echo "set ENVBOT_TEST_POSTGRES_URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test" >&2; exit 2; }
+	ENVBOT_TEST_DATABASE=postgres $(BIN)/pytest -q $(POSTGRES_PASS_IGNORE) $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff format --check .

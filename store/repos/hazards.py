@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from store.hazard_models import Enterprise, Hazard, HazardEvent
+from store.repos.numbering import lock_series
 
 ACTIVE = ("open", "rectifying", "rectified", "reopened")  # not closed
 
@@ -23,6 +24,7 @@ class HazardRepo:
     def next_number(self, found_on: date) -> str:
         """The next hazard number of the year found: ``H`` + year + 4 digits (e.g. H20260001)."""
         prefix = f"H{found_on.year}"
+        lock_series(self.session, prefix)
         last = self.session.scalar(select(func.max(Hazard.number)).where(Hazard.number.like(f"{prefix}%")))
         return f"{prefix}{(int(last[len(prefix) :]) if last else 0) + 1:04d}"
 

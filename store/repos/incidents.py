@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from store.models import DutyShift, Incident, IncidentEvent, IncidentStep
+from store.repos.numbering import lock_series
 
 _SHANGHAI = timezone(timedelta(hours=8))
 
@@ -23,6 +24,7 @@ class IncidentRepo:
     def next_number(self, now: datetime) -> str:
         """The next incident number of the local (Asia/Shanghai) day: ``E`` + YYYYMMDD + 3 digits."""
         prefix = f"E{now.astimezone(_SHANGHAI):%Y%m%d}"
+        lock_series(self.session, prefix)
         count = self.session.scalar(
             select(func.count()).select_from(Incident).where(Incident.number.like(f"{prefix}%"))
         )

@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from store.models import Ticket, TicketEvent
+from store.repos.numbering import lock_series
 
 _SHANGHAI = timezone(timedelta(hours=8))
 OPEN_AFTER_ACCEPT = ("accepted", "assigned", "investigating")
@@ -27,6 +28,7 @@ class TicketRepo:
         """The next ticket number of the local (Asia/Shanghai) day: ``T`` + YYYYMMDD + 3 digits."""
         day = now.astimezone(_SHANGHAI).strftime("%Y%m%d")
         prefix = f"T{day}"
+        lock_series(self.session, prefix)
         count = self.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.number.like(f"{prefix}%")))
         return f"{prefix}{int(count or 0) + 1:03d}"
 

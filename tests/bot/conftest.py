@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import shutil
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -21,7 +20,7 @@ from bot.services import Services, build_services
 from core.clock import FrozenClock
 from knowledge.llm import OpenAICompatibleLLM
 from store import InboundMessage
-from tests.conftest import SHARED, make_settings
+from tests.conftest import SHARED, copy_database, make_settings
 from tests.fakes.wechat_api import FakeWeChatAPI, ServerThread
 
 SAMPLES = SHARED / "wechat"
@@ -87,15 +86,18 @@ class Bot:
 
 @pytest.fixture
 def make_bot(tmp_path: Path, corpus_data_dir: Path, embeddings, fake_wechat: FakeWeChatAPI) -> Iterator[Any]:
-    """Build the app over a private copy of the corpus database, wired to the fake WeChat API."""
+    """Build the app over a private copy of the corpus database, wired to the fake WeChat API.
+
+    The copy is a SQLite file, or a PostgreSQL database under ``ENVBOT_TEST_DATABASE=postgres``
+    (``tests.conftest.copy_database``); the Chroma directory is the session's shared one.
+    """
     stack = ExitStack()
     counter = itertools.count()
 
     def build(*, now: int | None = None, llm_url: str = "", **overrides: Any) -> Bot:
         db = tmp_path / f"bot{next(counter)}.db"
-        shutil.copy(corpus_data_dir / "envbot.db", db)
         values: dict[str, Any] = {
-            "database_url": f"sqlite:///{db}",
+            "database_url": overrides.get("database_url") or copy_database(corpus_data_dir / "envbot.db", db),
             "wechat_api_base": fake_wechat.url,  # type: ignore[attr-defined]
             "wecom_api_base": fake_wechat.url,  # type: ignore[attr-defined]
         }

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, copy_database, database_url
 
 runner = CliRunner()
 
@@ -18,6 +18,7 @@ runner = CliRunner()
 @pytest.fixture
 def env(corpus_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("ENVBOT_DATA_DIR", str(corpus_data_dir))
+    monkeypatch.setenv("ENVBOT_DATABASE_URL", database_url(corpus_data_dir / "envbot.db"))
     monkeypatch.setenv("ENVBOT_CORPUS_DIR", str(CORPUS))
     return corpus_data_dir
 
@@ -58,6 +59,7 @@ def test_docs_list() -> None:
 
 def test_ingest_remove_cycle_in_a_fresh_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENVBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ENVBOT_DATABASE_URL", database_url(tmp_path / "data" / "envbot.db"))
     docs = tmp_path / "docs"
     docs.mkdir()
     shutil.copy(CORPUS / "mee-order-32-incident-investigation.md", docs)
@@ -84,10 +86,8 @@ def test_bad_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_staff_add_list_remove_and_chat_roles(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corpus_data_dir: Path
 ) -> None:
-    db = tmp_path / "cli.db"
-    shutil.copy(corpus_data_dir / "envbot.db", db)
     monkeypatch.setenv("ENVBOT_DATA_DIR", str(corpus_data_dir))
-    monkeypatch.setenv("ENVBOT_DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("ENVBOT_DATABASE_URL", copy_database(corpus_data_dir / "envbot.db", tmp_path / "cli.db"))
     r = runner.invoke(app, ["staff", "add", "lisi", "--role", "duty", "--name", "李四"])
     assert r.exit_code == 0 and "lisi = duty" in r.stdout
     assert "lisi\tduty\t李四" in runner.invoke(app, ["staff", "list"]).stdout
@@ -106,7 +106,7 @@ def test_wechat_menu_is_created_on_the_api(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corpus_data_dir: Path, fake_wechat
 ) -> None:
     monkeypatch.setenv("ENVBOT_DATA_DIR", str(corpus_data_dir))
-    monkeypatch.setenv("ENVBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'menu.db'}")
+    monkeypatch.setenv("ENVBOT_DATABASE_URL", database_url(tmp_path / "menu.db"))
     r = runner.invoke(app, ["wechat", "menu"])
     assert r.exit_code == 2 and "ENVBOT_WECHAT_APP_ID" in r.stderr
     monkeypatch.setenv("ENVBOT_WECHAT_APP_ID", "wxapp")

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from store import Reminder, ReminderRepo, make_engine, make_session_factory, upgrade
 from tests.bot.conftest import WECOM
+from tests.conftest import database_url
 from tests.fakes.wechat_api import FakeWeChatAPI
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,6 +54,7 @@ def server(tmp_path: Path, fake_wechat: FakeWeChatAPI) -> Iterator:
     env.update({f"ENVBOT_{k.upper()}": v for k, v in WECOM.items()})
     env.update(
         ENVBOT_DATA_DIR=str(tmp_path),
+        ENVBOT_DATABASE_URL=database_url(tmp_path / "envbot.db"),
         ENVBOT_WECOM_API_BASE=fake_wechat.url,  # type: ignore[attr-defined]
         ENVBOT_DISPATCH_INTERVAL="0.2",
         ENVBOT_REMINDER_LEASE="1",
@@ -80,9 +82,10 @@ def server(tmp_path: Path, fake_wechat: FakeWeChatAPI) -> Iterator:
 
 
 def test_kill_9_with_prompts_due_loses_none_and_sends_none_twice(tmp_path: Path, fake_wechat, server) -> None:
-    url = f"sqlite:///{tmp_path / 'envbot.db'}"
+    url = database_url(tmp_path / "envbot.db")
     upgrade(url)
-    factory = make_session_factory(make_engine(url))
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
     now = datetime.now(UTC)
     with factory.begin() as s:
         repo = ReminderRepo(s)
@@ -127,6 +130,7 @@ def test_kill_9_with_prompts_due_loses_none_and_sends_none_twice(tmp_path: Path,
         b for b in (c.body for c in fake_wechat.calls if c.path == "/cgi-bin/message/send") if b.get("_duplicate")
     ]
     assert len(resent) <= 1  # at most the one in flight at the kill, and WeCom's duplicate check dropped it
+    engine.dispose()
 
 
 def _all_sent(factory) -> bool:

@@ -9,11 +9,12 @@ import pytest
 from bot.outbound import OfficialAccountClient, Outbox, StoreTokenStorage, WeComAppClient
 from core.errors import RecipientUnavailable, SendError, SendRateLimited
 from store import make_engine, make_session_factory, upgrade
+from tests.conftest import database_url
 
 
 @pytest.fixture
 def storage(tmp_path: Path, clock):
-    url = f"sqlite:///{tmp_path / 't.db'}"
+    url = database_url(tmp_path / "t.db")
     upgrade(url)
     engine = make_engine(url)
     yield StoreTokenStorage(make_session_factory(engine), clock)

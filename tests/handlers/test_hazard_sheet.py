@@ -1,4 +1,4 @@
-"""The hazard ledger's Excel import and export against a real SQLite file: all-or-nothing, re-import updates."""
+"""The hazard ledger's Excel import and export against a real database: all-or-nothing, re-import updates."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from handlers import hazard_terms
 from handlers.hazard_sheet import SheetError, export_sheet, import_sheet
 from handlers.hazards import change
 from store import Enterprise, Hazard, HazardRepo, make_engine, make_session_factory, upgrade
+from tests.conftest import database_url
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "hazards-sample.xlsx"
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
@@ -21,9 +22,11 @@ HEADER = ["企业名称", "隐患描述", "隐患级别", "发现方式", "发�
 
 @pytest.fixture
 def factory(tmp_path: Path):
-    url = f"sqlite:///{tmp_path / 'h.db'}"
+    url = database_url(tmp_path / "h.db")
     upgrade(url)
-    return make_session_factory(make_engine(url))
+    engine = make_engine(url)
+    yield make_session_factory(engine)
+    engine.dispose()
 
 
 def _sheet(tmp_path: Path, rows: list[list[object]], header: list[str] = HEADER, name: str = "s.xlsx") -> Path:

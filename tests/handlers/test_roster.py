@@ -1,4 +1,4 @@
-"""The duty roster against a real SQLite file: import (CSV and Excel), all-or-nothing checks, who is on duty."""
+"""The duty roster against a real database: import (CSV and Excel), all-or-nothing checks, who is on duty."""
 
 from __future__ import annotations
 
@@ -12,15 +12,17 @@ from sqlalchemy import func, select
 from handlers.nlu import SHANGHAI
 from handlers.roster import RosterError, import_roster, resolve, roster_text
 from store import DutyShift, StaffRepo, make_engine, make_session_factory, upgrade
+from tests.conftest import database_url
 
 HEADER = "日期,班次,人员,角色,电话,上级,重点时段\n"
 
 
 @pytest.fixture
 def factory(tmp_path: Path):
-    url = f"sqlite:///{tmp_path / 'r.db'}"
+    url = database_url(tmp_path / "r.db")
     upgrade(url)
-    f = make_session_factory(make_engine(url))
+    engine = make_engine(url)
+    f = make_session_factory(engine)
     with f.begin() as s:
         for user, role, name in (
             ("zs", "duty", "张三"),
@@ -30,7 +32,8 @@ def factory(tmp_path: Path):
             ("root", "admin", ""),
         ):
             StaffRepo(s).upsert(user_id=user, role=role, name=name, now=datetime.now(UTC))
-    return f
+    yield f
+    engine.dispose()
 
 
 def _csv(tmp_path: Path, rows: str, name: str = "roster.csv") -> Path:

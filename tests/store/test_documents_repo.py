@@ -1,4 +1,4 @@
-"""The document registry on a real SQLite file."""
+"""The document registry on a real database (a SQLite file, or PostgreSQL in the PostgreSQL pass)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import pytest
 
 from core.errors import NotFound
 from store import Chunk, DocumentRepo, make_engine, make_session_factory, upgrade
+from tests.conftest import database_url
 
 
 @pytest.fixture
 def session_factory(tmp_path: Path):
-    url = f"sqlite:///{tmp_path / 'r.db'}"
+    url = database_url(tmp_path / "r.db")
     upgrade(url)
     engine = make_engine(url)
     yield make_session_factory(engine)

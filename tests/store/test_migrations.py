@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from store import Base, make_engine, upgrade
+from tests.conftest import database_url, sqlite_only
 
 
 def _diff(url: str) -> list[object]:
@@ -22,6 +23,7 @@ def _diff(url: str) -> list[object]:
     return list(diff)
 
 
+@sqlite_only("checks the SQLite file's WAL mode; test_postgres_migrations_match_models is the PostgreSQL twin")
 def test_sqlite_migrations_match_models(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'm.db'}"
     upgrade(url)
@@ -34,7 +36,7 @@ def test_sqlite_migrations_match_models(tmp_path: Path) -> None:
 
 
 def test_upgrade_twice_is_harmless(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+    url = database_url(tmp_path / "m.db")
     upgrade(url)
     upgrade(url)
     assert _diff(url) == []

@@ -1,0 +1,19 @@
+"""Serial numbers (T…, E…, H…) handed out once across workers."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+
+def lock_series(session: Session, prefix: str) -> None:
+    """Take the number series ``prefix`` until the transaction ends (PostgreSQL; a no-op on SQLite).
+
+    Numbers are counted from the rows already stored, so two workers filing at the
+    same moment would both read the same count and take the same number (one of the
+    two then fails on the unique key). With the transaction-scoped advisory lock the
+    second waits for the first to commit and, under READ COMMITTED, counts its row.
+    SQLite has a single writer, so it needs none.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"envbot-number:{prefix}"))))
