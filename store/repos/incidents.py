@@ -25,10 +25,13 @@ class IncidentRepo:
         """The next incident number of the local (Asia/Shanghai) day: ``E`` + YYYYMMDD + 3 digits."""
         prefix = f"E{now.astimezone(_SHANGHAI):%Y%m%d}"
         lock_series(self.session, prefix)
-        count = self.session.scalar(
-            select(func.count()).select_from(Incident).where(Incident.number.like(f"{prefix}%"))
+        last = self.session.scalar(  # the highest number: longer first, so ...1000 comes after ...999
+            select(Incident.number)
+            .where(Incident.number.like(f"{prefix}%"))
+            .order_by(func.length(Incident.number).desc(), Incident.number.desc())
+            .limit(1)
         )
-        return f"{prefix}{int(count or 0) + 1:03d}"
+        return f"{prefix}{(int(last[len(prefix) :]) if last else 0) + 1:03d}"
 
     def create(self, *, now: datetime, **fields: Any) -> Incident:
         """Insert an open incident (no steps yet) and flush it."""

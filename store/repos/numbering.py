@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 
@@ -13,7 +13,13 @@ def lock_series(session: Session, prefix: str) -> None:
     same moment would both read the same count and take the same number (one of the
     two then fails on the unique key). With the transaction-scoped advisory lock the
     second waits for the first to commit and, under READ COMMITTED, counts its row.
-    SQLite has a single writer, so it needs none.
+    On SQLite the series is taken by taking the database's single write lock early.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"envbot-number:{prefix}"))))
+    elif dialect == "sqlite":
+        # The driver begins the transaction only at the first write, so the count would be read
+        # before the write lock; a no-op write takes the lock first (other writers queue behind it
+        # within the busy timeout), and the read that follows sees every committed number.
+        session.execute(text("UPDATE tickets SET id = id WHERE 0"))

@@ -29,8 +29,13 @@ class TicketRepo:
         day = now.astimezone(_SHANGHAI).strftime("%Y%m%d")
         prefix = f"T{day}"
         lock_series(self.session, prefix)
-        count = self.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.number.like(f"{prefix}%")))
-        return f"{prefix}{int(count or 0) + 1:03d}"
+        last = self.session.scalar(  # the highest number: longer first, so ...1000 comes after ...999
+            select(Ticket.number)
+            .where(Ticket.number.like(f"{prefix}%"))
+            .order_by(func.length(Ticket.number).desc(), Ticket.number.desc())
+            .limit(1)
+        )
+        return f"{prefix}{(int(last[len(prefix) :]) if last else 0) + 1:03d}"
 
     def create(self, *, now: datetime, actor: str, **fields: Any) -> Ticket:
         """Insert a ticket (status submitted) with its first history entry."""
