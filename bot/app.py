@@ -20,13 +20,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.bodies import read_capped
 from bot.channels.wechat_oa import OfficialAccountChannel
 from bot.channels.wecom import WeComChannel
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.open311 import open311_router
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
-from core.errors import ChannelError, PayloadTooLarge
+from core.errors import ChannelError
 from handlers import answer_question
 from handlers.base import Channel, Inbound, Kind, Role
 
@@ -78,25 +79,6 @@ class ChatResponse(BaseModel):
     """Replies to one web chat message."""
 
     replies: list[ReplyOut]
-
-
-async def read_capped(request: Request, cap: int) -> bytes:
-    """The request body, refusing more than ``cap`` bytes before reading it all.
-
-    Raises:
-        PayloadTooLarge: the declared or the streamed size is over the cap.
-    """
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cap:
-        raise PayloadTooLarge(f"body of {declared} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap:
-            raise PayloadTooLarge(f"body over {cap} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 async def _dispatch_loop(svc: Services) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session
 
 from bot.cli_incidents import open_store
 from bot.console.auth import ROLES, AccountError, create_user, set_password
@@ -22,6 +25,18 @@ def _password(from_stdin: bool) -> str:
     return value
 
 
+@contextmanager
+def _account() -> Iterator[Session]:
+    """A write transaction on the store; an :class:`AccountError` is printed and exits with code 1."""
+    with open_store() as (factory, _rules):
+        try:
+            with factory.begin() as session:
+                yield session
+        except AccountError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from exc
+
+
 @console_app.command("add-user")
 def add_user(
     username: str,
@@ -31,16 +46,9 @@ def add_user(
 ) -> None:
     """Create a console account; asks for the password twice unless --password-stdin."""
     password = _password(password_stdin)
-    with open_store() as (factory, _rules):
-        try:
-            with factory.begin() as session:
-                user = create_user(
-                    session, username=username, name=name, role=role, password=password, now=SystemClock().now()
-                )
-                typer.echo(f"created {user.username} ({user.role})")
-        except AccountError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from exc
+    with _account() as session:
+        user = create_user(session, username=username, name=name, role=role, password=password, now=SystemClock().now())
+        typer.echo(f"created {user.username} ({user.role})")
 
 
 @console_app.command("passwd")
@@ -50,16 +58,11 @@ def passwd(
 ) -> None:
     """Set a new password (signs the account out everywhere)."""
     password = _password(password_stdin)
-    with open_store() as (factory, _rules):
-        try:
-            with factory.begin() as session:
-                user = UserRepo(session).by_username(username.strip().lower())
-                if user is None:
-                    raise AccountError(f"没有账号 {username}。")
-                set_password(session, user, password)
-        except AccountError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from exc
+    with _account() as session:
+        user = UserRepo(session).by_username(username.strip().lower())
+        if user is None:
+            raise AccountError(f"没有账号 {username}。")
+        set_password(session, user, password)
     typer.echo(f"password changed for {username}")
 
 

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from bot.console import admin, complaints, hazards, home, incidents, knowledge, roster
-from bot.console.web import PREFIX, ConsoleError, SignInRequired, login_redirect, page
+from bot.console.web import PREFIX, ConsoleError, SignInRequired, login_redirect, page, viewer
 
 __all__ = ["install_console"]
 
@@ -25,8 +25,6 @@ def install_console(app: FastAPI) -> None:
 
     @app.exception_handler(ConsoleError)
     async def refused(request: Request, exc: ConsoleError) -> Response:
-        from bot.console.web import viewer
-
         try:
             who = viewer(request)
         except SignInRequired:

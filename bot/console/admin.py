@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from bot.console.auth import ROLES, AccountError, create_user, set_password
-from bot.console.web import admin, back, form, page, services, text_field
+from bot.console.web import admin, apply, form, page, services, text_field
 from store import AuditRepo, SessionRepo, UserRepo
-from store.audit import acting_as
 
 router = APIRouter()
 AUDIT_PAGE = 50
@@ -46,12 +44,7 @@ async def add_user(request: Request) -> Response:
             )
             return f"已创建账号 {user.username}（{ROLES[user.role]}）。"
 
-    try:
-        with acting_as(who.actor):
-            message = await run_in_threadpool(run)
-    except AccountError as exc:
-        return back("/users", error=str(exc))
-    return back("/users", ok=message)
+    return await apply(who, "/users", run, AccountError)
 
 
 @router.post("/users/{username}")
@@ -83,12 +76,7 @@ async def change_user(request: Request, username: str) -> Response:
                 set_password(session, user, password)
             return f"账号 {user.username} 已更新。"
 
-    try:
-        with acting_as(who.actor):
-            message = await run_in_threadpool(run)
-    except AccountError as exc:
-        return back("/users", error=str(exc))
-    return back("/users", ok=message)
+    return await apply(who, "/users", run, AccountError)
 
 
 @router.get("/audit")

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
-from bot.console.web import ConsoleError, Upload, back, form, page, services, staff_of, viewer
+from bot.console.web import ConsoleError, Upload, back, form, page, services, staff_of, viewer, with_temp_file
 from handlers.hazard_sheet import ImportReport, SheetError, export_sheet, import_sheet
 from handlers.hazard_terms import config, enterprise_key, label
 from handlers.hazards import today
@@ -116,12 +116,12 @@ async def upload(request: Request) -> Response:
         return back("/hazards", error=f"“{file.filename}”不是 .xlsx 格式的 Excel 文件，未导入。")
     svc = services(request)
 
+    def read(path: Path) -> ImportReport:
+        with svc.session_factory.begin() as session:
+            return import_sheet(session, path, actor=who.actor, now=svc.clock.now())
+
     def run() -> ImportReport:
-        with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-            tmp.write(content)
-            tmp.flush()
-            with svc.session_factory.begin() as session:
-                return import_sheet(session, Path(tmp.name), actor=who.actor, now=svc.clock.now())
+        return with_temp_file(content, ".xlsx", read)
 
     try:
         with acting_as(who.actor):

@@ -6,13 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from bot.console.web import ConsoleError, back, form, page, services, staff_of, text_field, viewer
+from bot.console.web import ConsoleError, apply, back, form, page, services, staff_of, text_field, viewer
 from handlers import incidents as inc
 from store import IncidentRepo
-from store.audit import acting_as
 
 router = APIRouter()
 STATUS_LABELS = {"open": "处置中", "ended": "应急结束", "closed": "已办结", "withdrawn": "已撤销"}
@@ -94,12 +92,7 @@ async def acknowledge(request: Request, number: str) -> Response:
         done = "、".join(label + (f"（超时{late}分钟）" if late else "") for label, _due, late in ack.completed)
         return f"已记录：{done}已完成。" + "".join(ack.changes)
 
-    try:
-        with acting_as(who.actor):
-            message = await run_in_threadpool(_apply, request, number.upper(), change)
-    except inc.IncidentError as exc:
-        return back(f"/incidents/{number}", error=str(exc))
-    return back(f"/incidents/{number}", ok=message)
+    return await apply(who, f"/incidents/{number}", lambda: _apply(request, number.upper(), change), inc.IncidentError)
 
 
 @router.post("/incidents/{number}/grade")
@@ -116,9 +109,4 @@ async def grade(request: Request, number: str) -> Response:
         lines = inc.update(session, rules, found, now=now, actor=who.actor, grade=new)
         return f"级别已设为{rules.grade_label(new)}。" + " ".join(lines)
 
-    try:
-        with acting_as(who.actor):
-            message = await run_in_threadpool(_apply, request, number.upper(), change)
-    except inc.IncidentError as exc:
-        return back(f"/incidents/{number}", error=str(exc))
-    return back(f"/incidents/{number}", ok=message)
+    return await apply(who, f"/incidents/{number}", lambda: _apply(request, number.upper(), change), inc.IncidentError)

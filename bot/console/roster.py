@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from bot.console.web import Upload, back, form, page, services, staff_of, viewer
+from bot.console.web import Upload, back, form, page, services, staff_of, viewer, with_temp_file
 from handlers.hazards import today
 from handlers.roster import RosterError, import_roster, roster_text
 from store import RosterRepo
@@ -50,13 +49,13 @@ async def upload(request: Request) -> Response:
         return back("/roster", error=f"“{file.filename}”不是 .csv 或 .xlsx 格式的值班表，未导入。")
     svc = services(request)
 
-    def run() -> str:
-        with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-            tmp.write(content)
-            tmp.flush()
-            with svc.session_factory.begin() as session:
-                report = import_roster(session, Path(tmp.name))
+    def read(path: Path) -> str:
+        with svc.session_factory.begin() as session:
+            report = import_roster(session, path)
         return f"已导入 {report.rows} 个班次，覆盖 {len(report.days)} 天。"
+
+    def run() -> str:
+        return with_temp_file(content, suffix, read)
 
     try:
         with acting_as(who.actor):

@@ -8,25 +8,32 @@ with a redirect (post/redirect/get) carrying a short notice in the query string.
 from __future__ import annotations
 
 import secrets
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.datastructures import MultiDict, UploadFile
 from starlette.templating import Jinja2Templates
 
+from bot.bodies import read_capped
 from bot.console.auth import ROLES, Viewer, viewer_of
 from bot.services import Services
 from core.errors import PayloadTooLarge
+from store.audit import acting_as
 
 COOKIE = "envbot_console"
 LOGIN_CSRF_COOKIE = "envbot_console_login"
 SHANGHAI = timezone(timedelta(hours=8))
 PREFIX = "/console"
+T = TypeVar("T")
 
 
 class ConsoleError(Exception):
@@ -109,19 +116,6 @@ def staff_of(request: Request, *roles: str) -> Viewer:
     return who
 
 
-async def _capped_body(request: Request, cap: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cap:
-        raise PayloadTooLarge(f"{declared} bytes")
-    size, chunks = 0, []
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap:
-            raise PayloadTooLarge(f"over {cap} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @dataclass(frozen=True)
 class Upload:
     """An uploaded file of a form, read into memory (the size cap bounds it)."""
@@ -142,7 +136,7 @@ async def form(request: Request, who: Viewer | None) -> Form:
     """
     cap = services(request).settings.console_max_upload_bytes
     try:
-        body = await _capped_body(request, cap + 64 * 1024)  # room for the other fields of the form
+        body = await read_capped(request, cap + 64 * 1024)  # room for the other fields of the form
     except PayloadTooLarge as exc:
         raise ConsoleError(413, f"文件太大：上传文件不能超过 {cap // (1024 * 1024)} MB，未做任何修改。") from exc
 
@@ -176,6 +170,25 @@ def back(path: str, *, ok: str = "", error: str = "") -> RedirectResponse:
     params = {k: v for k, v in (("ok", ok), ("error", error)) if v}
     sep = "&" if "?" in path else "?"
     return RedirectResponse(PREFIX + path + (sep + urlencode(params) if params else ""), status_code=303)
+
+
+async def apply(who: Viewer, path: str, work: Callable[[], str], refused: type[Exception]) -> RedirectResponse:
+    """Run ``work`` in a worker thread with ``who`` as the audit actor, then redirect to ``path``
+    with its message, or with the message of a ``refused`` exception (nothing changed)."""
+    try:
+        with acting_as(who.actor):
+            message = await run_in_threadpool(work)
+    except refused as exc:
+        return back(path, error=str(exc))
+    return back(path, ok=message)
+
+
+def with_temp_file(content: bytes, suffix: str, work: Callable[[Path], T]) -> T:
+    """Call ``work`` with a temporary file holding ``content`` (deleted afterwards); for readers that want a path."""
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        tmp.write(content)
+        tmp.flush()
+        return work(Path(tmp.name))
 
 
 def page(request: Request, template: str, who: Viewer | None, status: int = 200, **context: Any) -> Response:

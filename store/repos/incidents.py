@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from store.models import DutyShift, Incident, IncidentEvent, IncidentStep
-from store.repos.numbering import lock_series
+from store.repos.numbering import next_in_series
 
 _SHANGHAI = timezone(timedelta(hours=8))
 
@@ -24,14 +24,7 @@ class IncidentRepo:
     def next_number(self, now: datetime) -> str:
         """The next incident number of the local (Asia/Shanghai) day: ``E`` + YYYYMMDD + 3 digits."""
         prefix = f"E{now.astimezone(_SHANGHAI):%Y%m%d}"
-        lock_series(self.session, prefix)
-        last = self.session.scalar(  # the highest number: longer first, so ...1000 comes after ...999
-            select(Incident.number)
-            .where(Incident.number.like(f"{prefix}%"))
-            .order_by(func.length(Incident.number).desc(), Incident.number.desc())
-            .limit(1)
-        )
-        return f"{prefix}{(int(last[len(prefix) :]) if last else 0) + 1:03d}"
+        return next_in_series(self.session, Incident.number, prefix, 3)
 
     def create(self, *, now: datetime, **fields: Any) -> Incident:
         """Insert an open incident (no steps yet) and flush it."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -23,3 +25,16 @@ def lock_series(session: Session, prefix: str) -> None:
         # before the write lock; a no-op write takes the lock first (other writers queue behind it
         # within the busy timeout), and the read that follows sees every committed number.
         session.execute(text("UPDATE tickets SET id = id WHERE 0"))
+
+
+def next_in_series(session: Session, column: Any, prefix: str, digits: int) -> str:
+    """The next number of series ``prefix``: the highest stored one + 1, zero-padded to ``digits``.
+
+    Takes the series first (:func:`lock_series`). Longer numbers sort after shorter ones,
+    so a series goes on past ...999 (...1000); gaps are never filled.
+    """
+    lock_series(session, prefix)
+    last = session.scalar(
+        select(column).where(column.like(f"{prefix}%")).order_by(func.length(column).desc(), column.desc()).limit(1)
+    )
+    return f"{prefix}{(int(last[len(prefix) :]) if last else 0) + 1:0{digits}d}"

@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from store.models import Ticket, TicketEvent
-from store.repos.numbering import lock_series
+from store.repos.numbering import next_in_series
 
 _SHANGHAI = timezone(timedelta(hours=8))
 OPEN_AFTER_ACCEPT = ("accepted", "assigned", "investigating")
@@ -28,14 +28,7 @@ class TicketRepo:
         """The next ticket number of the local (Asia/Shanghai) day: ``T`` + YYYYMMDD + 3 digits."""
         day = now.astimezone(_SHANGHAI).strftime("%Y%m%d")
         prefix = f"T{day}"
-        lock_series(self.session, prefix)
-        last = self.session.scalar(  # the highest number: longer first, so ...1000 comes after ...999
-            select(Ticket.number)
-            .where(Ticket.number.like(f"{prefix}%"))
-            .order_by(func.length(Ticket.number).desc(), Ticket.number.desc())
-            .limit(1)
-        )
-        return f"{prefix}{(int(last[len(prefix) :]) if last else 0) + 1:03d}"
+        return next_in_series(self.session, Ticket.number, prefix, 3)
 
     def create(self, *, now: datetime, actor: str, **fields: Any) -> Ticket:
         """Insert a ticket (status submitted) with its first history entry."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -112,3 +113,18 @@ def make_bot(tmp_path: Path, corpus_data_dir: Path, embeddings, fake_wechat: Fak
 
     yield build
     stack.close()
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+needs_chromium = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+
+
+def launch_chromium(pw: Any) -> Any:
+    """Debian's Chromium, headless, through Playwright (no browser download)."""
+    return pw.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+    )

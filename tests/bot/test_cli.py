@@ -131,3 +131,33 @@ def test_nlu_json_uses_the_eval_labels() -> None:
     }
     r = runner.invoke(app, ["nlu", "--role", "duty", "终报已报", "--json"])
     assert json.loads(r.stdout)["slots"] == {"step": "final_report"}
+
+
+def test_console_accounts_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import select
+
+    from store import AuditEntry, make_engine, make_session_factory
+
+    url = database_url(tmp_path / "data" / "envbot.db")
+    monkeypatch.setenv("ENVBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ENVBOT_DATABASE_URL", url)
+    weak = runner.invoke(app, ["console", "add-user", "boss", "--role", "admin", "--password-stdin"], input="12345\n")
+    assert weak.exit_code == 1 and "至少10位" in weak.output
+    made = runner.invoke(
+        app,
+        ["console", "add-user", "Boss", "--role", "admin", "--name", "局长", "--password-stdin"],
+        input="a-long-pass-1\n",
+    )
+    assert made.exit_code == 0 and "created boss (admin)" in made.output
+    again = runner.invoke(app, ["console", "add-user", "boss", "--password-stdin"], input="a-long-pass-1\n")
+    assert again.exit_code == 1 and "已存在" in again.output
+    listed = runner.invoke(app, ["console", "users"])
+    assert listed.output.startswith("boss\tadmin\t管理员\tactive")
+    assert (
+        runner.invoke(app, ["console", "passwd", "nobody", "--password-stdin"], input="x-long-pass-2\n").exit_code == 1
+    )
+    engine = make_engine(url)
+    with make_session_factory(engine)() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.subject == "boss")).one()
+    engine.dispose()
+    assert entry.action == "create" and entry.after.count("***") == 1 and "a-long-pass-1" not in entry.after

@@ -97,6 +97,22 @@ def _ticket(bot, user: str = "citizen-openid-1", photos: tuple[str, ...] = ()) -
     return ticket.number
 
 
+def _incident(bot, summary: str) -> str:
+    """An incident reported by duty1 now (undetermined grade); returns its number."""
+    svc = bot.services
+    with svc.session_factory.begin() as s:
+        incident = inc.report(
+            s,
+            svc.dialogue.ctx.incident_rules,
+            now=svc.clock.now(),
+            actor="wecom:duty1",
+            channel="wecom",
+            user_id="duty1",
+            summary=summary,
+        )
+        return incident.number
+
+
 def test_pages_need_sign_in_and_wrong_passwords_give_no_hint(console: Console) -> None:
     r = console.client.get("/console/complaints?status=submitted", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/console/login?next=")
@@ -182,18 +198,7 @@ def test_changing_a_complaint_status_tells_the_citizen_and_is_audited(console: C
 def test_acknowledging_a_step_and_changing_the_grade(console: Console) -> None:
     bot = console.bot
     svc = bot.services
-    rules = svc.dialogue.ctx.incident_rules
-    with svc.session_factory.begin() as s:
-        incident = inc.report(
-            s,
-            rules,
-            now=svc.clock.now(),
-            actor="wecom:duty1",
-            channel="wecom",
-            user_id="duty1",
-            summary="槽罐车侧翻泄漏",
-        )
-        number = incident.number
+    number = _incident(bot, "槽罐车侧翻泄漏")
     console.login("duty")
     detail = f"/console/incidents/{number}"
     page = console.client.get(detail).text

@@ -3,22 +3,15 @@ status, acknowledge an incident step, upload a hazard sheet, run a hit test."""
 
 from __future__ import annotations
 
-import os
-import shutil
-
-import pytest
-
 from bot.app import create_app
 from handlers import incidents as inc
 from store import HazardRepo, IncidentRepo, TicketRepo
-from tests.bot.conftest import OA_PLAIN, WECOM
+from tests.bot.conftest import OA_PLAIN, WECOM, launch_chromium, needs_chromium
 from tests.bot.test_console import PASSWORD, SAMPLE, Console, _ticket
 from tests.fakes.wechat_api import ServerThread
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
-
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (.ci/run installs it)")
+@needs_chromium
 def test_console_in_a_real_browser(make_bot) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -40,11 +33,7 @@ def test_console_in_a_real_browser(make_bot) -> None:
         ).number
 
     with ServerThread(create_app(services=svc)) as server, sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
+        browser = launch_chromium(pw)
         try:
             page = browser.new_page()
             page.set_default_timeout(15000)

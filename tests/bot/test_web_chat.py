@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from bot.app import create_app
 from bot.services import Services
+from tests.bot.conftest import launch_chromium, needs_chromium
 from tests.fakes.wechat_api import ServerThread
 
 
@@ -60,19 +59,12 @@ def test_web_chat_can_be_turned_off(corpus_services: Services) -> None:
         assert c.post("/api/chat", json={"role": "citizen", "user": "w", "text": "帮助"}).status_code == 404
 
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (.ci/run installs it)")
+@needs_chromium
 def test_web_chat_answers_in_a_real_browser(corpus_services: Services) -> None:
     from playwright.sync_api import sync_playwright
 
     with ServerThread(create_app(services=corpus_services)) as server, sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
+        browser = launch_chromium(pw)
         try:
             page = browser.new_page()
             page.goto(f"{server.url}/chat")
