@@ -34,7 +34,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install-test: $(VENV)/.installed-test
 
 test: install-test
-	$(BIN)/pytest -q
+	ENVBOT_TEST_CACHE=$(CURDIR)/.test-cache $(BIN)/pytest -q
 
 # The suite again with every test database on PostgreSQL (a fresh database per test on the
 # server of ENVBOT_TEST_POSTGRES_URL). Left out: retrieval-quality and parsing tests that run
@@ -44,7 +44,7 @@ POSTGRES_PASS_IGNORE := --ignore=tests/knowledge/test_answers.py --ignore=tests/
 
 test-postgres: install-test
 	@test -n "$$ENVBOT_TEST_POSTGRES_URL" || { echo "set ENVBOT_TEST_POSTGRES_URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test" >&2; exit 2; }
-	ENVBOT_TEST_DATABASE=postgres $(BIN)/pytest -q $(POSTGRES_PASS_IGNORE) $(PYTEST_ARGS)
+	ENVBOT_TEST_CACHE=$(CURDIR)/.test-cache ENVBOT_TEST_DATABASE=postgres $(BIN)/pytest -q $(POSTGRES_PASS_IGNORE) $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff format --check .

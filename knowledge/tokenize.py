@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from functools import cached_property
+from functools import lru_cache
 from importlib import resources
 
 import jieba
@@ -19,9 +19,53 @@ _GRADE_MARK_RE = re.compile(r"[（(][IVXⅠⅡⅢⅣⅤ]+级[）)]")
 _ASK_DURATION_RE = re.compile(r"多长时间|多少时间|多长期限|多久|多少个?(?:天|日|小时|分钟)|几个?(?:天|日|小时|分钟)")
 
 
+TOKEN_CACHE_SIZE = 50_000
+"""Texts whose tokens are kept per process (passages and questions; a few MB)."""
+
+
 def _data_lines(name: str) -> list[str]:
     text = resources.files("knowledge").joinpath("data").joinpath(name).read_text(encoding="utf-8")
     return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+_jieba_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    return frozenset(_data_lines("stopwords.txt"))
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> jieba.Tokenizer:
+    """The process's jieba tokenizer with the domain dictionary (loaded once, about 1 s)."""
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    for line in _data_lines("userdict.txt"):
+        parts = line.split()
+        tok.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None)
+    return tok
+
+
+@lru_cache(maxsize=TOKEN_CACHE_SIZE)
+def _tokens(text: str, bigrams: bool) -> tuple[str, ...]:
+    text = _ASK_DURATION_RE.sub(" ", _GRADE_MARK_RE.sub("", text))
+    stopwords = _stopwords()
+    with _jieba_lock:  # jieba's tokenizer is not thread-safe
+        words = _jieba().lcut_for_search(text)
+    out = []
+    for w in words:
+        w = w.strip().lower()
+        if w and w not in stopwords and _WORD_RE.search(w):
+            out.append(w)
+    if bigrams:
+        for run in _CJK_RUN_RE.findall(text):
+            for i in range(len(run) - 1):
+                pair = run[i : i + 2]
+                if pair not in stopwords:
+                    out.append("\u00b7" + pair)
+    return tuple(out)
 
 
 class ChineseTokenizer:
@@ -32,39 +76,16 @@ class ChineseTokenizer:
     ``knowledge/data/userdict.txt`` are kept whole. With ``bigrams`` (the
     default) the character bigrams of every run of Chinese characters are added
     too, the classic remedy for segmentation that differs between a question
-    and a passage (初报 / 初报告). Thread-safe; the jieba dictionary loads on
-    first use (about 1 s).
+    and a passage (初报 / 初报告). Thread-safe. The jieba dictionary loads once
+    per process, on first use (about 1 s), and the tokens of the last
+    ``TOKEN_CACHE_SIZE`` texts are kept, so rebuilding the index after an ingest
+    only cuts the new passages.
     """
 
     def __init__(self, bigrams: bool = True) -> None:
         self.bigrams = bigrams
-        self._lock = threading.Lock()
-        self.stopwords = frozenset(_data_lines("stopwords.txt"))
-
-    @cached_property
-    def _jieba(self) -> jieba.Tokenizer:
-        jieba.setLogLevel(logging.WARNING)
-        tok = jieba.Tokenizer()
-        tok.initialize()
-        for line in _data_lines("userdict.txt"):
-            parts = line.split()
-            tok.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None)
-        return tok
+        self.stopwords = _stopwords()
 
     def tokens(self, text: str) -> list[str]:
         """Search tokens of ``text`` (may repeat; order kept)."""
-        text = _ASK_DURATION_RE.sub(" ", _GRADE_MARK_RE.sub("", text))
-        with self._lock:
-            words = self._jieba.lcut_for_search(text)
-        out = []
-        for w in words:
-            w = w.strip().lower()
-            if w and w not in self.stopwords and _WORD_RE.search(w):
-                out.append(w)
-        if self.bigrams:
-            for run in _CJK_RUN_RE.findall(text):
-                for i in range(len(run) - 1):
-                    pair = run[i : i + 2]
-                    if pair not in self.stopwords:
-                        out.append("\u00b7" + pair)
-        return out
+        return list(_tokens(text, self.bigrams))

