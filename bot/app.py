@@ -238,6 +238,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         async def chat(body: ChatRequest, request: Request) -> ChatResponse:
             """One turn of the web chat, through the same dialogue as WeChat."""
             svc = svc_of(request)
+            if body.role != "citizen" and not settings.web_chat_staff:
+                raise HTTPException(status_code=403, detail="网页体验仅对群众开放；工作人员请使用企业微信或管理后台。")
             inbound = Inbound(
                 channel=Channel.WEB,
                 user_id=body.user,

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     wecom_aes_key: str = Field("", description="WeCom app EncodingAESKey (43 characters).")
     wecom_api_base: str = Field("https://qyapi.weixin.qq.com", description="WeCom API server.")
     web_chat: bool = Field(True, description="Serve the demo web chat at /chat and /api/chat.")
+    web_chat_staff: bool = Field(
+        True,
+        description="Let web chat visitors play officer or duty (a demo of the staff features: anyone can then "
+        "act as staff); false by default when ENVBOT_ENV=production.",
+    )
     open311: bool = Field(True, description="Serve the read-only Open311 GeoReport v2 API at /open311/v2.")
     reply_budget: float = Field(
         4.0, gt=0, le=4.8, description="Seconds to wait for an answer before replying 'success' and sending it later."
@@ -109,6 +114,8 @@ class Settings(BaseSettings):
             key = getattr(self, name)
             if key and len(key) != 43:
                 raise ValueError(f"ENVBOT_{name.upper()} must be 43 characters")
+        if self.env == "production" and "web_chat_staff" not in self.model_fields_set:
+            self.web_chat_staff = False  # the web chat cannot tell who a visitor is: citizens only
         if self.env == "production" and self.llm_base_url and not self.llm_api_key:
             raise ValueError("ENVBOT_LLM_API_KEY must be set in production when an LLM is configured")
         return self

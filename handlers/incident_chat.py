@@ -276,8 +276,9 @@ def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
     else:
         text = inbound.text.strip()
         reading = understand(text, inbound.role, inbound.received_at)
-        if reading.intent in ("incident_ack", "incident_report", "roster_query", "cancel", "help") or is_command(text):
-            return None  # handled by the router; the form waits (a new report starts its own form)
+        second_incident = reading.intent == "incident_report" and any(w in text for w in _WORDS["new_report_words"])
+        if second_incident or reading.intent in ("incident_ack", "roster_query", "cancel", "help") or is_command(text):
+            return None  # handled by the router; the form waits (a second incident starts its own form)
         step = Step(state.step)
         if step is not Step.LOCATION and looks_like_question(text):
             again = FORM.prompt(step, data)

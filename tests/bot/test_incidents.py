@@ -347,3 +347,16 @@ def test_numbered_replies_checked_answers_and_every_answer_on_the_timeline(bot) 
     details = [e.detail for e in incident.events]
     assert "第四条情形：无（经询问不涉及）" in details and "初步级别：待定" in details
     assert (incident.grade, incident.casualties) == (None, "无")
+
+
+def test_an_answer_describing_the_spill_is_no_second_incident(bot) -> None:
+    reply = say(bot, "白马镇一辆槽罐车侧翻，有液体泄漏进河里")
+    number = reply.split("已登记突发环境事件 ")[1][:12]
+    say(bot, "1")  # discovered: just now
+    assert "人员伤亡" in say(bot, "柴油")
+    again = say(bot, "泄漏的是柴油，大概5吨")  # reads like a report, but answers about this incident
+    assert "已登记突发环境事件" not in again and "请说明人员伤亡情况" in again
+    second = say(bot, "另外一起：江口镇化工厂起火")  # said to be another incident: its own record
+    assert "已登记突发环境事件" in second and number not in second.split("已登记突发环境事件 ")[1][:12]
+    with bot.services.session_factory() as s:
+        assert len(IncidentRepo(s).list()) == 2

@@ -80,3 +80,16 @@ def test_web_chat_answers_in_a_real_browser(corpus_services: Services) -> None:
             assert "工作人员版" in page.locator(".msg.bot").nth(2).inner_text()
         finally:
             browser.close()
+
+
+def test_staff_roles_are_refused_in_production(corpus_services: Services) -> None:
+    settings = corpus_services.settings.model_copy(update={"web_chat_staff": False})
+    with TestClient(create_app(settings=settings, services=corpus_services)) as c:
+        r = c.post("/api/chat", json={"role": "officer", "user": "anyone", "text": "调查 T20261130001"})
+        assert r.status_code == 403 and "工作人员请使用企业微信" in r.json()["detail"]
+        assert c.post("/api/chat", json={"role": "citizen", "user": "w", "text": "帮助"}).status_code == 200
+    from bot.settings import Settings
+
+    assert Settings(env="production").web_chat_staff is False
+    assert Settings(env="production", web_chat_staff=True).web_chat_staff is True
+    assert Settings().web_chat_staff is True
