@@ -17,6 +17,9 @@ _GRADE_MARK_RE = re.compile(r"[（(][IVXⅠⅡⅢⅣⅤ]+级[）)]")
 # how a question asks for a duration (多长时间 / 多久 / 几个小时 …): the form of the question, not its content,
 # so it is no search word (passages say 四小时内, 半小时, 六十日, never 多长时间)
 _ASK_DURATION_RE = re.compile(r"多长时间|多少时间|多长期限|多久|多少个?(?:天|日|小时|分钟)|几个?(?:天|日|小时|分钟)")
+# how a question asks for a list (包括哪些内容 / 要报哪些内容 / 包含什么): passages list the items
+# (发生时间、地点、信息来源……) without the words 包括 or 内容, so these are no search words either
+_ASK_LIST_RE = re.compile(r"(?:包括|包含)?(?:哪些|什么)(?:内容|事项|要素)")
 
 
 TOKEN_CACHE_SIZE = 50_000
@@ -50,7 +53,7 @@ def _jieba() -> jieba.Tokenizer:
 
 @lru_cache(maxsize=TOKEN_CACHE_SIZE)
 def _tokens(text: str, bigrams: bool) -> tuple[str, ...]:
-    text = _ASK_DURATION_RE.sub(" ", _GRADE_MARK_RE.sub("", text))
+    text = _ASK_LIST_RE.sub(" ", _ASK_DURATION_RE.sub(" ", _GRADE_MARK_RE.sub("", text)))
     stopwords = _stopwords()
     with _jieba_lock:  # jieba's tokenizer is not thread-safe
         words = _jieba().lcut_for_search(text)

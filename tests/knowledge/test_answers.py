@@ -40,6 +40,15 @@ def test_short_duration_questions_rank_the_reporting_rule_first(corpus_services:
     assert not _ask(corpus_services, "发生突发环境事件后多长时间内要电话报告？").abstained
 
 
+def test_list_questions_rank_the_article_that_lists_first(corpus_services: Services) -> None:
+    # "包括哪些内容" is the form of a list question: the listing article says 初报应当报告……, not 内容
+    tokens = corpus_services.knowledge.service.retriever.tokenizer.tokens("初报应当包括哪些内容？")
+    assert "内容" not in tokens and "包括" not in tokens and "初报" in tokens
+    answer = _ask(corpus_services, "初报应当包括哪些内容？")
+    assert answer.citations[0].citation == "《突发环境事件信息报告办法》第十三条"
+    assert all("信访" not in c.citation for c in answer.citations[:3])
+
+
 def test_work_plan_is_cited_by_numbered_heading(corpus_services: Services) -> None:
     answer = _ask(corpus_services, "武隆区突发事件信息报告要通过哪些平台报送？")
     top = answer.citations[0]
