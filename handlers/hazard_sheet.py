@@ -182,8 +182,11 @@ def _validate(line: int, cols: dict[str, int], values: list[str]) -> Row | list[
     return Row(line, clean(get("number")).upper(), name, credit, get("town"), industry, out)
 
 
-def import_sheet(session: Session, path: Path, *, actor: str, now: datetime) -> ImportReport:
+def import_sheet(session: Session, path: Path, *, actor: str, now: datetime, name: str = "") -> ImportReport:
     """Validate every row, then write them all in the caller's transaction (nothing on any error).
+
+    ``name``: the file's name as the user knows it, for the history (default ``path.name``;
+    an upload is read from a temporary file).
 
     Raises:
         SheetError: unreadable file, missing column, too many rows, or bad rows (each named).
@@ -248,7 +251,7 @@ def import_sheet(session: Session, path: Path, *, actor: str, now: datetime) -> 
             number = f"H{year}{numbers[year]:04d}"
             hazard = Hazard(number=number, enterprise=ent, created_at=now, updated_at=now, **row.values)
             session.add(hazard)
-            repo.log(hazard, at=now, actor=actor, field="created", before="", after=f"导入：{path.name}")
+            repo.log(hazard, at=now, actor=actor, field="created", before="", after=f"导入：{name or path.name}")
             if ent.id is not None and (ent.id, row.values["found_on"]) in found_days:
                 report.possible_duplicates.append(number)  # e.g. an edited description of a stored hazard
             plan_deadline(session, hazard, now, staff, new=True)

@@ -331,18 +331,31 @@ def open_steps(incident: Incident, step: str) -> list[IncidentStep]:
 
 
 def acknowledge(
-    session: Session, rules: IncidentRules, incident: Incident, step: str, *, now: datetime, actor: str
+    session: Session,
+    rules: IncidentRules,
+    incident: Incident,
+    step: str,
+    *,
+    now: datetime,
+    actor: str,
+    seq: int | None = None,
 ) -> Ack:
     """Mark the earliest open ``step`` (and the steps its rule ``completes``) done; cancel their prompts.
 
+    ``seq`` names the row (the 2nd follow-up report) when the caller showed one, so a form
+    sent twice does not complete the next row too.
+
     Raises:
-        IncidentError: the step is unknown, or not open on this incident.
+        IncidentError: the step is unknown, or not open on this incident (or that row is done).
     """
     if step not in rules.steps:
         raise IncidentError("没有这个报告步骤。")
-    rows = open_steps(incident, step)
+    rows = [r for r in open_steps(incident, step) if seq is None or r.seq == seq]
     if not rows:
-        raise IncidentError(f"事件 {incident.number} 没有待完成的{rules.steps[step].label}。")
+        if seq is None:
+            raise IncidentError(f"事件 {incident.number} 没有待完成的{rules.steps[step].label}。")
+        label = step_label(rules, step, seq)
+        raise IncidentError(f"事件 {incident.number} 的{label}已办理或不再需要，请刷新页面查看。")
     repo = IncidentRepo(session)
     completed = []
     targets = [rows[0]] + [r for other in rules.steps[step].completes for r in open_steps(incident, other)[:1]]

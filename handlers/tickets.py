@@ -231,7 +231,7 @@ def _plan_deadline(session: Any, ticket: Ticket, step: str, due: datetime, recip
 def _notice_text(ticket: Ticket, note: str) -> str:
     text = f"您的举报 {ticket.number} 办理状态更新为“{status_label(ticket.status)}”。"
     if note:
-        text += f"说明：{note}"
+        text += f"说明：{note}" + ("" if note[-1] in "。！？!?.…" else "。")
     if ticket.status == "accepted" and ticket.conclude_due is not None:
         text += f"我们将在{ticket.conclude_due.astimezone(SHANGHAI):%Y年%m月%d日}前办结。"
     return text

@@ -118,7 +118,7 @@ async def upload(request: Request) -> Response:
 
     def read(path: Path) -> ImportReport:
         with svc.session_factory.begin() as session:
-            return import_sheet(session, path, actor=who.actor, now=svc.clock.now())
+            return import_sheet(session, path, actor=who.actor, now=svc.clock.now(), name=file.filename)
 
     def run() -> ImportReport:
         return with_temp_file(content, ".xlsx", read)

@@ -86,9 +86,11 @@ async def acknowledge(request: Request, number: str) -> Response:
     who = staff_of(request, "duty", "officer", "admin")
     data = await form(request, who)
     step = text_field(data, "step", 40)
+    seq_text = text_field(data, "seq", 6)
+    seq = int(seq_text) if seq_text.isdigit() else None
 
     def change(session: Any, rules: Any, found: Any, now: Any) -> str:
-        ack = inc.acknowledge(session, rules, found, step, now=now, actor=who.actor)
+        ack = inc.acknowledge(session, rules, found, step, now=now, actor=who.actor, seq=seq)
         done = "、".join(label + (f"（超时{late}分钟）" if late else "") for label, _due, late in ack.completed)
         return f"已记录：{done}已完成。" + "".join(ack.changes)
 

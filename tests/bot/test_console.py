@@ -183,7 +183,7 @@ def test_changing_a_complaint_status_tells_the_citizen_and_is_audited(console: C
     page = console.client.get(r.headers["location"]).text
     assert "已更新为“已受理”" in page and "console:officer" in page
     sent = [b["text"]["content"] for b in bot.fake.sent("/cgi-bin/message/custom/send")]
-    assert any(number in t and "已受理" in t and "已安排执法人员核查" in t for t in sent)
+    assert any(number in t and "已受理" in t and "已安排执法人员核查。我们将在" in t for t in sent)
     with bot.services.session_factory() as s:
         ticket = TicketRepo(s).by_number(number)
         assert ticket.status == "accepted" and ticket.conclude_due is not None
@@ -207,7 +207,7 @@ def test_acknowledging_a_step_and_changing_the_grade(console: Console) -> None:
     assert r.status_code == 303 and "ok=" in r.headers["location"]
     r = console.post(f"{detail}/grade", {"grade": "2"}, detail)
     assert r.status_code == 303 and "ok=" in r.headers["location"]
-    r = console.post(f"{detail}/ack", {"step": "phone_report"}, detail)  # already done
+    r = console.post(f"{detail}/ack", {"step": "phone_report", "seq": "1"}, detail)  # the form sent twice
     assert "error=" in r.headers["location"]
     with svc.session_factory() as s:
         found = IncidentRepo(s).by_number(number)
@@ -262,7 +262,8 @@ def test_hazard_upload_shows_row_errors_and_imports_a_good_sheet(console: Consol
         first = s.scalars(select(Hazard).order_by(Hazard.number)).first()
     assert stored > 0
     assert first.number in console.client.get("/console/hazards").text
-    assert first.description in console.client.get(f"/console/hazards/{first.number}").text
+    detail = console.client.get(f"/console/hazards/{first.number}").text
+    assert first.description in detail and "导入：台账.xlsx" in detail  # the uploaded name, not the temporary file
     download = console.client.get("/console/hazards/export.xlsx")
     assert download.status_code == 200 and download.content.startswith(b"PK")
     assert load_workbook(BytesIO(download.content)).worksheets[0].max_row == stored + 1
