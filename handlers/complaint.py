@@ -104,11 +104,23 @@ def _parse_location(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerContex
     return Invalid("请告诉我具体地点（如“江口镇某某村”），也可以直接发送微信位置。")
 
 
+FUTURE_TOLERANCE = timedelta(minutes=10)
+"""A reported time this far after the message is not taken as a time (clock drift is allowed for)."""
+
+
+def _past(when: datetime | None, now: datetime | None) -> datetime | None:
+    """``when`` if it is not in the future: "今天早上八点" said at 07:47 is no time yet, so only the words are kept."""
+    if when is None or now is None or when <= now + FUTURE_TOLERANCE:
+        return when
+    return None
+
+
 def _parse_occurred(inbound: Inbound, _data: dict[str, Any], ctx: HandlerContext) -> Any:
     text = inbound.text.strip()
     if text in form_words("unknown_time_words"):
         return {"text": "不清楚"}
-    when = occurred_at(text, inbound.received_at or ctx.clock.now())
+    now = inbound.received_at or ctx.clock.now()
+    when = _past(occurred_at(text, now), now)
     if when is not None:
         return {"text": text[:30], "at": when.isoformat()}
     if _TIME_HINT_RE.search(text) and text not in form_words("confirm_words"):
@@ -192,14 +204,14 @@ URGENT_ADVICE = "您反映的情况可能属于突发环境事件，请同时立
 LIFE_ADVICE = "如有人员伤亡或火灾爆炸危险，请立即拨打 110 / 119 / 120。"
 
 
-def _from_understanding(u: Understanding, text: str) -> dict[str, Any]:
+def _from_understanding(u: Understanding, text: str, now: datetime) -> dict[str, Any]:
     data: dict[str, Any] = {"photos": [], "urgent": u.urgent}
     slots = u.slots
     if "pollution_type" in slots:
         data["pollution_type"] = slots["pollution_type"]
     if "location" in slots:
         data["location"] = slots["location"]
-    if "occurred_at" in slots:
+    if "occurred_at" in slots and _past(datetime.fromisoformat(slots["occurred_at"]), now):
         data["occurred"] = {"text": "", "at": slots["occurred_at"]}
     if "phone" in slots:
         data["contact"] = {"phone": slots["phone"]}
@@ -212,7 +224,7 @@ def _from_understanding(u: Understanding, text: str) -> dict[str, Any]:
 
 def start(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -> list[Reply]:
     """Begin a complaint from its first message: keep every slot it fills, ask for the first missing one."""
-    data = _from_understanding(understanding, inbound.text)
+    data = _from_understanding(understanding, inbound.text, inbound.received_at or ctx.clock.now())
     replies: list[Reply] = []
     if understanding.urgent:
         replies.append(Reply(URGENT_ADVICE + (LIFE_ADVICE if life_at_risk(inbound.text) else "")))
@@ -325,7 +337,7 @@ def _apply_correction(text: str, data: dict[str, Any], now: datetime) -> str:
         changed.append("联系电话")
     if "时间" in text:
         said = re.sub(r"^.*?时间(改为|改成|是|应该是)?", "", body).strip("，。 ")
-        when = occurred_at(said, now) if said else None
+        when = _past(occurred_at(said, now), now) if said else None
         if said:
             data["occurred"] = {"text": said[:30], **({"at": when.isoformat()} if when else {})}
             changed.append(f"时间为{said[:30]}")

@@ -262,7 +262,9 @@ def test_bad_phone_coordinates_and_late_photo(bot) -> None:
 def test_complaint_in_safe_mode(make_bot) -> None:
     bot = make_bot(now=NOW, **OA_SAFE)
     c = Citizen(bot, safe=True)
-    assert "请核对" in c.say("仙女山街道那边有个工地天天晚上施工，吵得睡不着，今天晚上也在施工，电话13812345678")
+    # "天天晚上" reads as 18:00 today, later than the message (16:00): no time is taken, so it is asked
+    assert "什么时候" in c.say("仙女山街道那边有个工地天天晚上施工，吵得睡不着，今天晚上也在施工，电话13812345678")
+    assert "请核对" in c.say("昨天晚上")
     ticket_no(c.say("确认"))
     assert tickets(bot)[0].pollution_type == "noise"
 
@@ -297,3 +299,13 @@ def test_urgent_first_message_gets_advice_and_question_in_one_reply(bot) -> None
 def test_full_message_phone_is_masked_in_the_summary(bot) -> None:
     summary = Citizen(bot).say("昨天晚上十点，江口镇有个养猪场往乌江里排粪水，臭得很，我的电话13812345678")
     assert "13812345678" not in summary and "138****5678" in summary
+
+
+def test_a_time_later_than_the_message_is_kept_as_words_only(bot) -> None:
+    c = Citizen(bot)  # the clock stands at 16:00 in Wulong: 晚上十点 today has not come yet
+    assert "什么时候" in c.say("江口镇有个养猪场往乌江里排粪水，今天晚上十点")  # the future time is not taken
+    assert "联系电话" in c.say("今天晚上十点")  # kept as the citizen's words
+    assert "请核对您的举报" in c.say("匿名")
+    ticket_no(c.say("确认"))
+    (t,) = tickets(bot)
+    assert t.occurred_at is None and t.occurred_text == "今天晚上十点"
