@@ -322,9 +322,18 @@ DRAFTS = {
 }
 
 
+BARE_NUMBER_RE = re.compile(r"^\s*(E\d{8}-?\d{3})\s*[。.？?]?\s*$", re.IGNORECASE)
+"""An incident number sent alone: read as ``E… 事件进展`` (as a bare T… or H… number shows that record)."""
+
+
+def _as_command(text: str) -> str:
+    m = BARE_NUMBER_RE.match(text)
+    return f"{m.group(1)} 事件进展" if m else text
+
+
 def is_command(text: str) -> bool:
-    """True for an incident command (``定级``, ``应急结束``, ``时间线``, ``生成初报``, ``补充`` …)."""
-    return bool(COMMAND_RE.match(text))
+    """True for an incident command (``定级``, ``应急结束``, ``时间线``, ``生成初报``, ``补充`` …) or an E… alone."""
+    return bool(COMMAND_RE.match(_as_command(text)))
 
 
 def _pick(session: Any, number: str | None) -> tuple[Incident | None, str]:
@@ -346,7 +355,7 @@ def _pick(session: Any, number: str | None) -> tuple[Incident | None, str]:
 
 def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     """Run one incident command (see the module docstring)."""
-    m = COMMAND_RE.match(inbound.text)
+    m = COMMAND_RE.match(_as_command(inbound.text))
     assert m is not None
     verb, rest = m.group("verb"), m.group("rest").strip()
     number = m.group("number") or m.group("number2")

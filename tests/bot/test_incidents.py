@@ -360,3 +360,12 @@ def test_an_answer_describing_the_spill_is_no_second_incident(bot) -> None:
     assert "已登记突发环境事件" in second and number not in second.split("已登记突发环境事件 ")[1][:12]
     with bot.services.session_factory() as s:
         assert len(IncidentRepo(s).list()) == 2
+
+
+def test_an_incident_number_alone_shows_the_incident(bot) -> None:
+    number = say(bot, "白马镇一辆槽罐车侧翻，有液体泄漏进河里").split("已登记突发环境事件 ")[1][:12]
+    say(bot, "取消")
+    shown = say(bot, number)
+    assert shown.startswith(f"事件 {number}：") and "待办报告" in shown
+    assert say(bot, number.lower() + "。").startswith(f"事件 {number}：")  # lower case, with a full stop
+    assert "没有编号为 E20270101999 的事件" in say(bot, "E20270101999")
