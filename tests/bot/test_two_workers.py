@@ -247,7 +247,7 @@ def test_the_same_message_to_both_workers_at_once_is_processed_once(cluster: Clu
     for round_ in range(4):  # several rounds, alternating which worker gets the draft, to meet the race
         user = f"oSame{round_}"
         first, second = (a, b) if round_ % 2 == 0 else (b, a)
-        summary = Citizen(cluster, user).say(first, "今天上午江口镇有个化工厂一直冒黑烟，呛得人受不了，电话13812345678")
+        summary = Citizen(cluster, user).say(first, "昨天上午江口镇有个化工厂一直冒黑烟，呛得人受不了，电话13812345678")
         assert "请核对您的举报" in summary, summary
         before = len(_pushed(cluster.fake, user))
         ts = str(int(time.time()))
@@ -306,7 +306,7 @@ def test_a_complaint_continues_on_whichever_worker_gets_the_next_message(cluster
     assert "哪一类污染" in c.say(a, "我要举报")
     assert "什么地方" in c.say(b, "噪声")
     assert "什么时候" in c.place(a, 29.3252, 107.7601, "重庆市武隆区白马镇工地")
-    assert "描述" in c.say(b, "今天晚上")
+    assert "描述" in c.say(b, "昨天晚上")
     assert "联系电话" in c.say(a, "工地晚上一直用电钻，声音特别大")
     summary = c.say(b, "13812345678")
     assert "类型：噪声" in summary and "138****5678" in summary, summary
@@ -326,7 +326,7 @@ def test_two_citizens_confirming_at_once_on_the_two_workers_get_two_numbers(clus
     users = ["oTwinA", "oTwinB"]
     for round_ in range(3):  # ticket numbers count up per day: two workers must not hand out the same one
         for user, worker in zip(users, (a, b), strict=True):
-            draft = Citizen(cluster, user).say(worker, "今天下午鸭江镇有个砖厂一直冒黑烟，电话13900001111")
+            draft = Citizen(cluster, user).say(worker, "昨天下午鸭江镇有个砖厂一直冒黑烟，电话13900001111")
             assert "请核对您的举报" in draft, draft
         ts = str(int(time.time()))
         xmls = [_text_xml(user, "确认", next(_ids), ts) for user in users]
