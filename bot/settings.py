@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import ConfigError
@@ -29,7 +30,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ENVBOT_", extra="ignore")
 
-    env: str = Field("development", description="development or production.")
+    env: Literal["development", "production"] = Field("development", description="development or production.")
     data_dir: Path = Field(Path("data"), description="Where the SQLite file and the Chroma directory live.")
     database_url: str = Field("", description="SQLAlchemy URL; empty means a SQLite file data_dir/envbot.db.")
     chroma_dir: Path | None = Field(None, description="Embedded Chroma directory; empty means data_dir/chroma.")
@@ -67,7 +68,11 @@ class Settings(BaseSettings):
     wecom_token: str = Field("", description="WeCom app callback Token.")
     wecom_aes_key: str = Field("", description="WeCom app EncodingAESKey (43 characters).")
     wecom_api_base: str = Field("https://qyapi.weixin.qq.com", description="WeCom API server.")
-    web_chat: bool = Field(True, description="Serve the demo web chat at /chat and /api/chat.")
+    web_chat: bool = Field(
+        True,
+        description="Serve the demo web chat at /chat and /api/chat (visitors are not identified: a demo); "
+        "false by default when ENVBOT_ENV=production.",
+    )
     web_chat_staff: bool = Field(
         True,
         description="Let web chat visitors play officer or duty (a demo of the staff features: anyone can then "
@@ -106,6 +111,11 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port the server binds.")
     log_level: str = Field("INFO", description="Logging level.")
 
+    @field_validator("env", mode="before")
+    @classmethod
+    def _env_words(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value  # " Production" is production
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.embeddings is EmbeddingsKind.SENTENCE_TRANSFORMERS and self.embeddings_model_dir is None:
@@ -114,8 +124,10 @@ class Settings(BaseSettings):
             key = getattr(self, name)
             if key and len(key) != 43:
                 raise ValueError(f"ENVBOT_{name.upper()} must be 43 characters")
+        if self.env == "production" and "web_chat" not in self.model_fields_set:
+            self.web_chat = False  # the web chat cannot tell who a visitor is: anyone could read any ticket
         if self.env == "production" and "web_chat_staff" not in self.model_fields_set:
-            self.web_chat_staff = False  # the web chat cannot tell who a visitor is: citizens only
+            self.web_chat_staff = False  # nor play staff
         if self.env == "production" and self.llm_base_url and not self.llm_api_key:
             raise ValueError("ENVBOT_LLM_API_KEY must be set in production when an LLM is configured")
         return self

@@ -290,7 +290,7 @@ def update(
         elif record_all:
             repo.log(incident, at=now, kind="updated", actor=actor, detail=f"初步级别：{rules.grade_label(grade)}")
     if "discovered_at" in changes:
-        when = changes.pop("discovered_at")
+        when = changes.pop("discovered_at").replace(microsecond=0)  # as report() stores it: "刚刚" changes nothing
         check_discovery(rules, when, now)
         if when != incident.discovered_at:
             repo.log(incident, at=now, kind="updated", actor=actor, detail=f"发现时间改为{local(when)}")

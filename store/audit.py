@@ -49,8 +49,14 @@ def _step_subject(row: IncidentStep) -> str:
 
 
 # entity name, subject of a row, fields not worth logging (bookkeeping), fields logged masked
+# (secrets, and a citizen's identity and phone: informants are kept confidential, 环境保护法第五十七条)
 _AUDITED: dict[type, tuple[str, Callable[[Any], str], frozenset[str], frozenset[str]]] = {
-    Ticket: ("ticket", lambda t: t.number, frozenset({"updated_at", "notice_pending"}), frozenset()),
+    Ticket: (
+        "ticket",
+        lambda t: t.number,
+        frozenset({"updated_at", "notice_pending"}),
+        frozenset({"user_id", "phone"}),
+    ),
     Incident: ("incident", lambda i: i.number, frozenset({"updated_at"}), frozenset()),
     IncidentStep: ("incident_step", _step_subject, frozenset(), frozenset()),
     Hazard: ("hazard", lambda h: h.number, frozenset({"updated_at"}), frozenset()),

@@ -89,7 +89,7 @@ def hazard(request: Request, number: str) -> Response:
         found = HazardRepo(session).by_number(number)
         if found is None:
             raise ConsoleError(404, f"没有编号为 {number} 的隐患。")
-    return page(request, "hazard.html", who, h=found, label=label)
+    return page(request, "hazard.html", who, h=found, label=label, today=today(svc.clock.now()))
 
 
 def _summary(report: ImportReport) -> str:

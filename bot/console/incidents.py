@@ -54,6 +54,7 @@ def incident(request: Request, number: str) -> Response:
         data = inc.to_dict(rules, found, svc.clock.now(), timeline=True)
         steps = sorted((r for r in found.steps if r.status != "cancelled"), key=lambda r: (r.due_at, r.id))
         sensitive = [rules.sensitive[c].label for c in inc.sensitive_of(found) if c in rules.sensitive]
+        facts = {"pollutant": found.pollutant, "casualties": found.casualties}
     grades: dict[Any, str] = {g: rules.grade_label(g) for g in sorted(rules.grades, reverse=True)}
     return page(
         request,
@@ -62,6 +63,7 @@ def incident(request: Request, number: str) -> Response:
         d=data,
         steps=steps,
         sensitive=sensitive,
+        facts=facts,
         grades=grades,
         labels=STATUS_LABELS,
         step_status=STEP_STATUS,

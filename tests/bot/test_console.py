@@ -327,6 +327,10 @@ def test_chat_and_console_changes_are_in_the_audit_log(console: Console) -> None
     with bot.services.session_factory() as s:
         created = s.scalars(select(AuditEntry).where(AuditEntry.subject == "newbie")).one()
     assert json.loads(created.after)["password_hash"] == "***"
+    with bot.services.session_factory() as s:
+        filed = s.scalars(select(AuditEntry).where(AuditEntry.subject == number, AuditEntry.action == "create")).one()
+    after = json.loads(filed.after)
+    assert after["user_id"] == after["phone"] == "***" and "citizen-openid-1" not in filed.after  # informants hidden
 
 
 def test_a_photo_is_fetched_through_the_channel_and_an_expired_one_explained(console: Console) -> None:

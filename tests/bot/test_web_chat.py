@@ -90,6 +90,9 @@ def test_staff_roles_are_refused_in_production(corpus_services: Services) -> Non
         assert c.post("/api/chat", json={"role": "citizen", "user": "w", "text": "帮助"}).status_code == 200
     from bot.settings import Settings
 
-    assert Settings(env="production").web_chat_staff is False
-    assert Settings(env="production", web_chat_staff=True).web_chat_staff is True
-    assert Settings().web_chat_staff is True
+    production = Settings(env=" Production")  # spelled loosely, still production
+    assert production.env == "production" and not production.web_chat and not production.web_chat_staff
+    assert Settings(env="production", web_chat=True, web_chat_staff=True).web_chat_staff is True
+    assert Settings().web_chat and Settings().web_chat_staff
+    with pytest.raises(ValueError):
+        Settings(env="prod")  # a typo is an error, not development by accident
