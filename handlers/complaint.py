@@ -279,6 +279,9 @@ def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
     if len(text) > ctx.max_message_chars:
         too_long = f"内容太长了（{len(text)}字），请精简到{ctx.max_message_chars}字以内再发送。"
         return [Reply(too_long), _prompt_for(step_name, data)]
+    described = _describe(text, data, plain=step_name == Step.CONTACT.value)
+    if described:
+        return _advance(inbound, ctx, data, prefix=f"{described}。")
     if CORRECTION_RE.match(text) or "改为" in text or "改成" in text:
         changed = _apply_correction(text, data, inbound.received_at or ctx.clock.now())
         if changed:
@@ -316,13 +319,39 @@ def _advance(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], prefix
     return [Reply(prefix + reply.text if prefix else reply.text, options=reply.options)]
 
 
+_REPLACE_DESCRIPTION_RE = re.compile(r"^(?:情况|描述|情况描述)(?:改为|改成|是)[：:，,]?\s*(?P<body>.+)$", re.S)
+_ADD_DESCRIPTION_RE = re.compile(r"^补充(?:一下|说明|情况)?[：:，,]\s*(?P<body>.+)$", re.S)
+PLAIN_DESCRIPTION_MIN = 12
+"""Word characters from which a sentence sent where a phone number is asked is taken as more description."""
+
+
+def _describe(text: str, data: dict[str, Any], *, plain: bool) -> str:
+    """Change the description: "情况改为……" replaces it, "补充：……" adds to it, and (``plain``) a long
+    sentence without a phone number sent at the phone question is added too. Returns what was done, or ''."""
+    m = _REPLACE_DESCRIPTION_RE.match(text)
+    if m:
+        data["description"] = m.group("body").strip()[:1000]
+        return "已更正情况描述"
+    m = _ADD_DESCRIPTION_RE.match(text)
+    body = m.group("body").strip() if m else ""
+    if not body and plain and len(_WORD_RE.findall(text)) >= PLAIN_DESCRIPTION_MIN and not phone_number(text):
+        body = text
+    if not body:
+        return ""
+    data["description"] = (str(data.get("description", "")) + "；" + body).strip("；")[:1000]
+    return "已补充到情况描述"
+
+
 def _apply_correction(text: str, data: dict[str, Any], now: datetime) -> str:
     """Update the slots a correction names; returns what changed (for the reply), or ''."""
     changed = []
     body = CORRECTION_RE.sub("", text).lstrip("，,：: ")
-    place = None if "时间" in text else location(body)
-    if place is None and ("地点" in text or "地方" in text or "位置" in text):
-        place = re.sub(r"^.*?(地点|地方|位置)(改为|改成|是|在)?", "", body).strip("，。 ") or None
+    place = None
+    if "时间" not in text and ("地点" in text or "地方" in text or "位置" in text):
+        # the place is named as the field changed: keep all of it ("江口镇码头上游200米", not just 江口镇)
+        place = re.sub(r"^.*?(地点|地方|位置)(改为|改成|是|在)?", "", body).strip("，。 ")[:100] or None
+    if place is None and "时间" not in text:
+        place = location(body)
     if place:
         data["location"] = place
         data.pop("coords", None)

@@ -136,6 +136,16 @@ def test_correction_then_confirm(bot) -> None:
     assert tickets(bot)[0].location == "白马镇"
 
 
+def test_a_named_place_correction_keeps_the_whole_place(bot) -> None:
+    c = Citizen(bot)
+    c.say("昨天上午江口镇有个化工厂一直冒黑烟，呛得人受不了，电话13900001111")
+    fixed = c.say("地点改为江口镇码头上游200米")
+    assert "已更正：地点为江口镇码头上游200米" in fixed
+    c.say("确认")
+    (t,) = tickets(bot)
+    assert (t.location, t.town) == ("江口镇码头上游200米", "江口镇")
+
+
 def test_cancel_deletes_the_draft(bot) -> None:
     c = Citizen(bot)
     c.say("我要举报")
@@ -309,3 +319,16 @@ def test_a_time_later_than_the_message_is_kept_as_words_only(bot) -> None:
     ticket_no(c.say("确认"))
     (t,) = tickets(bot)
     assert t.occurred_at is None and t.occurred_text == "今天晚上十点"
+
+
+def test_the_description_can_be_added_to_and_replaced(bot) -> None:
+    c = Citizen(bot)
+    assert "联系电话" in c.say("昨天上午江口镇有个养猪场往河里排粪水")
+    more = c.say("粪水从一根黑色管子里排出来，就在江口镇码头上游，水都黑了")  # said at the phone question
+    assert "已补充到情况描述" in more and "联系电话" in more
+    c.say("匿名")
+    assert "已补充到情况描述" in c.say("补充：晚上排得更多")
+    assert "已更正情况描述" in c.say("情况改为养猪场每天晚上往河里排粪水")
+    c.say("确认")
+    (t,) = tickets(bot)
+    assert t.description == "养猪场每天晚上往河里排粪水"
