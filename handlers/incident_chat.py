@@ -35,6 +35,7 @@ from handlers.base import HandlerContext, Inbound, Kind, Reply
 from handlers.forms import Form, Invalid, StepSpec, clear_state, load_state, save_state, timed_out, with_option
 from handlers.incident_rules import IncidentRules, load_rules
 from handlers.incidents import (
+    STATUS_LABELS,
     IncidentError,
     acknowledge,
     details_of,
@@ -368,9 +369,7 @@ def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
             if not active:
                 return [Reply("目前没有处置中的突发环境事件。")]
             lines = [
-                f"{i.number} {i.summary[:20]}（{rules.grade_label(i.grade)}）"
-                + ("处置中" if i.status == "open" else "应急已结束")
-                for i in active
+                f"{i.number} {i.summary[:20]}（{rules.grade_label(i.grade)}）" + STATUS_LABELS[i.status] for i in active
             ]
         return [Reply("未办结的事件：\n" + "\n".join(lines))]
     with ctx.session_factory.begin() as session:

@@ -31,6 +31,10 @@ DUTY = "@duty"  # whoever is on duty when the prompt is sent (handlers.roster.re
 SUPERVISOR = "@supervisor"  # the supervisor of the shift on duty
 
 
+STATUS_LABELS = {"open": "处置中", "ended": "应急已结束", "closed": "已办结", "withdrawn": "已撤销"}
+"""How an incident's status reads (chat and console)."""
+STEP_STATUS_LABELS = {"pending": "待完成", "overdue": "已超时", "done": "已完成", "done_late": "超时完成"}
+"""How :func:`step_status` reads."""
 FIELD_LABELS = {"location": "地点", "pollutant": "主要污染物", "casualties": "人员伤亡", "summary": "事件情况"}
 
 

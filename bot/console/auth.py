@@ -156,13 +156,13 @@ def sign_in(
     return SignIn(user)
 
 
-def start_session(session: Session, user: ConsoleUser, *, now: datetime, lifetime: timedelta) -> tuple[str, str]:
-    """Open a session; returns ``(cookie token, csrf token)``. Expired sessions are purged on the way."""
+def start_session(session: Session, user: ConsoleUser, *, now: datetime, lifetime: timedelta) -> str:
+    """Open a session with its own CSRF token; returns the cookie token. Expired sessions are purged on the way."""
     repo = SessionRepo(session)
     repo.purge(now)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     repo.create(token_hash=token_hash(token), user_id=user.id, csrf=csrf, now=now, expires_at=now + lifetime)
-    return token, csrf
+    return token
 
 
 def viewer_of(session: Session, token: str, now: datetime) -> tuple[Viewer | None, bool]:

@@ -7,21 +7,18 @@ from datetime import timedelta
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
-from bot.console.web import ConsoleError, Upload, back, form, page, services, staff_of, viewer, with_temp_file
+from bot.console.web import XLSX_MAGIC, ConsoleError, import_upload, page, services, staff_of, viewer
 from handlers.hazard_sheet import ImportReport, SheetError, export_sheet, import_sheet
 from handlers.hazard_terms import config, enterprise_key, label
 from handlers.hazards import today
 from store import HazardRepo
-from store.audit import acting_as
 from store.repos.hazards import ACTIVE
 
 router = APIRouter()
 PAGE_SIZE = 50
-XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx file is a zip archive
 
 
 @router.get("/hazards")
@@ -107,25 +104,18 @@ def _summary(report: ImportReport) -> str:
 async def upload(request: Request) -> Response:
     """Import an Excel sheet (all rows or none); the row errors are shown on the page."""
     who = staff_of(request, "officer", "admin")
-    data = await form(request, who)
-    file = data.get("file")
-    if not isinstance(file, Upload) or not file.filename:
-        return back("/hazards", error="请选择要上传的 Excel 文件（.xlsx）。")
-    content = file.content
-    if not file.filename.lower().endswith(".xlsx") or not content.startswith(XLSX_MAGIC):
-        return back("/hazards", error=f"“{file.filename}”不是 .xlsx 格式的 Excel 文件，未导入。")
     svc = services(request)
 
-    def read(path: Path) -> ImportReport:
+    def work(path: Path, name: str) -> str:
         with svc.session_factory.begin() as session:
-            return import_sheet(session, path, actor=who.actor, now=svc.clock.now(), name=file.filename)
+            return _summary(import_sheet(session, path, actor=who.actor, now=svc.clock.now(), name=name))
 
-    def run() -> ImportReport:
-        return with_temp_file(content, ".xlsx", read)
-
-    try:
-        with acting_as(who.actor):
-            report = await run_in_threadpool(run)
-    except SheetError as exc:
-        return page(request, "hazard_errors.html", who, status=400, filename=file.filename, errors=exc.errors)
-    return back("/hazards", ok=_summary(report))
+    return await import_upload(
+        request,
+        who,
+        "/hazards",
+        what="Excel 台账文件（.xlsx）",
+        kinds={".xlsx": XLSX_MAGIC},
+        work=work,
+        refused=SheetError,
+    )

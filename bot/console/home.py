@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -14,6 +15,7 @@ from bot.console.auth import sign_in, sign_out, start_session
 from bot.console.web import COOKIE, LOGIN_CSRF_COOKIE, PREFIX, form, page, services, text_field, viewer
 from store import Hazard, Incident, Ticket, TicketRepo
 from store.repos.hazards import ACTIVE
+from store.repos.tickets import OPEN_AFTER_ACCEPT
 
 router = APIRouter()
 
@@ -42,7 +44,7 @@ async def login(request: Request) -> Response:
     address = request.client.host if request.client else "unknown"
     settings = svc.settings
 
-    def check() -> tuple[str, str, str]:
+    def check() -> tuple[str, str]:
         now = svc.clock.now()
         with svc.session_factory.begin() as session:
             result = sign_in(
@@ -55,13 +57,11 @@ async def login(request: Request) -> Response:
                 lockout=timedelta(minutes=settings.console_lockout_minutes),
             )
             if result.user is None:
-                return "", "", result.message
-            token, _csrf = start_session(
-                session, result.user, now=now, lifetime=timedelta(hours=settings.console_session_hours)
-            )
-            return token, result.user.username, ""
+                return "", result.message
+            lifetime = timedelta(hours=settings.console_session_hours)
+            return start_session(session, result.user, now=now, lifetime=lifetime), ""
 
-    token, _name, message = await run_in_threadpool(check)
+    token, message = await run_in_threadpool(check)
     if not token:
         fresh = secrets.token_urlsafe(24)
         response = page(
@@ -103,24 +103,14 @@ def home(request: Request) -> Response:
     svc = services(request)
     now = svc.clock.now()
     with svc.session_factory() as session:
-        tickets = TicketRepo(session)
+
+        def count(column: Any, values: tuple[str, ...]) -> int:
+            return int(session.scalar(select(func.count()).where(column.in_(values))) or 0)
+
         figures = {
-            "complaints_open": tickets.count(now=now, status="submitted")
-            + int(
-                session.scalar(
-                    select(func.count())
-                    .select_from(Ticket)
-                    .where(Ticket.status.in_(("accepted", "assigned", "investigating")))
-                )
-                or 0
-            ),
-            "complaints_overdue": tickets.count(now=now, overdue=True),
-            "incidents_open": int(
-                session.scalar(select(func.count()).select_from(Incident).where(Incident.status.in_(("open", "ended"))))
-                or 0
-            ),
-            "hazards_open": int(
-                session.scalar(select(func.count()).select_from(Hazard).where(Hazard.status.in_(ACTIVE))) or 0
-            ),
+            "complaints_open": count(Ticket.status, ("submitted", *OPEN_AFTER_ACCEPT)),
+            "complaints_overdue": TicketRepo(session).count(now=now, overdue=True),
+            "incidents_open": count(Incident.status, ("open", "ended")),
+            "hazards_open": count(Hazard.status, ACTIVE),
         }
     return page(request, "home.html", who, figures=figures)

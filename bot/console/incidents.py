@@ -13,8 +13,6 @@ from handlers import incidents as inc
 from store import IncidentRepo
 
 router = APIRouter()
-STATUS_LABELS = {"open": "处置中", "ended": "应急结束", "closed": "已办结", "withdrawn": "已撤销"}
-STEP_STATUS = {"pending": "待完成", "overdue": "已超时", "done": "已完成", "done_late": "超时完成"}
 
 
 @router.get("/incidents")
@@ -38,7 +36,7 @@ def incidents(request: Request) -> Response:
                     "overdue": sum(1 for r in open_steps if r.due_at < now),
                 }
             )
-    return page(request, "incidents.html", who, items=items, labels=STATUS_LABELS)
+    return page(request, "incidents.html", who, items=items, labels=inc.STATUS_LABELS)
 
 
 @router.get("/incidents/{number}")
@@ -65,8 +63,8 @@ def incident(request: Request, number: str) -> Response:
         sensitive=sensitive,
         facts=facts,
         grades=grades,
-        labels=STATUS_LABELS,
-        step_status=STEP_STATUS,
+        labels=inc.STATUS_LABELS,
+        step_status=inc.STEP_STATUS_LABELS,
         editable=data["status"] in ("open", "ended"),
     )
 

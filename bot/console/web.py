@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import secrets
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import Request
@@ -33,7 +33,6 @@ COOKIE = "envbot_console"
 LOGIN_CSRF_COOKIE = "envbot_console_login"
 SHANGHAI = timezone(timedelta(hours=8))
 PREFIX = "/console"
-T = TypeVar("T")
 
 
 class ConsoleError(Exception):
@@ -183,12 +182,47 @@ async def apply(who: Viewer, path: str, work: Callable[[], str], refused: type[E
     return back(path, ok=message)
 
 
-def with_temp_file(content: bytes, suffix: str, work: Callable[[Path], T]) -> T:
-    """Call ``work`` with a temporary file holding ``content`` (deleted afterwards); for readers that want a path."""
-    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-        tmp.write(content)
-        tmp.flush()
-        return work(Path(tmp.name))
+XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx file is a zip archive
+
+
+async def import_upload(
+    request: Request,
+    who: Viewer,
+    path: str,
+    *,
+    what: str,
+    kinds: Mapping[str, bytes],
+    work: Callable[[Path, str], str],
+    refused: type[ValueError],
+) -> Response:
+    """Import the form's ``file`` (an all-or-nothing sheet import) and redirect to ``path`` with its message.
+
+    ``kinds`` maps the accepted suffixes to the bytes such a file starts with (``b""``:
+    any); another file is refused by name. ``work(path, uploaded name)`` runs in a worker
+    thread on a temporary copy, with ``who`` as the audit actor; a ``refused`` error (whose
+    ``errors`` name the bad rows) is shown on a page listing them, with nothing imported.
+    """
+    data = await form(request, who)
+    file = data.get("file")
+    if not isinstance(file, Upload) or not file.filename:
+        return back(path, error=f"请选择要上传的{what}。")
+    name, suffix = file.filename, Path(file.filename).suffix.lower()
+    if suffix not in kinds or not file.content.startswith(kinds[suffix]):
+        return back(path, error=f"“{name}”不是{what}，未导入。")
+
+    def run() -> str:
+        with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+            tmp.write(file.content)
+            tmp.flush()
+            return work(Path(tmp.name), name)
+
+    try:
+        with acting_as(who.actor):
+            message = await run_in_threadpool(run)
+    except refused as exc:
+        errors = list(getattr(exc, "errors", [str(exc)]))
+        return page(request, "import_errors.html", who, status=400, filename=name, errors=errors)
+    return back(path, ok=message)
 
 
 def page(request: Request, template: str, who: Viewer | None, status: int = 200, **context: Any) -> Response:

@@ -21,6 +21,9 @@ def _inbound(svc, user: str) -> Inbound:
     )
 
 
+FIELDS = {"channel": "wechat", "user_id": "u", "pollution_type": "air", "location": "江口镇", "description": "黑烟"}
+
+
 def test_concurrent_filings_get_distinct_numbers(services) -> None:
     ctx = services.dialogue.ctx
     start = threading.Barrier(12)
@@ -52,27 +55,25 @@ def test_concurrent_filings_get_distinct_numbers(services) -> None:
 
 def test_the_next_number_follows_the_highest_even_after_a_gap(services) -> None:
     now = services.clock.now()
-    fields = {"channel": "wechat", "user_id": "u", "pollution_type": "air", "location": "江口镇", "description": "黑烟"}
     with services.session_factory.begin() as s:
         repo = TicketRepo(s)
-        a = repo.create(now=now, actor="t", accept_due=now, **fields)
-        b = repo.create(now=now, actor="t", accept_due=now, **fields)
+        a = repo.create(now=now, actor="t", accept_due=now, **FIELDS)
+        b = repo.create(now=now, actor="t", accept_due=now, **FIELDS)
         a_no, b_no = a.number, b.number
         s.delete(a)  # a gap (removed by an operator): counting rows would hand out b's number again
     with services.session_factory.begin() as s:
-        c = TicketRepo(s).create(now=now, actor="t", accept_due=now, **fields)
+        c = TicketRepo(s).create(now=now, actor="t", accept_due=now, **FIELDS)
         assert c.number not in (a_no, b_no) and int(c.number[-3:]) == int(b_no[-3:]) + 1
         assert s.query(Ticket).count() == 2
 
 
 def test_numbers_go_past_999_in_a_day(services) -> None:
     now = services.clock.now()
-    fields = {"channel": "wechat", "user_id": "u", "pollution_type": "air", "location": "江口镇", "description": "黑烟"}
     with services.session_factory.begin() as s:
         repo = TicketRepo(s)
-        first = repo.create(now=now, actor="t", accept_due=now, **fields)
+        first = repo.create(now=now, actor="t", accept_due=now, **FIELDS)
         prefix = first.number[:-3]
         first.number = prefix + "999"
         s.flush()
-        assert repo.create(now=now, actor="t", accept_due=now, **fields).number == prefix + "1000"
-        assert repo.create(now=now, actor="t", accept_due=now, **fields).number == prefix + "1001"
+        assert repo.create(now=now, actor="t", accept_due=now, **FIELDS).number == prefix + "1000"
+        assert repo.create(now=now, actor="t", accept_due=now, **FIELDS).number == prefix + "1001"
