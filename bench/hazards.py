@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from openpyxl import Workbook  # noqa: E402
 
-from handlers.hazard_sheet import SheetError, export_sheet, import_sheet  # noqa: E402
+from handlers.hazards import SheetError, export_sheet, import_sheet  # noqa: E402
 from store import make_engine, make_session_factory, upgrade  # noqa: E402
 
 TOWNS = ["白马镇", "江口镇", "羊角街道", "仙女山街道", "凤山街道", "火炉镇", "鸭江镇", "长坝镇"]

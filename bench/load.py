@@ -25,7 +25,7 @@
 2. Writers: ``--writers`` threads (default 50), each with its own engine from the product's
    ``make_engine`` (WAL, busy timeout, as the server's), write for ``--writer-seconds``
    through the repositories as the callback path does: claim an inbound message, finish it,
-   and every fifth turn file a complaint ticket (``handlers.tickets.file_ticket``: the ticket,
+   and every fifth turn file a complaint ticket (``handlers.complaints.service.file_ticket``: the ticket,
    its first history entry and its acceptance reminder). Prints writes/s and the errors by
    kind, "database is locked" first (target 0).
 
@@ -443,7 +443,7 @@ def writers_run(args: argparse.Namespace) -> None:
     from bot.settings import Settings
     from core.clock import SystemClock
     from handlers.base import Channel, HandlerContext, Inbound, Kind, Role
-    from handlers.tickets import file_ticket
+    from handlers.complaints import file_ticket
     from store import InboundRepo, make_engine, make_session_factory, upgrade
 
     tmp = Path(tempfile.mkdtemp(prefix="envbot-bench-writers-"))

@@ -18,7 +18,7 @@ from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from core.errors import EnvbotError, NotFound
 from handlers.base import Role
-from store.audit import current_actor
+from store import current_actor
 
 app = typer.Typer(help="envbot：环境应急助手的命令行。", no_args_is_help=True, add_completion=False)
 docs_app = typer.Typer(help="List or remove ingested documents.", no_args_is_help=True)

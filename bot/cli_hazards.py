@@ -13,13 +13,10 @@ import typer
 
 from bot.cli_incidents import open_store
 from core.clock import SystemClock
-from handlers.hazard_chat import detail
-from handlers.hazard_sheet import SheetError, export_sheet, import_sheet
-from handlers.hazard_terms import enterprise_key, label, lookup
-from handlers.hazards import today
+from handlers.hazards import SheetError, detail, enterprise_key, export_sheet, import_sheet, label, lookup, today
 from handlers.nlu import SHANGHAI
+from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import Hazard, HazardRepo
-from store.repos.hazards import ACTIVE
 
 hazards_app = typer.Typer(help="The hazard ledger (隐患台账): import/export Excel, show, list.", no_args_is_help=True)
 

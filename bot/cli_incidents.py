@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import load_settings
 from core.clock import SystemClock
 from core.errors import EnvbotError
-from handlers.incident_rules import load_rules
-from handlers.incidents import to_dict
+from handlers.incidents import load_rules, to_dict
 from handlers.roster import RosterError, import_roster, roster_text
 from store import IncidentRepo, make_engine, make_session_factory, upgrade
 

@@ -33,16 +33,13 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from core.privacy import mask
-from handlers import complaint, hazard_chat, incident_chat
+from handlers import complaints, hazards, incidents, roster
 from handlers.base import Event, HandlerContext, Inbound, Kind, Reply, Role
 from handlers.commands import help_reply, is_cancel, is_help, load_commands
-from handlers.incidents import ACK_PREFIX
 from handlers.messages import event_reply, non_text_reply
 from handlers.nlu import Understanding, understand
 from handlers.qa import question_reply
-from handlers.tickets import is_staff_command, pending_notices, staff_command, status_reply
-from store import Conversation, ConversationRepo
-from store.audit import acting_as
+from store import Conversation, ConversationRepo, acting_as
 
 log = logging.getLogger(__name__)
 
@@ -84,16 +81,16 @@ def _handle_event(turn: Turn, ctx: HandlerContext) -> list[Reply]:
     if turn.inbound.event is Event.UNSUBSCRIBE:
         _forget(turn.inbound, ctx)  # the platform requires deleting the user's data on unsubscribe
         return []
-    if turn.inbound.event is Event.CARD and turn.inbound.text.startswith(ACK_PREFIX):
-        return incident_chat.card_ack(turn.inbound, ctx)
+    if turn.inbound.event is Event.CARD and turn.inbound.text.startswith(incidents.ACK_PREFIX):
+        return incidents.card_ack(turn.inbound, ctx)
     if turn.inbound.event is Event.CLICK and load_commands().menu.get(turn.inbound.text) == "complaint_status":
-        return status_reply(turn.inbound, ctx, None)
+        return complaints.status_reply(turn.inbound, ctx, None)
     return event_reply(turn.inbound, ctx.duty_phone)
 
 
 def _handle_cancel(turn: Turn, ctx: HandlerContext) -> list[Reply]:
     form = turn.state.form if turn.state is not None else ""
-    if form in (incident_chat.FORM.name, incident_chat.PICK_FORM) and _forget(turn.inbound, ctx):
+    if form in (incidents.FORM.name, incidents.PICK_FORM) and _forget(turn.inbound, ctx):
         return [Reply("好的，已停止补充。已登记的事件仍在计时，之后可用“补充 要素：内容”继续补充。")]
     if form and _forget(turn.inbound, ctx):
         return [Reply("好的，已取消当前事项，草稿已删除。如需帮助请回复“帮助”。")]
@@ -101,10 +98,10 @@ def _handle_cancel(turn: Turn, ctx: HandlerContext) -> list[Reply]:
 
 
 FORMS: dict[str, Callable[[Inbound, HandlerContext, Conversation], list[Reply] | None]] = {
-    complaint.FORM.name: complaint.continue_form,
-    incident_chat.FORM.name: incident_chat.continue_form,
-    incident_chat.PICK_FORM: incident_chat.continue_pick,
-    hazard_chat.PAGE_FORM: hazard_chat.continue_page,
+    complaints.FORM.name: complaints.continue_form,
+    incidents.FORM.name: incidents.continue_form,
+    incidents.PICK_FORM: incidents.continue_pick,
+    hazards.PAGE_FORM: hazards.continue_page,
 }
 
 
@@ -122,11 +119,11 @@ def _continue_form(turn: Turn, ctx: HandlerContext) -> list[Reply] | None:
 
 
 def _staff_command(turn: Turn, ctx: HandlerContext) -> list[Reply]:
-    if is_staff_command(turn.inbound.text):
-        return staff_command(turn.inbound, ctx)
-    if hazard_chat.is_command(turn.inbound.text):
-        return hazard_chat.command(turn.inbound, ctx)
-    return incident_chat.command(turn.inbound, ctx)
+    if complaints.is_staff_command(turn.inbound.text):
+        return complaints.staff_command(turn.inbound, ctx)
+    if hazards.is_command(turn.inbound.text):
+        return hazards.command(turn.inbound, ctx)
+    return incidents.command(turn.inbound, ctx)
 
 
 def _staff_intent(intent: str) -> Callable[[Turn], bool]:
@@ -144,9 +141,9 @@ RULES: tuple[Rule, ...] = (
             t.inbound.role.is_staff
             and t.text_kind
             and (
-                is_staff_command(t.inbound.text)
-                or incident_chat.is_command(t.inbound.text)
-                or hazard_chat.is_command(t.inbound.text)
+                complaints.is_staff_command(t.inbound.text)
+                or incidents.is_command(t.inbound.text)
+                or hazards.is_command(t.inbound.text)
             )
         ),
         _staff_command,
@@ -159,21 +156,17 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "complaint_status",
         lambda t: t.reading.intent == "complaint_status",
-        lambda t, c: status_reply(t.inbound, c, t.reading.slots.get("ticket")),
+        lambda t, c: complaints.status_reply(t.inbound, c, t.reading.slots.get("ticket")),
     ),
     Rule(
         "complaint",
         lambda t: t.reading.intent == "complaint" and t.inbound.role is Role.CITIZEN,
-        lambda t, c: complaint.start(t.inbound, c, t.reading),
+        lambda t, c: complaints.start(t.inbound, c, t.reading),
     ),
-    Rule("incident_ack", _staff_intent("incident_ack"), lambda t, c: incident_chat.ack(t.inbound, c, t.reading)),
-    Rule(
-        "incident_report", _staff_intent("incident_report"), lambda t, c: incident_chat.start(t.inbound, c, t.reading)
-    ),
-    Rule("roster_query", _staff_intent("roster_query"), lambda t, c: incident_chat.roster_reply(t.inbound, c)),
-    Rule(
-        "hazard_query", lambda t: t.reading.intent == "hazard_query", lambda t, c: hazard_chat.query_reply(t.inbound, c)
-    ),
+    Rule("incident_ack", _staff_intent("incident_ack"), lambda t, c: incidents.ack(t.inbound, c, t.reading)),
+    Rule("incident_report", _staff_intent("incident_report"), lambda t, c: incidents.start(t.inbound, c, t.reading)),
+    Rule("roster_query", _staff_intent("roster_query"), lambda t, c: roster.roster_reply(t.inbound, c)),
+    Rule("hazard_query", lambda t: t.reading.intent == "hazard_query", lambda t, c: hazards.query_reply(t.inbound, c)),
     Rule("question", lambda t: True, lambda t, c: question_reply(t.inbound, c)),
 )
 
@@ -224,7 +217,7 @@ class Dialogue:
                 with self.ctx.session_factory() as session:
                     state = ConversationRepo(session).get(inbound.channel.value, inbound.user_id)
                 started = time.perf_counter()
-                notices = pending_notices(inbound, self.ctx) if inbound.role is Role.CITIZEN else []
+                notices = complaints.pending_notices(inbound, self.ctx) if inbound.role is Role.CITIZEN else []
                 turn = Turn(inbound, state)
                 replies = notices + self.route(turn)
                 if self.observe is not None:

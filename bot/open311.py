@@ -5,7 +5,7 @@ Spec: GeoReport v2, http://wiki.open311.org/GeoReport_v2 (the "spec" below). Rou
 
 =====================================  ===============================================================
 ``GET /discovery.{format}``            service discovery: contact, changeset, the one endpoint
-``GET /services.{format}``             the complaint categories (``handlers/data/complaint.toml``)
+``GET /services.{format}``             the complaint categories (``handlers/complaints/data/complaint.toml``)
 ``GET /requests.{format}``             tickets, newest first, filtered (below), at most 1000
 ``GET /requests/{id}.{format}``        one ticket by number (``T20261129001``), as a one-item list
 =====================================  ===============================================================
@@ -64,8 +64,8 @@ from sqlalchemy.orm import selectinload
 
 from bot.services import Services
 from core.errors import EnvbotError
+from handlers.complaints import process, status_label, type_label
 from handlers.nlu import SHANGHAI, categories, lexicon
-from handlers.tickets import process, status_label, type_label
 from store import Ticket
 
 __all__ = ["MAX_RESULTS", "SPEC_URL", "open311_router", "redact"]

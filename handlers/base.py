@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from core.clock import Clock
-from knowledge.answer import Citation as ReplyCitation  # a reply cites passages as the knowledge base does
+from knowledge import Citation as ReplyCitation  # a reply cites passages as the knowledge base does
 
 
 class Channel(StrEnum):
@@ -143,7 +143,7 @@ class HandlerContext:
         max_message_chars: longest message a form accepts.
         duty_phone: the number given when the bot cannot help.
         form_timeout: seconds of silence after which an open form pauses (the draft is kept).
-        incident_rules: the incident reporting rules (``handlers.incident_rules.IncidentRules``);
+        incident_rules: the incident reporting rules (``handlers.incidents.rules.IncidentRules``);
             None means the bundled rule file.
     """
 

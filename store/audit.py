@@ -21,9 +21,18 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.console_models import AuditEntry, ConsoleUser
-from store.hazard_models import Enterprise, Hazard
-from store.models import Document, DutyShift, Incident, IncidentStep, Staff, Ticket
+from store.models import (
+    AuditEntry,
+    ConsoleUser,
+    Document,
+    DutyShift,
+    Enterprise,
+    Hazard,
+    Incident,
+    IncidentStep,
+    Staff,
+    Ticket,
+)
 
 current_actor: ContextVar[str] = ContextVar("envbot_actor", default="system")
 """Who is acting in this context: ``console:<username>``, ``wecom:<userid>``, ``cli`` or ``system``."""

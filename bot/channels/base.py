@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.base import Reply
-from knowledge.splitter import split_sentences
+from knowledge import split_sentences
 
 MAX_TEXT_BYTES = 2048  # WeChat / WeCom text messages: about 2,048 bytes of UTF-8
 

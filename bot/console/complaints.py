@@ -10,10 +10,9 @@ from fastapi.responses import Response
 
 from bot.console.web import ConsoleError, back, form, page, services, text_field, viewer
 from core.errors import SendError
+from handlers.complaints import change_status, commands_from, process, status_label, type_label
 from handlers.nlu import categories, lexicon
-from handlers.tickets import change_status, commands_from, process, status_label, type_label
-from store import TicketRepo
-from store.audit import acting_as
+from store import TicketRepo, acting_as
 
 router = APIRouter()
 PAGE_SIZE = 50

@@ -11,11 +11,9 @@ from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
 from bot.console.web import XLSX_MAGIC, ConsoleError, import_upload, page, services, staff_of, viewer
-from handlers.hazard_sheet import ImportReport, SheetError, export_sheet, import_sheet
-from handlers.hazard_terms import config, enterprise_key, label
-from handlers.hazards import today
+from handlers.hazards import ImportReport, SheetError, config, enterprise_key, export_sheet, import_sheet, label, today
+from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import HazardRepo
-from store.repos.hazards import ACTIVE
 
 router = APIRouter()
 PAGE_SIZE = 50

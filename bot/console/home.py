@@ -13,9 +13,8 @@ from sqlalchemy import func, select
 
 from bot.console.auth import sign_in, sign_out, start_session
 from bot.console.web import COOKIE, LOGIN_CSRF_COOKIE, PREFIX, form, page, services, text_field, viewer
-from store import Hazard, Incident, Ticket, TicketRepo
-from store.repos.hazards import ACTIVE
-from store.repos.tickets import OPEN_AFTER_ACCEPT
+from store import ACTIVE_HAZARD_STATUSES as ACTIVE
+from store import OPEN_AFTER_ACCEPT, Hazard, Incident, Ticket, TicketRepo
 
 router = APIRouter()
 

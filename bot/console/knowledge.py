@@ -11,9 +11,8 @@ from fastapi.responses import Response
 
 from bot.console.web import Upload, back, form, page, services, staff_of, text_field, viewer
 from core.errors import NotFound
-from knowledge.answer import cite
-from knowledge.loaders import SUPPORTED_SUFFIXES
-from store.audit import acting_as
+from knowledge import SUPPORTED_SUFFIXES, cite
+from store import acting_as
 
 router = APIRouter()
 MAGIC = {".pdf": (b"%PDF-",), ".docx": (b"PK\x03\x04",)}

@@ -27,7 +27,7 @@ from bot.bodies import read_capped
 from bot.console.auth import ROLES, Viewer, viewer_of
 from bot.services import Services
 from core.errors import PayloadTooLarge
-from store.audit import acting_as
+from store import acting_as
 
 COOKIE = "envbot_console"
 LOGIN_CSRF_COOKIE = "envbot_console_login"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from store import console_models, hazard_models  # noqa: F401  (register their tables on Base)
 from store.db import make_engine
 from store.models import Base
 

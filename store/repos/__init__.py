@@ -3,12 +3,15 @@
 from store.repos.channels import STAFF_ROLES, ConversationRepo, InboundRepo, StaffRepo, TokenRepo
 from store.repos.console import AuditRepo, FailureRepo, SessionRepo, UserRepo
 from store.repos.documents import DocumentRepo
+from store.repos.hazards import ACTIVE as ACTIVE_HAZARD_STATUSES
 from store.repos.hazards import HazardRepo
 from store.repos.incidents import IncidentRepo, RosterRepo
 from store.repos.reminders import ReminderRepo
-from store.repos.tickets import TicketRepo
+from store.repos.tickets import OPEN_AFTER_ACCEPT, TicketRepo
 
 __all__ = [
+    "ACTIVE_HAZARD_STATUSES",
+    "OPEN_AFTER_ACCEPT",
     "STAFF_ROLES",
     "AuditRepo",
     "FailureRepo",

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from store.console_models import AuditEntry, ConsoleSession, ConsoleUser, LoginFailure
+from store.models import AuditEntry, ConsoleSession, ConsoleUser, LoginFailure
 
 
 class UserRepo:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from store.hazard_models import Enterprise, Hazard, HazardEvent
+from store.models import Enterprise, Hazard, HazardEvent
 from store.repos.numbering import lock_series
 
 ACTIVE = ("open", "rectifying", "rectified", "reopened")  # not closed

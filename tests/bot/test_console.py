@@ -19,7 +19,7 @@ from sqlalchemy import select
 from bot.console.auth import create_user
 from handlers import incidents as inc
 from handlers.base import Channel, Inbound, Kind, Role
-from handlers.tickets import file_ticket
+from handlers.complaints import file_ticket
 from store import AuditEntry, Hazard, HazardRepo, IncidentRepo, StaffRepo, TicketRepo
 from tests.bot.conftest import OA_PLAIN, WECOM
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from handlers.hazard_sheet import import_sheet
+from handlers.hazards import import_sheet
 from handlers.nlu import SHANGHAI
 from store import HazardRepo, StaffRepo
 from tests.bot.conftest import WECOM

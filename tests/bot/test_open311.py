@@ -78,7 +78,7 @@ def add_ticket(svc: Services, **fields: Any) -> str:
 
 
 def move(svc: Services, number: str, status: str, note: str = "") -> None:
-    """An officer's status change, the way handlers.tickets records it."""
+    """An officer's status change, the way handlers.complaints.service records it."""
     now = svc.clock.now()
     with svc.session_factory.begin() as session:
         repo = TicketRepo(session)

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from handlers import complaint
 from handlers.base import Reply
+from handlers.complaints import chat as complaint
 from handlers.forms import Form, StepSpec
 
 

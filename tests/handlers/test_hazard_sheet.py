@@ -9,9 +9,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from handlers import hazard_terms
-from handlers.hazard_sheet import SheetError, export_sheet, import_sheet
-from handlers.hazards import change
+from handlers.hazards import SheetError, export_sheet, import_sheet
+from handlers.hazards import terms as hazard_terms
+from handlers.hazards.service import change
 from store import Enterprise, Hazard, HazardRepo, make_engine, make_session_factory, upgrade
 from tests.conftest import database_url
 

@@ -10,11 +10,11 @@ import pytest
 
 from bot.services import build_services
 from core.errors import ConfigError
-from handlers.incident_plan import Facts, plan
-from handlers.incident_rules import load_rules, parse_rules
+from handlers.incidents.plan import Facts, plan
+from handlers.incidents.rules import load_rules, parse_rules
 from tests.conftest import make_settings
 
-BUNDLED = resources.files("handlers").joinpath("data").joinpath("incident_rules.toml").read_text("utf-8")
+BUNDLED = resources.files("handlers.incidents").joinpath("data").joinpath("incident_rules.toml").read_text("utf-8")
 T0 = datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from handlers.base import Channel, Inbound, Kind, Role
-from handlers.tickets import file_ticket
+from handlers.complaints import file_ticket
 from store import Ticket, TicketRepo
 
 

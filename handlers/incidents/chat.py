@@ -33,8 +33,9 @@ from typing import Any
 
 from handlers.base import HandlerContext, Inbound, Kind, Reply
 from handlers.forms import Form, Invalid, StepSpec, clear_state, load_state, save_state, timed_out, with_option
-from handlers.incident_rules import IncidentRules, load_rules
-from handlers.incidents import (
+from handlers.incidents.drafts import build, element_keys
+from handlers.incidents.rules import IncidentRules, load_rules
+from handlers.incidents.service import (
     STATUS_LABELS,
     IncidentError,
     acknowledge,
@@ -50,8 +51,6 @@ from handlers.incidents import (
 )
 from handlers.nlu import INCIDENT_RE, Understanding, lexicon, looks_like_question, occurred_at, town_of, understand
 from handlers.qa import question_reply
-from handlers.report_draft import build, element_keys
-from handlers.roster import roster_text
 from handlers.staff import actor_of
 from store import Conversation, Incident, IncidentRepo
 
@@ -545,9 +544,3 @@ def continue_pick(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
         return None  # something else: route it normally
     clear_state(ctx, inbound)
     return _do_ack(inbound, ctx, chosen, str(data.get("step", "")))
-
-
-def roster_reply(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
-    """ "今天谁值班" and friends."""
-    with ctx.session_factory() as session:
-        return [Reply(roster_text(session, inbound.text, ctx.clock.now()))]

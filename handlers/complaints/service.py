@@ -1,7 +1,7 @@
 """Tickets: filing, the citizen's status query (complaint_status), officers' status commands, notices.
 
 The statuses, the commands that move a ticket and the time limits are data:
-``handlers/data/complaint_process.toml`` (信访工作条例 第二十二、二十三、三十四条).
+``handlers/complaints/data/process.toml`` (信访工作条例 第二十二、二十三、三十四条).
 """
 
 from __future__ import annotations
@@ -53,9 +53,9 @@ class Process:
 
 @lru_cache(maxsize=1)
 def process() -> Process:
-    """Load ``handlers/data/complaint_process.toml`` (once per process)."""
+    """Load ``handlers/complaints/data/process.toml`` (once per process)."""
     raw = tomllib.loads(
-        resources.files("handlers").joinpath("data").joinpath("complaint_process.toml").read_text("utf-8")
+        resources.files("handlers.complaints").joinpath("data").joinpath("process.toml").read_text("utf-8")
     )
     commands = {
         word: Command(word, spec["status"], tuple(spec["from"]), bool(spec["note"]))

@@ -1,6 +1,6 @@
 """The hazard ledger in Excel: import (validated, all-or-nothing, re-import updates) and export (openpyxl).
 
-Columns are the Chinese headers of ``[columns]`` in ``handlers/data/hazards.toml``
+Columns are the Chinese headers of ``[columns]`` in ``handlers/hazards/data/hazards.toml``
 (企业名称, 隐患描述, 隐患级别, 发现方式, 发现日期, 整改期限, 责任人, 整改措施, 状态 …).
 A row is the same hazard as a stored one when its 隐患编号 matches, or else its
 enterprise, description and date found do; then the row updates it, each change
@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.hazard_terms import clean, config, default_deadline, enterprise_key, industries, label, lookup
-from handlers.hazards import plan_deadline, staff_by_name
-from handlers.roster import parse_day
+from core.clock import parse_day
+from handlers.hazards.service import plan_deadline, staff_by_name
+from handlers.hazards.terms import clean, config, default_deadline, enterprise_key, industries, label, lookup
 from store import Enterprise, Hazard, HazardRepo
 
 RANK = {"open": 0, "reopened": 0, "rectifying": 1, "rectified": 2, "closed": 3}  # how far a hazard has come

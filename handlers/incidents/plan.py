@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from handlers.incident_rules import IncidentRules, Route, StepRule
+from handlers.incidents.rules import IncidentRules, Route, StepRule
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 All functions take the caller's session (one transaction per change, so an
 incident, its steps, its reminders and its timeline are written together) and
 an aware UTC ``now``. The deadlines come from the rule file
-(:mod:`handlers.incident_rules`) through the pure planner
-(:mod:`handlers.incident_plan`); :func:`sync` reconciles the stored steps and
+(:mod:`handlers.incidents.rules`) through the pure planner
+(:mod:`handlers.incidents.plan`); :func:`sync` reconciles the stored steps and
 their reminders with the plan after every change.
 
 Reminders per step (keys ``incident:<number>:<step>:<seq>:v<version>:<kind>``):
@@ -22,8 +22,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from handlers.incident_plan import Facts, PlannedStep, plan
-from handlers.incident_rules import IncidentRules, load_rules
+from handlers.incidents.plan import Facts, PlannedStep, plan
+from handlers.incidents.rules import IncidentRules, load_rules
 from handlers.nlu import SHANGHAI
 from store import Incident, IncidentRepo, IncidentStep, Reminder, ReminderRepo
 
@@ -503,7 +503,7 @@ def prompt_action(reminder: Reminder) -> Action | None:
     """The "已完成" button card for an incident's heads-up and deadline prompts (not for escalations).
 
     The button key is ``ack:<number>:<step>``; pressing it acknowledges the step as
-    the chat phrase would (``handlers.incident_chat.card_ack``).
+    the chat phrase would (``handlers.incidents.chat.card_ack``).
     """
     parts = reminder.key.split(":")
     if len(parts) != 6 or parts[0] != "incident" or parts[5] not in ("before", "due"):

@@ -21,10 +21,10 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from handlers.hazard_terms import config, label
+from handlers.hazards.terms import config, label
 from handlers.nlu import SHANGHAI
+from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import Hazard, HazardCheck, HazardRepo, Reminder, ReminderRepo, StaffRepo
-from store.repos.hazards import ACTIVE
 
 
 class HazardError(ValueError):

@@ -1,4 +1,4 @@
-"""The hazard ledger's vocabulary and defaults, from ``handlers/data/hazards.toml``.
+"""The hazard ledger's vocabulary and defaults, from ``handlers/hazards/data/hazards.toml``.
 
 Levels, ways of finding, statuses, industries, the default deadline (一般隐患整治不过年:
 31 December of the year found; Wulong 2024 work points 三（二）13), the sheet's column
@@ -20,7 +20,9 @@ from typing import Any
 @lru_cache(maxsize=1)
 def config() -> dict[str, Any]:
     """The parsed data file."""
-    return tomllib.loads(resources.files("handlers").joinpath("data").joinpath("hazards.toml").read_text("utf-8"))
+    return tomllib.loads(
+        resources.files("handlers.hazards").joinpath("data").joinpath("hazards.toml").read_text("utf-8")
+    )
 
 
 def label(table: str, key: str) -> str:

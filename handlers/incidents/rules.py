@@ -1,6 +1,6 @@
 """The incident reporting rule file: load, validate, and answer "which grade is this word".
 
-The file is ``handlers/data/incident_rules.toml`` (or a path an office gives with
+The file is ``handlers/incidents/data/incident_rules.toml`` (or a path an office gives with
 ``ENVBOT_INCIDENT_RULES``). Its sources: Order 17 第三条、第四条、第十二条、第十三条、
 第十四条; Order 32 第十六条; the Wulong 2024 work points 三（二）2 (半小时电话报，1小时书面报).
 A bad file raises :class:`core.errors.ConfigError` whose message names the line.
@@ -224,7 +224,7 @@ def load_rules(path: Path | None = None) -> IncidentRules:
 @lru_cache(maxsize=4)
 def _load(path: str) -> IncidentRules:
     if not path:
-        text = resources.files("handlers").joinpath("data").joinpath("incident_rules.toml").read_text("utf-8")
+        text = resources.files("handlers.incidents").joinpath("data").joinpath("incident_rules.toml").read_text("utf-8")
         return parse_rules(text)
     try:
         text = Path(path).read_text("utf-8")

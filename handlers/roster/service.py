@@ -1,7 +1,7 @@
 """值班表 / duty roster: import from CSV or Excel, "今天谁值班", and who receives a prompt at a given time.
 
 Shift names, role words, key periods and column headers are data
-(``handlers/data/roster.toml``). An import is all-or-nothing: every row is
+(``handlers/roster/data/roster.toml``). An import is all-or-nothing: every row is
 checked (date, shift, known person, overlapping shifts) and on any error nothing
 is written and every bad row is named. Re-importing a day replaces that day.
 Key periods of the Wulong plan (三（二）9: 元旦、春节、“两会”、五一、国庆) may carry a
@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core.clock import parse_day
 from handlers.nlu import SHANGHAI
 from store import DutyShift, RosterRepo, Staff, StaffRepo
 
@@ -40,8 +41,8 @@ class RosterError(ValueError):
 
 @lru_cache(maxsize=1)
 def config() -> dict[str, Any]:
-    """``handlers/data/roster.toml``."""
-    text = resources.files("handlers").joinpath("data").joinpath("roster.toml").read_text("utf-8")
+    """``handlers/roster/data/roster.toml``."""
+    text = resources.files("handlers.roster").joinpath("data").joinpath("roster.toml").read_text("utf-8")
     return tomllib.loads(text)
 
 
@@ -104,24 +105,6 @@ def _column(headers: Iterable[str], field: str) -> str | None:
         if h.strip().lower() in [n.lower() for n in names]:
             return h
     return None
-
-
-_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[T ]00:00(?::00)?)?$")
-
-
-def parse_day(text: str) -> date:
-    """ "2026-12-01", "2026/12/1", "2026年12月1日" (an Excel date cell arrives as ISO).
-
-    Raises:
-        ValueError: not a date, or an impossible one (2026-02-30).
-    """
-    m = _DATE_RE.match(text.strip())
-    if not m:
-        raise ValueError(f"日期“{text}”格式不对（应如 2026-12-01）")
-    try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError as exc:
-        raise ValueError(f"日期“{text}”不存在") from exc
 
 
 def shift_window(day: date, shift: str) -> tuple[datetime, datetime]:

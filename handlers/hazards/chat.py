@@ -18,13 +18,13 @@ from sqlalchemy import select
 
 from handlers.base import HandlerContext, Inbound, Reply
 from handlers.forms import clear_state, load_state, save_state
-from handlers.hazard_terms import config, enterprise_key, label
-from handlers.hazard_terms import find as lookup_in
-from handlers.hazards import HazardError, change, follow_up, today
+from handlers.hazards.service import HazardError, change, follow_up, today
+from handlers.hazards.terms import config, enterprise_key, label
+from handlers.hazards.terms import find as lookup_in
 from handlers.nlu import SHANGHAI, town_of
 from handlers.staff import actor_of
+from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import Conversation, Enterprise, Hazard, HazardRepo
-from store.repos.hazards import ACTIVE
 
 NUMBER_RE = re.compile(r"(?<![A-Za-z0-9])H\d{8}(?!\d)", re.IGNORECASE)
 COMMAND_RE = re.compile(

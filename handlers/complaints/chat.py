@@ -34,6 +34,7 @@ from typing import Any
 from core.errors import SendError
 from core.privacy import mask, mask_phones
 from handlers.base import HandlerContext, Inbound, Kind, Reply
+from handlers.complaints.service import file_ticket, type_label
 from handlers.forms import (
     RESUME,
     Form,
@@ -62,7 +63,6 @@ from handlers.nlu import (
 )
 from handlers.qa import question_reply
 from handlers.roster import resolve
-from handlers.tickets import file_ticket, type_label
 from store import Conversation
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.incident_rules import DraftRule, IncidentRules
-from handlers.incidents import details_of, local, sensitive_of
+from handlers.incidents.rules import DraftRule, IncidentRules
+from handlers.incidents.service import details_of, local, sensitive_of
 from store import Incident
 
 UNKNOWN = {"", "不清楚", "不详", "未知"}

@@ -1,0 +1,38 @@
+"""Complaints (投诉举报): a citizen's report by chat becomes a ticket; officers move it through the process.
+
+- ``chat``: the complaint form (intent ``complaint``), the status query (``complaint_status``) and
+  officers' status commands (受理 / 转办 / 调查 / 办结 / 答复 / 不予受理 T…);
+- ``service``: filing, status changes with the citizen's notice and the time-limit prompts
+  (信访工作条例 第二十二、二十三、三十四条), used by the chat, the console and Open311;
+- ``data/``: pollution categories and the reader's words (``complaint.toml``), the process (``process.toml``).
+"""
+
+from handlers.complaints.chat import FORM, continue_form, start
+from handlers.complaints.service import (
+    change_status,
+    commands_from,
+    file_ticket,
+    is_staff_command,
+    pending_notices,
+    process,
+    staff_command,
+    status_label,
+    status_reply,
+    type_label,
+)
+
+__all__ = [
+    "FORM",
+    "change_status",
+    "commands_from",
+    "continue_form",
+    "file_ticket",
+    "is_staff_command",
+    "pending_notices",
+    "process",
+    "staff_command",
+    "start",
+    "status_label",
+    "status_reply",
+    "type_label",
+]

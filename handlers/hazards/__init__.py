@@ -1,0 +1,35 @@
+"""The hazard ledger (隐患台账): enterprises, hazards, checks and history; queries and updates by chat.
+
+- ``chat``: ledger queries (intent ``hazard_query``) with paging, and ``隐患 H… 整改中|已整改|销号|回头看``;
+- ``service``: status moves and follow-up checks, deadline prompts and the weekly digest
+  (一般隐患整治不过年, Wulong 三（二）13; Order 34 第十条 for major hazards);
+- ``sheet``: Excel import (validated all-or-nothing) and export; ``terms``: the vocabulary;
+- ``data/``: ``hazards.toml``.
+"""
+
+from handlers.hazards.chat import PAGE_FORM, command, continue_page, detail, is_command, query_reply
+from handlers.hazards.service import HazardError, change, plan_digest, render, today
+from handlers.hazards.sheet import ImportReport, SheetError, export_sheet, import_sheet
+from handlers.hazards.terms import config, enterprise_key, label, lookup
+
+__all__ = [
+    "PAGE_FORM",
+    "HazardError",
+    "ImportReport",
+    "SheetError",
+    "change",
+    "command",
+    "config",
+    "continue_page",
+    "detail",
+    "enterprise_key",
+    "export_sheet",
+    "import_sheet",
+    "is_command",
+    "label",
+    "lookup",
+    "plan_digest",
+    "query_reply",
+    "render",
+    "today",
+]

@@ -1,0 +1,65 @@
+"""Incidents (突发环境事件): a duty officer's report starts every reporting deadline; prompts until closure.
+
+- ``chat``: the report and its form, acknowledgements (已电话报告 …), commands (定级, 应急结束, 时间线,
+  生成初报 …) and the "已完成" button;
+- ``service``: record, update, re-plan, acknowledge, end, withdraw; prompt actions for the dispatcher;
+- ``rules`` / ``plan`` / ``drafts``: the reporting rules as validated data (Order 17 第三、四、十二、
+  十三、十四条; Order 32 第十六条; Wulong 半小时电话报、1小时书面报), the pure deadline planner, report drafts;
+- ``data/``: ``incident_rules.toml``.
+"""
+
+from handlers.incidents.chat import (
+    FORM,
+    PICK_FORM,
+    ack,
+    card_ack,
+    command,
+    continue_form,
+    continue_pick,
+    is_command,
+    start,
+)
+from handlers.incidents.rules import IncidentRules, load_rules, parse_rules
+from handlers.incidents.service import (
+    ACK_PREFIX,
+    STATUS_LABELS,
+    STEP_STATUS_LABELS,
+    Action,
+    IncidentError,
+    acknowledge,
+    prompt_action,
+    record_prompt,
+    report,
+    sensitive_of,
+    step_label,
+    to_dict,
+    update,
+)
+
+__all__ = [
+    "ACK_PREFIX",
+    "FORM",
+    "PICK_FORM",
+    "STATUS_LABELS",
+    "STEP_STATUS_LABELS",
+    "Action",
+    "IncidentError",
+    "IncidentRules",
+    "ack",
+    "acknowledge",
+    "card_ack",
+    "command",
+    "continue_form",
+    "continue_pick",
+    "is_command",
+    "load_rules",
+    "parse_rules",
+    "prompt_action",
+    "record_prompt",
+    "report",
+    "sensitive_of",
+    "start",
+    "step_label",
+    "to_dict",
+    "update",
+]
