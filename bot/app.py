@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.bodies import read_capped
+from bot.channels.base import Callback
 from bot.channels.wechat_oa import OfficialAccountChannel
 from bot.channels.wecom import WeComChannel
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -191,7 +192,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         svc = svc_of(request)
         try:
             body = await read_capped(request, svc.settings.max_body_bytes)
-            parsed = adapter.parse(dict(request.query_params), body)
+            parsed = adapter.parse(Callback(dict(request.query_params), body))
         except ChannelError as exc:
             return _refuse(exc)
         text = await svc.gateway.handle(parsed, adapter)
