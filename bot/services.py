@@ -22,7 +22,7 @@ from bot.reminders import Dispatcher
 from bot.settings import EmbeddingsKind, Settings
 from core.clock import Clock, SystemClock
 from handlers.base import HandlerContext, Inbound, Reply, Role
-from handlers.incidents import load_rules
+from handlers.incidents import IncidentRules, load_rules
 from knowledge import LLM, AnswerConfig, ChunkingConfig, KnowledgeBase, VectorIndex
 from store import StaffRepo, make_engine, make_session_factory, upgrade
 
@@ -43,6 +43,20 @@ class Services:
     metrics: Metrics
     wechat: OfficialAccountChannel | None = None
     wecom: WeComChannel | None = None
+
+    @property
+    def ctx(self) -> HandlerContext:
+        """The handler context (clock, store, knowledge, notifier, rules) the dialogue runs with.
+
+        For the console and the CLI, which call domain services with the same context as chat.
+        """
+        return self.dialogue.ctx
+
+    @property
+    def incident_rules(self) -> IncidentRules:
+        """The incident reporting rules loaded at start (``ENVBOT_INCIDENT_RULES``, else the bundled file)."""
+        rules: IncidentRules | None = self.ctx.incident_rules
+        return rules or load_rules()
 
     def close(self) -> None:
         """Release database connections."""
