@@ -15,27 +15,15 @@ def chat(
     role: Annotated[str, typer.Option(help="citizen, officer, duty or admin.")] = "citizen",
     user: Annotated[str, typer.Option(help="Conversation user id.")] = "console",
 ) -> None:
-    """Run one turn of the dialogue in-process and print the replies."""
-    import uuid
-
-    from bot.channels.base import render_text
-    from handlers.base import Channel, Inbound, Kind
+    """Run one turn of the dialogue in-process (through the console channel) and print the replies."""
+    from bot.channels.console import ConsoleChannel
 
     the_role = parse_role(role)
     with open_services(settings_or_exit()) as svc:
-        inbound = Inbound(
-            channel=Channel.CONSOLE,
-            user_id=user,
-            role=the_role,
-            kind=Kind.TEXT,
-            text=text,
-            msg_id=uuid.uuid4().hex,
-            received_at=svc.clock.now(),
-        )
+        console = ConsoleChannel(clock=svc.clock, user=user, role=the_role)
+        inbound = console.parse(text)
         replies = svc.dialogue.handle(inbound)
-    for reply in replies:
-        typer.echo(render_text(reply))
-        typer.echo("")
+    typer.echo(console.render_passive(inbound, replies), nl=False)
 
 
 def nlu(
