@@ -265,9 +265,16 @@ def nlu(
     """Show how a message is read: intent, slots, urgent."""
     from core.clock import SystemClock
     from handlers.nlu import understand
+    from handlers.rulebook import load_rules_bundle
 
     the_role = _role(role)
-    reading = understand(text, the_role, SystemClock().now()).to_dict()
+    try:
+        settings = load_settings()
+        rules = load_rules_bundle(settings.rules_dir, settings.incident_rules)
+    except EnvbotError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    reading = understand(text, the_role, SystemClock().now(), rules).to_dict()
     if as_json:
         typer.echo(json.dumps(reading, ensure_ascii=False))
         return
@@ -348,8 +355,14 @@ def serve(
     import uvicorn
 
     from bot.app import create_app
+    from handlers.rulebook import load_rules_bundle
 
     settings = _settings()
+    try:  # a bad rule file: one clear line, not a traceback from the server's start-up
+        load_rules_bundle(settings.rules_dir, settings.incident_rules)
+    except EnvbotError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,

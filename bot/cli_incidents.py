@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import load_settings
 from core.clock import SystemClock
 from core.errors import EnvbotError
-from handlers.incidents import load_rules, to_dict
+from handlers.incidents import to_dict
 from handlers.roster import RosterError, import_roster, roster_text
+from handlers.rulebook import Rules, load_rules_bundle
 from store import IncidentRepo, make_engine, make_session_factory, upgrade
 
 incidents_app = typer.Typer(help="Show incidents, their reporting deadlines and timeline.", no_args_is_help=True)
@@ -26,11 +27,11 @@ roster_app = typer.Typer(help="Import and show the duty roster (值班表).", no
 
 
 @contextmanager
-def open_store() -> Iterator[tuple[sessionmaker[Session], object]]:
-    """The migrated store and the incident rules from the settings (exit code 2 on a bad setting or rule file)."""
+def open_store() -> Iterator[tuple[sessionmaker[Session], Rules]]:
+    """The migrated store and the rule files from the settings (exit code 2 on a bad setting or rule file)."""
     try:
         settings = load_settings()
-        rules = load_rules(settings.incident_rules)
+        rules = load_rules_bundle(settings.rules_dir, settings.incident_rules)
     except EnvbotError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -50,7 +51,7 @@ def incidents_list(
     """The latest incidents with their grade, discovery time and steps."""
     now = SystemClock().now()
     with open_store() as (factory, rules), factory() as session:
-        rows = [to_dict(rules, i, now) for i in IncidentRepo(session).list(limit=limit)]  # type: ignore[arg-type]
+        rows = [to_dict(rules.incidents, i, now) for i in IncidentRepo(session).list(limit=limit)]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -75,7 +76,7 @@ def incidents_show(
         if incident is None:
             typer.echo(f"error: no incident {number}", err=True)
             raise typer.Exit(1)
-        data = to_dict(rules, incident, now, timeline=True)  # type: ignore[arg-type]
+        data = to_dict(rules.incidents, incident, now, timeline=True)
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -93,10 +94,10 @@ def roster_import(file: Annotated[Path, typer.Argument(help="CSV or Excel (.xlsx
     if not file.is_file():
         typer.echo(f"error: no such file: {file}", err=True)
         raise typer.Exit(2)
-    with open_store() as (factory, _rules):
+    with open_store() as (factory, rules):
         try:
             with factory.begin() as session:
-                report = import_roster(session, file)
+                report = import_roster(session, file, rules.roster)
         except RosterError as exc:
             typer.echo(f"error: roster not imported ({len(exc.errors)} problems); nothing was changed:", err=True)
             for line in exc.errors:
@@ -111,8 +112,8 @@ def roster_show(
     day: Annotated[str, typer.Argument(help="今天 / 明天 / 12月3日 / 现在.")] = "今天",
 ) -> None:
     """Who is on duty (the same answer as asking the bot "今天谁值班")."""
-    with open_store() as (factory, _rules), factory() as session:
-        typer.echo(roster_text(session, day, SystemClock().now()))
+    with open_store() as (factory, rules), factory() as session:
+        typer.echo(roster_text(session, day, SystemClock().now(), rules.roster))
 
 
 __all__ = ["incidents_app", "roster_app"]

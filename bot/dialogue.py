@@ -39,6 +39,7 @@ from handlers.commands import help_reply, is_cancel, is_help, load_commands
 from handlers.messages import event_reply, non_text_reply
 from handlers.nlu import Understanding, understand
 from handlers.qa import question_reply
+from handlers.rulebook import Rules
 from store import Conversation, ConversationRepo, acting_as
 
 log = logging.getLogger(__name__)
@@ -50,12 +51,13 @@ class Turn:
 
     inbound: Inbound
     state: Conversation | None
+    rules: Rules  # the words the reading uses
     rule: str = "none"  # the rule that answered, set by Dialogue.route
 
     @cached_property
     def reading(self) -> Understanding:
         """The classifier's reading of the text (computed once, only when a rule asks)."""
-        return understand(self.inbound.text, self.inbound.role, self.inbound.received_at)
+        return understand(self.inbound.text, self.inbound.role, self.inbound.received_at, self.rules)
 
     @property
     def text_kind(self) -> bool:
@@ -218,7 +220,7 @@ class Dialogue:
                     state = ConversationRepo(session).get(inbound.channel.value, inbound.user_id)
                 started = time.perf_counter()
                 notices = complaints.pending_notices(inbound, self.ctx) if inbound.role is Role.CITIZEN else []
-                turn = Turn(inbound, state)
+                turn = Turn(inbound, state, self.ctx.rules)
                 replies = notices + self.route(turn)
                 if self.observe is not None:
                     self.observe(inbound, turn.rule, time.perf_counter() - started, replies)

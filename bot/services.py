@@ -18,7 +18,7 @@ from bot.reminders import Dispatcher
 from bot.settings import EmbeddingsKind, Settings
 from core.clock import Clock, SystemClock
 from handlers.base import HandlerContext, Inbound, Reply, Role
-from handlers.incidents import load_rules
+from handlers.rulebook import Rules, load_rules_bundle
 from knowledge import LLM, AnswerConfig, ChunkingConfig, KnowledgeBase, VectorIndex
 from store import StaffRepo, make_engine, make_session_factory, upgrade
 
@@ -37,6 +37,7 @@ class Services:
     gateway: Gateway
     dispatcher: Dispatcher
     metrics: Metrics
+    rules: Rules
     wechat: OfficialAccountChannel | None = None
     wecom: WeComChannel | None = None
 
@@ -114,7 +115,13 @@ def build_services(
     llm: LLM | None = None,
     migrate: bool = True,
 ) -> Services:
-    """Build the process's services; migrates the database first unless told not to."""
+    """Build the process's services; migrates the database first unless told not to.
+
+    Raises:
+        ConfigError: a rule file (bundled, in ``ENVBOT_RULES_DIR`` or ``ENVBOT_INCIDENT_RULES``) is
+            unreadable or invalid; the message names the file and line. Checked before anything else.
+    """
+    rules = load_rules_bundle(settings.rules_dir, settings.incident_rules)  # a bad rule file stops start-up
     if migrate:
         upgrade(settings.sqlalchemy_url)
     engine = make_engine(settings.sqlalchemy_url)
@@ -142,11 +149,11 @@ def build_services(
         clock=clock,
         knowledge=knowledge,
         session_factory=session_factory,
+        rules=rules,
         notifier=outbox,
         max_question_chars=settings.max_question_chars,
         duty_phone=settings.duty_phone,
         form_timeout=settings.form_timeout,
-        incident_rules=load_rules(settings.incident_rules),  # a bad rule file stops start-up (ConfigError)
     )
     metrics = Metrics()
 
@@ -159,8 +166,12 @@ def build_services(
     gateway = Gateway(
         dialogue, session_factory, outbox, clock, settings.reply_budget, RateLimiter(settings.rate_limit_per_minute)
     )
-    dispatcher = Dispatcher(session_factory, outbox, clock, lease=settings.reminder_lease, observe=metrics.tick)
-    svc = Services(settings, engine, session_factory, knowledge, clock, dialogue, outbox, gateway, dispatcher, metrics)
+    dispatcher = Dispatcher(
+        session_factory, outbox, clock, rules=rules, lease=settings.reminder_lease, observe=metrics.tick
+    )
+    svc = Services(
+        settings, engine, session_factory, knowledge, clock, dialogue, outbox, gateway, dispatcher, metrics, rules
+    )
     if settings.wechat_token:
         svc.wechat = OfficialAccountChannel(
             token=settings.wechat_token,
