@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 from openpyxl import Workbook  # noqa: E402
 
 from handlers.hazards import SheetError, export_sheet, import_sheet  # noqa: E402
+from handlers.rulebook import Rules  # noqa: E402
 from store import make_engine, make_session_factory, upgrade  # noqa: E402
 
 TOWNS = ["白马镇", "江口镇", "羊角街道", "仙女山街道", "凤山街道", "火炉镇", "鸭江镇", "长坝镇"]
@@ -87,11 +88,12 @@ def main() -> None:
         url = f"sqlite:///{Path(tmp) / 'h.db'}"
         upgrade(url)
         factory = make_session_factory(make_engine(url))
+        terms = Rules.bundled().hazards
         now = datetime.now(UTC)
         before = peak_mb()
         t = time.perf_counter()
         with factory.begin() as s:
-            report = import_sheet(s, sheet, actor="bench", now=now)
+            report = import_sheet(s, sheet, actor="bench", now=now, terms=terms)
         took = time.perf_counter() - t
         print(
             f"import: {report.created} hazards, {report.enterprises} enterprises in {took:.1f} s "
@@ -99,18 +101,18 @@ def main() -> None:
         )
         t = time.perf_counter()
         with factory.begin() as s:
-            again = import_sheet(s, sheet, actor="bench", now=now)
+            again = import_sheet(s, sheet, actor="bench", now=now, terms=terms)
         print(f"re-import unchanged: {again.unchanged} rows in {time.perf_counter() - t:.1f} s")
         t = time.perf_counter()
         with factory() as s:
-            n = export_sheet(s, Path(tmp) / "out.xlsx")
+            n = export_sheet(s, Path(tmp) / "out.xlsx", terms)
         print(f"export: {n} rows in {time.perf_counter() - t:.1f} s")
         big = Path(tmp) / "big.xlsx"
         make_sheet(big, args.over)
         t = time.perf_counter()
         try:
             with factory.begin() as s:
-                import_sheet(s, big, actor="bench", now=now)
+                import_sheet(s, big, actor="bench", now=now, terms=terms)
             print(f"over the limit: {args.over} rows were imported (no limit hit)")
         except SheetError as exc:
             print(

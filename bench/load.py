@@ -444,6 +444,7 @@ def writers_run(args: argparse.Namespace) -> None:
     from core.clock import SystemClock
     from handlers.base import Channel, HandlerContext, Inbound, Kind, Role
     from handlers.complaints import file_ticket
+    from handlers.rulebook import Rules
     from store import InboundRepo, make_engine, make_session_factory, upgrade
 
     tmp = Path(tempfile.mkdtemp(prefix="envbot-bench-writers-"))
@@ -455,12 +456,19 @@ def writers_run(args: argparse.Namespace) -> None:
     lock = threading.Lock()
     stop = threading.Event()
     barrier = threading.Barrier(args.writers + 1)
+    rules = Rules.bundled()
 
     def writer(w: int) -> None:
         engine = make_engine(settings.sqlalchemy_url)
         factory = make_session_factory(engine)
         ctx = HandlerContext(
-            clock=clock, knowledge=None, session_factory=factory, notifier=None, max_question_chars=500, duty_phone="x"
+            clock=clock,
+            knowledge=None,  # type: ignore[arg-type]  # file_ticket never asks the knowledge base
+            session_factory=factory,
+            rules=rules,
+            notifier=None,
+            max_question_chars=500,
+            duty_phone="x",
         )
         barrier.wait()
         i = 0

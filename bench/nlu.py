@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from handlers.base import Role  # noqa: E402
 from handlers.nlu import understand  # noqa: E402
+from handlers.rulebook import Rules  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared" / "eval" / "intents-public.jsonl"
 
@@ -40,8 +41,9 @@ def main() -> None:
     fp: Counter[str] = Counter()
     fn: Counter[str] = Counter()
     errors = []
+    rules = Rules.bundled()
     for case in cases:
-        reading = understand(case["text"], Role(case["role"]), now)
+        reading = understand(case["text"], Role(case["role"]), now, rules)
         got = dict(reading.slots)
         got["urgent"] = reading.urgent
         per_intent[case["intent"]] += 1

@@ -31,6 +31,7 @@ from bot.reminders import Dispatcher  # noqa: E402
 from bot.services import build_outbox  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from core.clock import SystemClock  # noqa: E402
+from handlers.rulebook import Rules  # noqa: E402
 from store import ReminderRepo, make_engine, make_session_factory, upgrade  # noqa: E402
 from tests.fakes.wechat_api import FakeWeChatAPI, ServerThread  # noqa: E402
 
@@ -65,7 +66,7 @@ def flush(n: int) -> None:
         _plan(settings.sqlalchemy_url, [now] * n)
         factory = make_session_factory(make_engine(settings.sqlalchemy_url))
         clock = SystemClock()
-        dispatcher = Dispatcher(factory, build_outbox(settings, factory, clock), clock)
+        dispatcher = Dispatcher(factory, build_outbox(settings, factory, clock), clock, rules=Rules.bundled())
         start = time.perf_counter()
         report = dispatcher.tick(now + timedelta(seconds=1))
         took = time.perf_counter() - start

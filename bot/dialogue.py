@@ -39,6 +39,7 @@ from handlers.commands import help_reply, is_cancel, is_help, menu_entry
 from handlers.messages import event_reply, non_text_reply
 from handlers.nlu import Understanding, understand
 from handlers.qa import question_reply
+from handlers.rulebook import Rules
 from store import Conversation, ConversationRepo, acting_as
 
 log = logging.getLogger(__name__)
@@ -50,12 +51,13 @@ class Turn:
 
     inbound: Inbound
     state: Conversation | None
+    rules: Rules  # the words the reading uses
     rule: str = "none"  # the rule that answered, set by Dialogue.route
 
     @cached_property
     def reading(self) -> Understanding:
         """The classifier's reading of the text (computed once, only when a rule asks)."""
-        return understand(self.inbound.text, self.inbound.role, self.inbound.received_at)
+        return understand(self.inbound.text, self.inbound.role, self.inbound.received_at, self.rules)
 
     @property
     def text_kind(self) -> bool:
@@ -129,7 +131,7 @@ def _continue_form(turn: Turn, ctx: HandlerContext) -> list[Reply] | None:
 
 
 def _staff_command(turn: Turn, ctx: HandlerContext) -> list[Reply]:
-    if complaints.is_staff_command(turn.inbound.text):
+    if complaints.is_staff_command(turn.inbound.text, ctx.rules.process):
         return complaints.staff_command(turn.inbound, ctx)
     if hazards.is_command(turn.inbound.text):
         return hazards.command(turn.inbound, ctx)
@@ -151,7 +153,7 @@ RULES: tuple[Rule, ...] = (
             t.inbound.role.is_staff
             and t.text_kind
             and (
-                complaints.is_staff_command(t.inbound.text)
+                complaints.is_staff_command(t.inbound.text, t.rules.process)
                 or incidents.is_command(t.inbound.text)
                 or hazards.is_command(t.inbound.text)
             )
@@ -228,7 +230,7 @@ class Dialogue:
                     state = ConversationRepo(session).get(inbound.channel.value, inbound.user_id)
                 started = time.perf_counter()
                 notices = complaints.pending_notices(inbound, self.ctx) if inbound.role is Role.CITIZEN else []
-                turn = Turn(inbound, state)
+                turn = Turn(inbound, state, self.ctx.rules)
                 replies = notices + self.route(turn)
                 if self.observe is not None:
                     self.observe(inbound, turn.rule, time.perf_counter() - started, replies)

@@ -64,8 +64,8 @@ from sqlalchemy.orm import selectinload
 
 from bot.services import Services
 from core.errors import EnvbotError
-from handlers.complaints import process, status_label, type_label
-from handlers.nlu import SHANGHAI, categories, lexicon
+from handlers.nlu import SHANGHAI
+from handlers.rulebook import Rules
 from store import Ticket
 
 __all__ = ["MAX_RESULTS", "SPEC_URL", "open311_router", "redact"]
@@ -173,25 +173,21 @@ def _check_format(fmt: str) -> None:
 # --- services ---------------------------------------------------------------------------------
 
 
-def _district() -> str:
-    return str(lexicon().complaint["district"]["name"])
+def _agency(rules: Rules) -> str:
+    return f"{rules.district.name}生态环境局"
 
 
-def _agency() -> str:
-    return f"{_district()}生态环境局"
-
-
-def services_list() -> list[dict[str, Any]]:
+def services_list(rules: Rules) -> list[dict[str, Any]]:
     """The complaint categories as spec services, in the order of ``complaint.toml``."""
-    words: dict[str, list[str]] = lexicon().complaint["pollution_types"]
+    words = rules.complaints.pollution_types
     out = []
-    for code, spec in categories().items():
-        label = spec["label"]
+    for code, spec in rules.complaints.categories.items():
+        label = spec.label
         out.append(
             {
                 "service_code": code,
                 "service_name": label,
-                "description": f"向{_agency()}投诉举报{label}问题。",
+                "description": f"向{_agency(rules)}投诉举报{label}问题。",
                 "metadata": False,
                 "type": "realtime",
                 "keywords": ",".join(words.get(code, [])),
@@ -208,12 +204,13 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(SHANGHAI).isoformat(timespec="seconds") if value is not None else None
 
 
-def _service_code(ticket: Ticket) -> str:
-    return ticket.pollution_type if ticket.pollution_type in categories() else "other"
+def _service_code(ticket: Ticket, rules: Rules) -> str:
+    return ticket.pollution_type if ticket.pollution_type in rules.complaints.categories else "other"
 
 
-def _status_notes(ticket: Ticket) -> str:
+def _status_notes(ticket: Ticket, rules: Rules) -> str:
     """The current status label, plus the latest history note (redacted) with the status it came with."""
+    status_label = rules.process.status_label
     label = status_label(ticket.status)
     noted = next((e for e in reversed(ticket.events) if e.note.strip()), None)
     if noted is None:
@@ -224,12 +221,12 @@ def _status_notes(ticket: Ticket) -> str:
     return f"{label}（{status_label(noted.status)}：{note}）"
 
 
-def _service_notice() -> str:
-    p = process()
+def _service_notice(rules: Rules) -> str:
+    p = rules.process
     return f"{p.accept_days}日内告知是否受理，受理后{p.conclude_days}日内办结（信访工作条例第二十三条、第三十四条）。"
 
 
-def request_dict(ticket: Ticket) -> dict[str, Any]:
+def request_dict(ticket: Ticket, rules: Rules) -> dict[str, Any]:
     """One ticket as a spec service request (field order of the spec); no personal data."""
     address = ticket.location.strip()
     if ticket.town and ticket.town not in address:
@@ -237,12 +234,12 @@ def request_dict(ticket: Ticket) -> dict[str, Any]:
     return {
         "service_request_id": ticket.number,
         "status": "closed" if ticket.status in CLOSED else "open",
-        "status_notes": _status_notes(ticket),
-        "service_name": type_label(ticket.pollution_type),
-        "service_code": _service_code(ticket),
+        "status_notes": _status_notes(ticket, rules),
+        "service_name": rules.complaints.type_label(ticket.pollution_type),
+        "service_code": _service_code(ticket, rules),
         "description": None,  # the citizen's free text stays inside: see the module docstring
-        "agency_responsible": _agency(),
-        "service_notice": _service_notice(),
+        "agency_responsible": _agency(rules),
+        "service_notice": _service_notice(rules),
         "requested_datetime": _iso(ticket.created_at),
         "updated_datetime": _iso(ticket.updated_at),
         "expected_datetime": _iso(ticket.conclude_due or ticket.accept_due),
@@ -300,17 +297,19 @@ class RequestQuery:
     statuses: frozenset[str]
     start: datetime
     end: datetime  # exclusive
+    known: tuple[str, ...]  # the service codes of ``complaint.toml``
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str], now: datetime) -> RequestQuery:
-        """Read and check the query parameters.
+    def from_params(cls, params: Mapping[str, str], now: datetime, rules: Rules) -> RequestQuery:
+        """Read and check the query parameters (service codes: the categories of ``rules``).
 
         Raises:
             Open311Error: 400, with the offending parameter named.
         """
         ids = tuple(v.upper().replace("-", "") for v in _comma_list(params.get("service_request_id")))
         codes = tuple(_comma_list(params.get("service_code")))
-        unknown = [c for c in codes if c not in categories()]
+        known = tuple(rules.complaints.categories)
+        unknown = [c for c in codes if c not in known]
         if unknown:
             raise Open311Error(400, f"unknown service_code {', '.join(unknown)}: see services.json")
         statuses = frozenset(v.lower() for v in _comma_list(params.get("status")))
@@ -331,7 +330,7 @@ class RequestQuery:
             raise Open311Error(400, "end_date must be after start_date")
         if end - start > MAX_SPAN + timedelta(microseconds=1):  # a datetime end is exclusive by 1 µs
             raise Open311Error(400, "start_date to end_date may not span more than 90 days")
-        return cls(ids, codes, statuses, start, end)
+        return cls(ids, codes, statuses, start, end, known)
 
     def statement(self) -> Select[Ticket]:
         """The SELECT of the matching tickets, newest first, at most :data:`MAX_RESULTS`."""
@@ -343,7 +342,7 @@ class RequestQuery:
             if self.codes:
                 wanted: ColumnElement[bool] = Ticket.pollution_type.in_(self.codes)
                 if "other" in self.codes:  # a type no longer in the data is shown as other
-                    wanted = or_(wanted, Ticket.pollution_type.not_in(list(categories())))
+                    wanted = or_(wanted, Ticket.pollution_type.not_in(list(self.known)))
                 stmt = stmt.where(wanted)
             if len(self.statuses) == 1:
                 closed = Ticket.status.in_(sorted(CLOSED))
@@ -353,7 +352,7 @@ class RequestQuery:
 
 def _tickets(svc: Services, stmt: Select[Ticket]) -> Sequence[dict[str, Any]]:
     with svc.session_factory() as session:
-        return [request_dict(t) for t in session.scalars(stmt).all()]
+        return [request_dict(t, svc.rules) for t in session.scalars(stmt).all()]
 
 
 # --- the router -------------------------------------------------------------------------------
@@ -362,7 +361,7 @@ def _tickets(svc: Services, stmt: Select[Ticket]) -> Sequence[dict[str, Any]]:
 def _discovery(base_url: str, svc: Services) -> dict[str, Any]:
     return {
         "changeset": CHANGESET,
-        "contact": f"{_agency()}，电话 {svc.settings.duty_phone}",
+        "contact": f"{_agency(svc.rules)}，电话 {svc.settings.duty_phone}",
         "key_service": "不需要密钥：本接口只读、公开，不含个人信息。",
         "endpoints": [
             {
@@ -413,7 +412,7 @@ def open311_router() -> APIRouter:
         return Response(json.dumps(doc, ensure_ascii=False).encode("utf-8"), media_type=FORMATS["json"])
 
     @router.get("/services.{format}")
-    def services(format: str) -> Response:
+    def services(format: str, request: Request) -> Response:
         """The complaint categories.
 
         Shape: ``[{"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}]``.
@@ -422,7 +421,7 @@ def open311_router() -> APIRouter:
             _check_format(format)
         except Open311Error as exc:
             return _error(format, exc.code, exc.description)
-        return _render(format, "services", "service", services_list())
+        return _render(format, "services", "service", services_list(svc_of(request).rules))
 
     @router.get("/requests.{format}")
     def requests(format: str, request: Request) -> Response:
@@ -430,7 +429,7 @@ def open311_router() -> APIRouter:
         svc = svc_of(request)
         try:
             _check_format(format)
-            query = RequestQuery.from_params(request.query_params, svc.clock.now())
+            query = RequestQuery.from_params(request.query_params, svc.clock.now(), svc.rules)
         except Open311Error as exc:
             return _error(format, exc.code, exc.description)
         return _render(format, "service_requests", "request", list(_tickets(svc, query.statement())))

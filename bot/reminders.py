@@ -34,6 +34,7 @@ from core.privacy import mask
 from handlers import hazards
 from handlers.incidents import Action, prompt_action, record_prompt
 from handlers.roster import resolve
+from handlers.rulebook import Rules
 from store import Reminder, ReminderRepo
 
 log = logging.getLogger(__name__)
@@ -42,11 +43,23 @@ Resolver = Callable[[Session, str, datetime], list[str]]
 Hook = Callable[[Session, Reminder, datetime, list[str], str], None]
 ActionOf = Callable[[Reminder], Action | None]
 DEFAULT_HOOKS: dict[str, Hook] = {"incident:": record_prompt}
-DEFAULT_ACTIONS: dict[str, ActionOf] = {"incident:": prompt_action}
 Renderer = Callable[[Session, Reminder, datetime], str]
-DEFAULT_RENDERERS: dict[str, Renderer] = {"digest:": hazards.render}
 Periodic = Callable[[Session, datetime], object]
-DEFAULT_PERIODIC: tuple[Periodic, ...] = (hazards.plan_digest,)
+
+
+def default_actions(rules: Rules) -> dict[str, ActionOf]:
+    """The button card after an incident prompt (step labels from the incident rules)."""
+    return {"incident:": lambda row: prompt_action(row, rules.incidents)}
+
+
+def default_renderers(rules: Rules) -> dict[str, Renderer]:
+    """The weekly hazard digest, written when it is sent."""
+    return {"digest:": lambda session, row, now: hazards.render(session, row, now, rules.hazards)}
+
+
+def default_periodic(rules: Rules) -> tuple[Periodic, ...]:
+    """Planning the next weekly hazard digest (day and hour from ``hazards.toml``)."""
+    return (lambda session, now: hazards.plan_digest(session, now, rules.hazards),)
 
 
 @dataclass
@@ -71,6 +84,7 @@ class Dispatcher:
         session_factory: store sessions.
         outbox: the channel clients.
         clock: "now" when ``tick`` is called without a time.
+        rules: the rule files (the default actions, renderers and periodic planning read them).
         batch: rows claimed per transaction.
         grace: seconds after ``due_at`` within which a send is on time.
         lease: seconds after which a claimed, unfinished row is released.
@@ -94,6 +108,7 @@ class Dispatcher:
         outbox: Outbox,
         clock: Clock,
         *,
+        rules: Rules,
         batch: int = 200,
         grace: float = 60.0,
         lease: float = 300.0,
@@ -118,9 +133,9 @@ class Dispatcher:
         self.resolve = resolve
         self.hooks = DEFAULT_HOOKS if hooks is None else hooks
         self.dedup_seconds = dedup_seconds
-        self.actions = DEFAULT_ACTIONS if actions is None else actions
-        self.renderers = DEFAULT_RENDERERS if renderers is None else renderers
-        self.periodic = DEFAULT_PERIODIC if periodic is None else periodic
+        self.actions = default_actions(rules) if actions is None else actions
+        self.renderers = default_renderers(rules) if renderers is None else renderers
+        self.periodic = default_periodic(rules) if periodic is None else periodic
         self.observe = observe
 
     def _text(self, session: Session, row: Reminder, now: datetime) -> str:

@@ -22,7 +22,8 @@ from bot.reminders import Dispatcher
 from bot.settings import EmbeddingsKind, Settings
 from core.clock import Clock, SystemClock
 from handlers.base import HandlerContext, Inbound, Reply, Role
-from handlers.incidents import IncidentRules, load_rules
+from handlers.incidents import IncidentRules
+from handlers.rulebook import Rules, load_rules_bundle
 from knowledge import LLM, AnswerConfig, ChunkingConfig, KnowledgeBase, VectorIndex
 from store import StaffRepo, make_engine, make_session_factory, upgrade
 
@@ -41,6 +42,7 @@ class Services:
     gateway: Gateway
     dispatcher: Dispatcher
     metrics: Metrics
+    rules: Rules
     wechat: OfficialAccountChannel | None = None
     wecom: WeComChannel | None = None
 
@@ -55,8 +57,7 @@ class Services:
     @property
     def incident_rules(self) -> IncidentRules:
         """The incident reporting rules loaded at start (``ENVBOT_INCIDENT_RULES``, else the bundled file)."""
-        rules: IncidentRules | None = self.ctx.incident_rules
-        return rules or load_rules()
+        return self.rules.incidents
 
     def close(self) -> None:
         """Release database connections."""
@@ -131,6 +132,7 @@ def build_dispatcher(
     session_factory: sessionmaker[Session],
     outbox: Outbox,
     clock: Clock,
+    rules: Rules,
     *,
     metrics: Metrics | None = None,
 ) -> Dispatcher:
@@ -139,6 +141,7 @@ def build_dispatcher(
         session_factory,
         outbox,
         clock,
+        rules=rules,
         lease=settings.reminder_lease,
         observe=metrics.tick if metrics is not None else None,
     )
@@ -207,7 +210,13 @@ def build_services(
     llm: LLM | None = None,
     migrate: bool = True,
 ) -> Services:
-    """Build the process's services; migrates the database first unless told not to."""
+    """Build the process's services; migrates the database first unless told not to.
+
+    Raises:
+        ConfigError: a rule file (bundled, in ``ENVBOT_RULES_DIR`` or ``ENVBOT_INCIDENT_RULES``) is
+            unreadable or invalid; the message names the file and line. Checked before anything else.
+    """
+    rules = load_rules_bundle(settings.rules_dir, settings.incident_rules)  # a bad rule file stops start-up
     store = build_store(settings, clock=clock, migrate=migrate)
     engine, session_factory, clock = store.engine, store.session_factory, store.clock
     knowledge = build_knowledge(settings, session_factory, clock, embeddings=embeddings, llm=llm)
@@ -216,11 +225,11 @@ def build_services(
         clock=clock,
         knowledge=knowledge,
         session_factory=session_factory,
+        rules=rules,
         notifier=outbox,
         max_question_chars=settings.max_question_chars,
         duty_phone=settings.duty_phone,
         form_timeout=settings.form_timeout,
-        incident_rules=load_rules(settings.incident_rules),  # a bad rule file stops start-up (ConfigError)
     )
     metrics = Metrics()
 
@@ -233,8 +242,10 @@ def build_services(
     gateway = Gateway(
         dialogue, session_factory, outbox, clock, settings.reply_budget, RateLimiter(settings.rate_limit_per_minute)
     )
-    dispatcher = build_dispatcher(settings, session_factory, outbox, clock, metrics=metrics)
-    svc = Services(settings, engine, session_factory, knowledge, clock, dialogue, outbox, gateway, dispatcher, metrics)
+    dispatcher = build_dispatcher(settings, session_factory, outbox, clock, rules, metrics=metrics)
+    svc = Services(
+        settings, engine, session_factory, knowledge, clock, dialogue, outbox, gateway, dispatcher, metrics, rules
+    )
     if settings.wechat_token:
         svc.wechat = OfficialAccountChannel(
             token=settings.wechat_token,

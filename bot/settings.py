@@ -93,6 +93,14 @@ class Settings(BaseSettings):
         None,
         description="Incident reporting rule file (TOML); empty means the bundled incident_rules.toml.",
     )
+    rules_dir: Path | None = Field(
+        None,
+        description=(
+            "Directory of rule files (TOML) that override the bundled ones file by file, by name "
+            "(district.toml, complaint.toml, process.toml, incident_rules.toml, incident_words.toml, "
+            "hazards.toml, roster.toml); a file absent there is the bundled one. Empty: all bundled."
+        ),
+    )
     reminder_lease: float = Field(
         300.0, gt=0, description="Seconds after which a prompt claimed by a dispatcher that died is sent again."
     )

@@ -10,10 +10,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import Clock
 from knowledge import Citation as ReplyCitation  # a reply cites passages as the knowledge base does
+from knowledge import KnowledgeBase
+
+if TYPE_CHECKING:  # the rule bundle imports the domain packages, which import this module
+    from handlers.rulebook import Rules
 
 
 class Channel(StrEnum):
@@ -136,23 +142,23 @@ class HandlerContext:
 
     Attributes:
         clock: the injected clock.
-        knowledge: the knowledge base (``knowledge.KnowledgeBase``).
+        knowledge: the knowledge base.
         session_factory: store sessions.
+        rules: every rule file, typed and checked at start (``handlers.rulebook.Rules``;
+            ``Rules.bundled()`` for the files shipped with envbot).
         notifier: sends proactive messages (staff alerts, ticket updates); None when no channel is configured.
         max_question_chars: longest question accepted.
         max_message_chars: longest message a form accepts.
         duty_phone: the number given when the bot cannot help.
         form_timeout: seconds of silence after which an open form pauses (the draft is kept).
-        incident_rules: the incident reporting rules (``handlers.incidents.rules.IncidentRules``);
-            None means the bundled rule file.
     """
 
     clock: Clock
-    knowledge: Any
-    session_factory: Any
+    knowledge: KnowledgeBase
+    session_factory: sessionmaker[Session]
+    rules: Rules
     notifier: Notifier | None = None
     max_question_chars: int = 500
     max_message_chars: int = 2000
     duty_phone: str = "12369"
     form_timeout: float = 1800.0
-    incident_rules: Any = None

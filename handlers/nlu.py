@@ -6,8 +6,12 @@ Slots: pollution_type, location, urgent, step, enterprise, level, plus for the
 complaint form occurred_at (jionlp resolves 昨天晚上十点 against the message
 time), phone (jionlp), anonymous and ticket.
 
-Keywords, pollution types, urgent words and the district's towns live in
-``handlers/complaints/data/complaint.toml`` and ``handlers/data/staff_intents.toml``.
+The words are data, loaded and checked with the other rule files (``handlers.rulebook.Rules``)
+and passed in: the district's gazetteer (``handlers/data/district.toml``, :class:`District`),
+complaint words (``handlers/complaints/data/complaint.toml``), incident words
+(``handlers/incidents/data/incident_words.toml``), ledger-query words (``[intent]`` of
+``handlers/hazards/data/hazards.toml``) and roster-query words (``[intent]`` of
+``handlers/roster/data/roster.toml``).
 """
 
 from __future__ import annotations
@@ -15,15 +19,22 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
-from importlib import resources
-from typing import Any
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field
 
 from handlers.base import Role
 from handlers.commands import is_cancel, is_help, load_commands
+from handlers.ruledata import RuleModel
+
+if TYPE_CHECKING:  # the domain packages import this module; their models are only annotations here
+    from handlers.complaints import ComplaintTerms
+    from handlers.hazards import HazardTerms
+    from handlers.incidents import IncidentWords
+    from handlers.rulebook import Rules
 
 SHANGHAI = timezone(timedelta(hours=8))
 TICKET_RE = re.compile(r"\bT\d{8}-?\d{3,4}\b", re.IGNORECASE)
@@ -32,40 +43,30 @@ _ENTERPRISE_RE = re.compile(r"([\u4e00-\u9fa5（）()]{2,30}?(?:有限责任公�
 _PLACE_SUFFIX = "段边岸口村组社区路街湾坝桥附近"
 
 
-def _toml(package: str, name: str) -> dict[str, Any]:
-    return tomllib.loads(resources.files(package).joinpath("data").joinpath(name).read_text("utf-8"))
+class District(RuleModel):
+    """The district's gazetteer (``handlers/data/district.toml``), shared by every domain.
 
+    Attributes:
+        name: the district ("武隆区").
+        towns: its towns and sub-districts (乡镇街道); written without 镇/乡/街道 they still count.
+        landmarks: rivers, sights and areas of the district.
+        outside: places elsewhere (a report is taken and may be passed on).
+    """
 
-@dataclass(frozen=True)
-class Lexicon:
-    """The data files, loaded once."""
+    name: str = Field(min_length=1)
+    towns: list[str] = Field(min_length=1)
+    landmarks: list[str]
+    outside: list[str]
 
-    complaint: dict[str, Any]
-    staff: dict[str, Any]
-    towns: tuple[str, ...]
-    short_towns: dict[str, str]
-    landmarks: tuple[str, ...]
-    outside: tuple[str, ...]
-
-
-@lru_cache(maxsize=1)
-def lexicon() -> Lexicon:
-    """Load ``complaint.toml`` and ``staff_intents.toml`` (once per process)."""
-    c = _toml("handlers.complaints", "complaint.toml")
-    towns = tuple(c["district"]["towns"])
-    short = {}
-    for t in towns:
-        base = re.sub(r"(街道|镇|乡)$", "", t)
-        if len(base) >= 2:
-            short[base] = t
-    return Lexicon(
-        complaint=c,
-        staff=_toml("handlers", "staff_intents.toml"),
-        towns=towns,
-        short_towns=short,
-        landmarks=tuple(c["district"]["landmarks"]),
-        outside=tuple(c["district"]["outside"]),
-    )
+    @cached_property
+    def short_towns(self) -> dict[str, str]:
+        """A town without its 镇/乡/街道 suffix -> the town (白马 -> 白马镇), when two characters remain."""
+        short = {}
+        for t in self.towns:
+            base = re.sub(r"(街道|镇|乡)$", "", t)
+            if len(base) >= 2:
+                short[base] = t
+        return short
 
 
 @dataclass(frozen=True)
@@ -87,42 +88,35 @@ class Understanding:
         return {"intent": self.intent, "slots": dict(self.slots), "urgent": self.urgent}
 
 
-def categories() -> dict[str, dict[str, str]]:
-    """Pollution type -> ``{"choice": word offered in the form, "label": how a ticket shows it}``."""
-    return {str(k): dict(v) for k, v in lexicon().complaint["categories"].items()}
-
-
-def form_words(name: str) -> frozenset[str]:
-    """A word list of the ``[form]`` table of ``complaint.toml`` (confirm_words, unknown_time_words)."""
-    return frozenset(lexicon().complaint["form"][name])
-
-
 def _any(text: str, words: list[str] | tuple[str, ...]) -> bool:
     return any(w in text for w in words)
 
 
-def pollution_type(text: str) -> str | None:
-    """The pollution type a text describes (water, air, noise, solid_waste, soil, radiation), or None."""
-    for kind, words in lexicon().complaint["pollution_types"].items():
+def pollution_type(text: str, terms: ComplaintTerms) -> str | None:
+    """The pollution type a text describes (water, air, noise, solid_waste, soil, radiation), or None.
+
+    The first type of ``terms.pollution_types`` (file order) with a word in the text wins.
+    """
+    for kind, words in terms.pollution_types.items():
         if _any(text, words):
-            return str(kind)
+            return kind
     return None
 
 
-def is_urgent(text: str) -> bool:
+def is_urgent(text: str, terms: ComplaintTerms) -> bool:
     """True when the text describes a possible emergency (dead fish, leak, explosion, drinking water...)."""
-    urgent = lexicon().complaint["urgent"]
-    return _any(text, urgent["words"]) or any(re.search(p, text) for p in urgent["patterns"])
+    urgent = terms.urgent
+    return _any(text, urgent.words) or any(re.search(p, text) for p in urgent.patterns)
 
 
-def life_at_risk(text: str) -> bool:
+def life_at_risk(text: str, terms: ComplaintTerms) -> bool:
     """True when people may be in danger (fire, explosion, poisoning)."""
-    return _any(text, lexicon().complaint["urgent"]["life_risk"])
+    return _any(text, terms.urgent.life_risk)
 
 
-def location(text: str) -> str | None:
+def location(text: str, district: District) -> str | None:
     """The place as written: a town of the district, a landmark with its part (乌江白马段), or None."""
-    lex = lexicon()
+    lex = district
     found = [(text.find(t), t) for t in lex.towns if t in text]
     if found:
         return min(found)[1]
@@ -139,14 +133,14 @@ def location(text: str) -> str | None:
     return None
 
 
-def outside_district(place: str) -> bool:
+def outside_district(place: str, district: District) -> bool:
     """True when ``place`` names somewhere outside the district."""
-    return any(o in place for o in lexicon().outside)
+    return any(o in place for o in district.outside)
 
 
-def town_of(place: str) -> str | None:
+def town_of(place: str, district: District) -> str | None:
     """The district town a place belongs to, when it names one."""
-    lex = lexicon()
+    lex = district
     for t in lex.towns:
         if t in place:
             return t
@@ -192,30 +186,31 @@ def phone_number(text: str) -> str | None:
     return None
 
 
-def wants_anonymity(text: str) -> bool:
-    """True when the citizen asks to stay anonymous."""
-    return _any(text, ["匿名", "不留电话", "不想留电话", "不方便留", "不留姓名", "保密"])
+def wants_anonymity(text: str, terms: ComplaintTerms) -> bool:
+    """True when the citizen asks to stay anonymous (``[intent] anonymous`` of ``complaint.toml``)."""
+    return _any(text, terms.intent.anonymous)
 
 
-def _incident_ack_step(text: str) -> str | None:
-    staff = lexicon().staff["incident_ack"]
-    if not _any(text, staff["done"]):
+def _incident_ack_step(text: str, words: IncidentWords) -> str | None:
+    ack = words.ack
+    if not _any(text, ack.done):
         return None
-    for step, words in staff["steps"].items():
-        if _any(text, words):
-            return str(step)
+    for step, step_words in ack.steps.items():
+        if _any(text, step_words):
+            return step
     return None
 
 
-def understand(text: str, role: Role, now: datetime) -> Understanding:
-    """Classify one message and read its slots.
+def understand(text: str, role: Role, now: datetime, rules: Rules) -> Understanding:
+    """Classify one message and read its slots, with the words of ``rules``.
 
     Order: cancel and help words, a ticket number, status phrases, staff intents
     (incident acknowledgement and report, hazard, roster), questions about
     complaints, complaints, and the question fallback.
     """
     t = text.strip()
-    lex = lexicon()
+    terms, district = rules.complaints, rules.district
+    hazard = rules.hazards.intent
     if not t or is_help(t):
         return Understanding("help")
     if is_cancel(t) or (len(t) <= 12 and _any(t, sorted(load_commands().cancel_words))):
@@ -223,23 +218,21 @@ def understand(text: str, role: Role, now: datetime) -> Understanding:
     ticket = TICKET_RE.search(t)
     if ticket:
         return Understanding("complaint_status", {"ticket": ticket.group(0).upper().replace("-", "")})
-    if _any(t, lex.complaint["intent"]["status"]) or any(
-        re.search(p, t) for p in lex.complaint["intent"]["status_patterns"]
-    ):
+    if _any(t, terms.intent.status) or any(re.search(p, t) for p in terms.intent.status_patterns):
         return Understanding("complaint_status")
-    urgent = is_urgent(t)
+    urgent = is_urgent(t, terms)
     slots: dict[str, Any] = {}
-    kind = pollution_type(t)
-    place = location(t)
+    kind = pollution_type(t, terms)
+    place = location(t, district)
     if role.is_staff:
-        step = _incident_ack_step(t)
+        step = _incident_ack_step(t, rules.incident_words)
         incident = INCIDENT_RE.search(t)
         if step:
             found = {"incident": incident.group(0).upper().replace("-", "")} if incident else {}
             return Understanding("incident_ack", {"step": step, **found})
-        hazard = lex.staff["hazard_query"]
-        ledger = _asks_ledger(t) or _any(t, hazard["cues"]) or bool(_ENTERPRISE_RE.search(t)) or bool(town_of(t))
-        if (_any(t, hazard["words"]) and (ledger or not looks_like_question(t))) or _asks_ledger(t):
+        asks_ledger = _asks_ledger(t, rules.hazards)
+        ledger = asks_ledger or _any(t, hazard.cues) or bool(_ENTERPRISE_RE.search(t)) or bool(town_of(t, district))
+        if (_any(t, hazard.words) and (ledger or not looks_like_question(t, terms))) or asks_ledger:
             m = _ENTERPRISE_RE.search(t)
             if m:
                 slots["enterprise"] = re.sub(r"^(查一下|查询|看看|查)", "", m.group(1))
@@ -250,10 +243,11 @@ def understand(text: str, role: Role, now: datetime) -> Understanding:
             if place:
                 slots["location"] = place
             return Understanding("hazard_query", slots)
-        if _any(t, lex.staff["roster_query"]["words"]):
+        if _any(t, rules.roster.intent.words):
             return Understanding("roster_query")
-        asks = looks_like_question(t) or _any(t, lex.staff["incident_report"]["question_words"])
-        if _any(t, lex.staff["incident_report"]["words"]) and not asks:
+        report = rules.incident_words.report
+        asks = looks_like_question(t, terms) or _any(t, report.question_words)
+        if _any(t, report.words) and not asks:
             if kind:
                 slots["pollution_type"] = kind
             if place:
@@ -263,12 +257,12 @@ def understand(text: str, role: Role, now: datetime) -> Understanding:
                 slots["discovered_at"] = when.isoformat()
             return Understanding("incident_report", slots, urgent=True)
         return Understanding("question")
-    if _asks_ledger(t) or (_any(t, lex.staff["hazard_query"]["words"]) and _any(t, lex.staff["hazard_query"]["cues"])):
+    if _asks_ledger(t, rules.hazards) or (_any(t, hazard.words) and _any(t, hazard.cues)):
         return Understanding("hazard_query")  # a citizen asking for the ledger: answered "internal to staff"
-    if looks_like_question(t):
+    if looks_like_question(t, terms):
         return Understanding("question")
-    reported_source = place is not None and _any(t, lex.complaint["intent"]["sources"])
-    if kind or urgent or reported_source or _any(t, lex.complaint["intent"]["complaint"]):
+    reported_source = place is not None and _any(t, terms.intent.sources)
+    if kind or urgent or reported_source or _any(t, terms.intent.complaint):
         if kind:
             slots["pollution_type"] = kind
         if place:
@@ -281,23 +275,18 @@ def understand(text: str, role: Role, now: datetime) -> Understanding:
         phone = phone_number(t)
         if phone:
             slots["phone"] = phone
-        if wants_anonymity(t):
+        if wants_anonymity(t, terms):
             slots["anonymous"] = True
         return Understanding("complaint", slots, urgent=urgent)
     return Understanding("question")
 
 
-def _asks_ledger(text: str) -> bool:
-    """A citizen asking for the hazard ledger itself (not a question about hazard rules)."""
-    return bool(re.search(r"(?<![A-Za-z0-9])H\d{8}(?!\d)", text)) or any(
-        w in text for w in ("台账", "隐患清单", "隐患列表", "隐患销号")
-    )
+def _asks_ledger(text: str, terms: HazardTerms) -> bool:
+    """Asking for the hazard ledger itself (a hazard number, or ``[intent] ledger`` of ``hazards.toml``)."""
+    return bool(re.search(r"(?<![A-Za-z0-9])H\d{8}(?!\d)", text)) or _any(text, terms.intent.ledger)
 
 
-def looks_like_question(text: str) -> bool:
-    """True for a message phrased as a question (question words from the data file, or 什么/怎么… ending in ？)."""
-    return (
-        _any(text, lexicon().complaint["intent"]["question"])
-        or text.endswith(("?", "？"))
-        and _any(text, ["什么", "怎么", "哪些", "哪里", "谁", "多少", "多久", "是否", "能否", "可以"])
-    )
+def looks_like_question(text: str, terms: ComplaintTerms) -> bool:
+    """True for a message phrased as a question: ``[intent] question`` words of ``complaint.toml``, or
+    a ``question_marked`` word (什么/怎么…) in a message ending in ？."""
+    return _any(text, terms.intent.question) or text.endswith(("?", "？")) and _any(text, terms.intent.question_marked)

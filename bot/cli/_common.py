@@ -29,6 +29,7 @@ from bot.services import Services, Store, build_knowledge, build_services, build
 from bot.settings import Settings, load_settings
 from core.errors import EnvbotError
 from handlers.base import Role
+from handlers.rulebook import Rules, load_rules_bundle
 from knowledge import KnowledgeBase
 
 EXIT_USAGE = 2
@@ -101,6 +102,15 @@ def _require_schema(settings: Settings) -> None:
     problem = schema_problem(settings.sqlalchemy_url)
     if problem:
         fail(problem)
+
+
+def rules_or_exit(settings: Settings) -> Rules:
+    """The rule files of the settings (bundled, ``ENVBOT_RULES_DIR``, ``ENVBOT_INCIDENT_RULES``); exits with code 2
+    and the file and line when one is invalid."""
+    try:
+        return load_rules_bundle(settings.rules_dir, settings.incident_rules)
+    except EnvbotError as exc:
+        fail(str(exc))
 
 
 @contextmanager

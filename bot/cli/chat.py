@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli._common import open_services, parse_role, settings_or_exit
+from bot.cli._common import open_services, parse_role, rules_or_exit, settings_or_exit
 
 
 def chat(
@@ -36,7 +36,8 @@ def nlu(
     from handlers.nlu import understand
 
     the_role = parse_role(role)
-    reading = understand(text, the_role, SystemClock().now()).to_dict()
+    rules = rules_or_exit(settings_or_exit())
+    reading = understand(text, the_role, SystemClock().now(), rules).to_dict()
     if as_json:
         typer.echo(json.dumps(reading, ensure_ascii=False))
         return

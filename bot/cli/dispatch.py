@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli._common import fail, open_store, settings_or_exit
+from bot.cli._common import fail, open_store, rules_or_exit, settings_or_exit
 from bot.services import build_dispatcher, build_outbox
 
 
@@ -25,9 +25,10 @@ def send_due(
         if when.tzinfo is None:
             fail("--now needs a UTC offset, e.g. 2026-11-29T08:00:00+08:00")
     settings = settings_or_exit()
+    rules = rules_or_exit(settings)
     with open_store(settings) as store:
         outbox = build_outbox(settings, store.session_factory, store.clock)
-        report = build_dispatcher(settings, store.session_factory, outbox, store.clock).tick(when)
+        report = build_dispatcher(settings, store.session_factory, outbox, store.clock, rules).tick(when)
     for line in report.details:
         typer.echo(f"  {line}")
     typer.echo(

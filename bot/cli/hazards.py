@@ -11,9 +11,9 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli._common import open_store, settings_or_exit
+from bot.cli._common import open_store, rules_or_exit, settings_or_exit
 from core.clock import SystemClock
-from handlers.hazards import SheetError, detail, enterprise_key, export_sheet, import_sheet, label, lookup, today
+from handlers.hazards import HazardTerms, SheetError, detail, enterprise_key, export_sheet, import_sheet, today
 from handlers.nlu import SHANGHAI
 from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import Hazard, HazardRepo
@@ -21,7 +21,7 @@ from store import Hazard, HazardRepo
 hazards_app = typer.Typer(help="The hazard ledger (隐患台账): import/export Excel, show, list.", no_args_is_help=True)
 
 
-def _json(h: Hazard, day: Any, *, history: bool = False) -> dict[str, Any]:
+def _json(h: Hazard, day: Any, terms: HazardTerms, *, history: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {
         "number": h.number,
         "enterprise": h.enterprise.name,
@@ -36,7 +36,7 @@ def _json(h: Hazard, day: Any, *, history: bool = False) -> dict[str, Any]:
         "responsible": h.responsible,
         "measures": h.measures,
         "status": h.status,
-        "status_label": label("statuses", h.status),
+        "status_label": terms.label("statuses", h.status),
         "closed_on": h.closed_on.isoformat() if h.closed_on else None,
     }
     if history:
@@ -70,10 +70,12 @@ def hazards_import(file: Annotated[Path, typer.Argument(help="The ledger sheet (
         typer.echo(f"error: no such file: {file}", err=True)
         raise typer.Exit(2)
     now = SystemClock().now()
-    with open_store(settings_or_exit()) as store:
+    settings = settings_or_exit()
+    rules = rules_or_exit(settings)
+    with open_store(settings) as store:
         try:
             with store.session_factory.begin() as session:
-                report = import_sheet(session, file, actor=f"import:{file.name}", now=now)
+                report = import_sheet(session, file, actor=f"import:{file.name}", now=now, terms=rules.hazards)
         except SheetError as exc:
             typer.echo(f"error: sheet not imported ({len(exc.errors)} problems); the ledger is unchanged:", err=True)
             for line in exc.errors[:200]:
@@ -99,8 +101,10 @@ def hazards_import(file: Annotated[Path, typer.Argument(help="The ledger sheet (
 @hazards_app.command("export")
 def hazards_export(file: Annotated[Path, typer.Argument(help="Where to write the sheet (.xlsx).")]) -> None:
     """Write the whole ledger in the import format."""
-    with open_store(settings_or_exit()) as store, store.session_factory() as session:
-        rows = export_sheet(session, file)
+    settings = settings_or_exit()
+    rules = rules_or_exit(settings)
+    with open_store(settings) as store, store.session_factory() as session:
+        rows = export_sheet(session, file, rules.hazards)
     typer.echo(f"exported {rows} hazards to {file}")
 
 
@@ -111,15 +115,17 @@ def hazards_show(
 ) -> None:
     """One hazard with its checks and history."""
     day = today(SystemClock().now())
-    with open_store(settings_or_exit()) as store, store.session_factory() as session:
+    settings = settings_or_exit()
+    rules = rules_or_exit(settings)
+    with open_store(settings) as store, store.session_factory() as session:
         hazard = HazardRepo(session).by_number(number)
         if hazard is None:
             typer.echo(f"error: no hazard {number}", err=True)
             raise typer.Exit(1)
         out = (
-            json.dumps(_json(hazard, day, history=True), ensure_ascii=False, indent=2)
+            json.dumps(_json(hazard, day, rules.hazards, history=True), ensure_ascii=False, indent=2)
             if as_json
-            else detail(hazard, day)
+            else detail(hazard, day, rules.hazards)
         )
     typer.echo(out)
 
@@ -136,18 +142,20 @@ def hazards_list(
     """Hazards by deadline, filtered."""
     from datetime import timedelta
 
-    key = lookup("statuses", status) if status else None
+    day = today(SystemClock().now())
+    settings = settings_or_exit()
+    rules = rules_or_exit(settings)
+    key = rules.hazards.lookup("statuses", status) if status else None
     if status and key is None:
         typer.echo(f"error: unknown status {status!r}", err=True)
         raise typer.Exit(2)
-    day = today(SystemClock().now())
-    with open_store(settings_or_exit()) as store, store.session_factory() as session:
+    with open_store(settings) as store, store.session_factory() as session:
         rows = HazardRepo(session).search(
             enterprise=enterprise_key(enterprise),
             statuses=(key,) if key else (ACTIVE if overdue else ()),
             due_before=day - timedelta(days=1) if overdue else None,
         )
-        data = [_json(h, day) for h in rows]
+        data = [_json(h, day, rules.hazards) for h in rows]
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

@@ -10,21 +10,11 @@ from typing import Annotated
 
 import typer
 
-from bot.cli._common import fail, open_store, settings_or_exit
-from bot.settings import Settings
-from core.errors import EnvbotError
-from handlers.incidents import IncidentRules, load_rules, to_dict
+from bot.cli._common import fail, open_store, rules_or_exit, settings_or_exit
+from handlers.incidents import to_dict
 from store import IncidentRepo
 
 incidents_app = typer.Typer(help="Show incidents, their reporting deadlines and timeline.", no_args_is_help=True)
-
-
-def _rules(settings: Settings) -> IncidentRules:
-    """The incident rules of the settings; a bad rule file exits with code 2."""
-    try:
-        return load_rules(settings.incident_rules)
-    except EnvbotError as exc:
-        fail(str(exc))
 
 
 @incidents_app.command("list")
@@ -34,7 +24,7 @@ def incidents_list(
 ) -> None:
     """The latest incidents with their grade, discovery time and steps."""
     settings = settings_or_exit()
-    rules = _rules(settings)
+    rules = rules_or_exit(settings).incidents
     with open_store(settings) as store, store.session_factory() as session:
         now = store.clock.now()
         rows = [to_dict(rules, i, now) for i in IncidentRepo(session).list(limit=limit)]
@@ -57,7 +47,7 @@ def incidents_show(
 ) -> None:
     """One incident with its steps (due, status, rule) and its timeline."""
     settings = settings_or_exit()
-    rules = _rules(settings)
+    rules = rules_or_exit(settings).incidents
     with open_store(settings) as store, store.session_factory() as session:
         incident = IncidentRepo(session).by_number(number)
         if incident is None:

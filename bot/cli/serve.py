@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli._common import settings_or_exit
+from bot.cli._common import rules_or_exit, settings_or_exit
 
 
 def serve(
@@ -19,6 +19,7 @@ def serve(
     from bot.app import create_app
 
     settings = settings_or_exit()
+    rules_or_exit(settings)  # a bad rule file: one clear line, not a traceback from the server's start-up
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,

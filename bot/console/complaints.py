@@ -10,8 +10,7 @@ from fastapi.responses import Response
 
 from bot.console.web import ConsoleError, back, form, page, services, text_field, viewer
 from core.errors import SendError
-from handlers.complaints import change_status, commands_from, process, status_label, type_label
-from handlers.nlu import categories, lexicon
+from handlers.complaints import change_status, commands_from
 from store import TicketRepo, acting_as
 
 router = APIRouter()
@@ -45,11 +44,11 @@ def complaints(request: Request) -> Response:
         page_no=number,
         pages=max(1, -(-total // PAGE_SIZE)),
         filters=filters,
-        statuses=process().labels,
-        types={k: v["label"] for k, v in categories().items()},
-        towns=lexicon().towns,
-        status_label=status_label,
-        type_label=type_label,
+        statuses=svc.rules.process.labels,
+        types={k: v.label for k, v in svc.rules.complaints.categories.items()},
+        towns=tuple(svc.rules.district.towns),
+        status_label=svc.rules.process.status_label,
+        type_label=svc.rules.complaints.type_label,
     )
 
 
@@ -70,9 +69,11 @@ def complaint(request: Request, number: str) -> Response:
         t=ticket,
         events=events,
         photos=json.loads(ticket.photos or "[]"),
-        commands=[(w, process().commands[w].note_required) for w in commands_from(ticket.status)],
-        status_label=status_label,
-        type_label=type_label,
+        commands=[
+            (w, svc.rules.process.commands[w].note_required) for w in commands_from(ticket.status, svc.rules.process)
+        ],
+        status_label=svc.rules.process.status_label,
+        type_label=svc.rules.complaints.type_label,
     )
 
 

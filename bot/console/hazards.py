@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
 from bot.console.web import XLSX_MAGIC, ConsoleError, import_upload, page, services, staff_of, viewer
-from handlers.hazards import ImportReport, SheetError, config, enterprise_key, export_sheet, import_sheet, label, today
+from handlers.hazards import ImportReport, SheetError, enterprise_key, export_sheet, import_sheet, today
 from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import HazardRepo
 
@@ -51,9 +51,9 @@ def hazards(request: Request) -> Response:
         page_no=number,
         pages=max(1, -(-total // PAGE_SIZE)),
         q=q,
-        levels={k: v["label"] for k, v in config()["levels"].items()},
-        statuses={k: v["label"] for k, v in config()["statuses"].items()},
-        label=label,
+        levels={k: v.label for k, v in svc.rules.hazards.levels.items()},
+        statuses={k: v.label for k, v in svc.rules.hazards.statuses.items()},
+        label=svc.rules.hazards.label,
         today=today(svc.clock.now()),
     )
 
@@ -65,7 +65,7 @@ def download(request: Request) -> Response:
     svc = services(request)
     tmp = Path(tempfile.mkstemp(suffix=".xlsx")[1])
     with svc.session_factory() as session:
-        export_sheet(session, tmp)
+        export_sheet(session, tmp, svc.rules.hazards)
     stamp = svc.clock.now().strftime("%Y%m%d")
     return FileResponse(
         tmp,
@@ -84,7 +84,7 @@ def hazard(request: Request, number: str) -> Response:
         found = HazardRepo(session).by_number(number)
         if found is None:
             raise ConsoleError(404, f"没有编号为 {number} 的隐患。")
-    return page(request, "hazard.html", who, h=found, label=label, today=today(svc.clock.now()))
+    return page(request, "hazard.html", who, h=found, label=svc.rules.hazards.label, today=today(svc.clock.now()))
 
 
 def _summary(report: ImportReport) -> str:
@@ -106,7 +106,9 @@ async def upload(request: Request) -> Response:
 
     def work(path: Path, name: str) -> str:
         with svc.session_factory.begin() as session:
-            return _summary(import_sheet(session, path, actor=who.actor, now=svc.clock.now(), name=name))
+            return _summary(
+                import_sheet(session, path, actor=who.actor, now=svc.clock.now(), terms=svc.rules.hazards, name=name)
+            )
 
     return await import_upload(
         request,

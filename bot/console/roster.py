@@ -25,7 +25,7 @@ def roster(request: Request) -> Response:
     now = svc.clock.now()
     first = today(now)
     with svc.session_factory() as session:
-        current = roster_text(session, "现在谁值班", now)
+        current = roster_text(session, "现在谁值班", now, svc.rules.roster)
         dates = [first + timedelta(days=i) for i in range(DAYS_SHOWN)]
         days = [(day, RosterRepo(session).of_day(day)) for day in dates]
     return page(request, "roster.html", who, current=current, days=days)
@@ -39,7 +39,7 @@ async def upload(request: Request) -> Response:
 
     def work(path: Path, _name: str) -> str:
         with svc.session_factory.begin() as session:
-            report = import_roster(session, path)
+            report = import_roster(session, path, svc.rules.roster)
         return f"已导入 {report.rows} 个班次，覆盖 {len(report.days)} 天。"
 
     kinds = {".csv": b"", ".xlsx": XLSX_MAGIC}

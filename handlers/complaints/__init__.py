@@ -4,6 +4,7 @@
   officers' status commands (受理 / 转办 / 调查 / 办结 / 答复 / 不予受理 T…);
 - ``service``: filing, status changes with the citizen's notice and the time-limit prompts
   (信访工作条例 第二十二、二十三、三十四条), used by the chat, the console and Open311;
+- ``terms``: the typed rule files (:class:`ComplaintTerms`, :class:`Process`), loaded with the others;
 - ``data/``: pollution categories and the reader's words (``complaint.toml``), the process (``process.toml``).
 """
 
@@ -14,22 +15,25 @@ from handlers.complaints.service import (
     file_ticket,
     is_staff_command,
     pending_notices,
-    process,
     staff_command,
     status_label,
     status_reply,
     type_label,
 )
+from handlers.complaints.terms import Category, ComplaintTerms, Process, StatusCommand
 
 __all__ = [
     "FORM",
+    "Category",
+    "ComplaintTerms",
+    "Process",
+    "StatusCommand",
     "change_status",
     "commands_from",
     "continue_form",
     "file_ticket",
     "is_staff_command",
     "pending_notices",
-    "process",
     "staff_command",
     "start",
     "status_label",

@@ -29,12 +29,13 @@ import logging
 import re
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import SendError
 from core.privacy import mask, mask_phones
 from handlers.base import HandlerContext, Inbound, Kind, Reply
 from handlers.complaints.service import file_ticket, type_label
+from handlers.complaints.terms import ComplaintTerms
 from handlers.forms import (
     RESUME,
     Form,
@@ -49,8 +50,6 @@ from handlers.forms import (
 from handlers.nlu import (
     SHANGHAI,
     Understanding,
-    categories,
-    form_words,
     life_at_risk,
     location,
     looks_like_question,
@@ -63,9 +62,18 @@ from handlers.nlu import (
 )
 from handlers.qa import question_reply
 from handlers.roster import resolve
+from handlers.ruledata import read_rule_file
 from store import Conversation
 
+if TYPE_CHECKING:  # the rule bundle imports this package
+    from handlers.rulebook import Rules
+
 log = logging.getLogger(__name__)
+
+
+def _bundled_terms() -> ComplaintTerms:
+    """The bundled ``complaint.toml``, for the prompts the form engine builds without a context."""
+    return read_rule_file(ComplaintTerms, "handlers.complaints", "complaint.toml")
 
 
 class Step(StrEnum):
@@ -85,19 +93,19 @@ _TIME_HINT_RE = re.compile(r"[0-9时点分天日月年早晚午夜前后刚昨�
 
 def _parse_type(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerContext) -> Any:
     text = inbound.text.strip()
-    kinds = list(categories())
+    kinds = list(_ctx.rules.complaints.categories)
     if text.isdigit() and 1 <= int(text) <= len(kinds):
         return kinds[int(text) - 1]
-    for kind, cat in categories().items():
-        if text.startswith(cat["choice"]):
+    for kind, cat in _ctx.rules.complaints.categories.items():
+        if text.startswith(cat.choice):
             return kind
-    return pollution_type(text) or Invalid("请从下面选一类，回复序号或文字即可。")
+    return pollution_type(text, _ctx.rules.complaints) or Invalid("请从下面选一类，回复序号或文字即可。")
 
 
 def _parse_location(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerContext) -> Any:
     text = inbound.text.strip()
-    place = location(text)
-    if place and not outside_district(place) and len(text) > 30:
+    place = location(text, _ctx.rules.district)
+    if place and not outside_district(place, _ctx.rules.district) and len(text) > 30:
         return place  # a long answer: keep the place it names
     if len(text) >= 2 and _WORD_RE.search(text):
         return text.rstrip("。，,.！!")[:100]  # as written
@@ -117,13 +125,13 @@ def _past(when: datetime | None, now: datetime | None) -> datetime | None:
 
 def _parse_occurred(inbound: Inbound, _data: dict[str, Any], ctx: HandlerContext) -> Any:
     text = inbound.text.strip()
-    if text in form_words("unknown_time_words"):
+    if text in ctx.rules.complaints.form.unknown_time_words:
         return {"text": "不清楚"}
     now = inbound.received_at or ctx.clock.now()
     when = _past(occurred_at(text, now), now)
     if when is not None:
         return {"text": text[:30], "at": when.isoformat()}
-    if _TIME_HINT_RE.search(text) and text not in form_words("confirm_words"):
+    if _TIME_HINT_RE.search(text) and text not in ctx.rules.complaints.form.confirm_words:
         return {"text": text[:30]}
     return Invalid("请说明大概时间，例如“今天上午”“昨晚十点”，不清楚请回复“不清楚”。")
 
@@ -137,7 +145,7 @@ def _parse_description(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerCon
 
 def _parse_contact(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerContext) -> Any:
     text = inbound.text.strip()
-    if wants_anonymity(text):
+    if wants_anonymity(text, _ctx.rules.complaints):
         return {"anonymous": True}
     phone = phone_number(text)
     if phone:
@@ -151,7 +159,7 @@ def _summary(data: dict[str, Any]) -> Reply:
     phone = contact.get("phone", "")
     lines = [
         "请核对您的举报：",
-        f"类型：{type_label(data.get('pollution_type', 'other'))}",
+        f"类型：{type_label(data.get('pollution_type', 'other'), _bundled_terms())}",  # no ctx here yet
         f"地点：{data.get('location', '')}",
         f"时间：{_time_text(occurred)}",
         f"情况：{mask_phones(str(data.get('description', '')))}",
@@ -182,7 +190,7 @@ FORM = Form(
             "pollution_type",
             "请问是哪一类污染？",
             _parse_type,
-            options=tuple(c["choice"] for c in categories().values()),
+            options=tuple(c.choice for c in _bundled_terms().categories.values()),  # built at import
         ),
         Step.LOCATION: StepSpec("location", "请问具体在什么地方？也可以直接发送微信位置。", _parse_location),
         Step.OCCURRED: StepSpec(
@@ -227,10 +235,10 @@ def start(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -
     data = _from_understanding(understanding, inbound.text, inbound.received_at or ctx.clock.now())
     replies: list[Reply] = []
     if understanding.urgent:
-        replies.append(Reply(URGENT_ADVICE + (LIFE_ADVICE if life_at_risk(inbound.text) else "")))
+        replies.append(Reply(URGENT_ADVICE + (LIFE_ADVICE if life_at_risk(inbound.text, ctx.rules.complaints) else "")))
         _alert_duty(ctx, inbound, data)
         data["alerted"] = True
-    if "location" in data and outside_district(data["location"]):
+    if "location" in data and outside_district(data["location"], ctx.rules.district):
         replies.append(Reply("提示：该地点可能不在本区范围，我们会登记并转交属地生态环境部门处理。"))
     step = FORM.next_step(data)
     save_state(ctx, inbound, FORM, step.value if step else CONFIRM, data)
@@ -254,7 +262,7 @@ def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
             )
         ]
     if step_name == RESUME:
-        if inbound.kind is Kind.TEXT and inbound.text.strip() in {"继续", "继续填写", "好", "好的"}:
+        if inbound.kind is Kind.TEXT and inbound.text.strip() in ctx.rules.complaints.form.continue_words:
             step_name = data.pop("_resume", CONFIRM)
             save_state(ctx, inbound, FORM, step_name, data)
             return [_prompt_for(step_name, data)]
@@ -283,17 +291,17 @@ def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
     if described:
         return _advance(inbound, ctx, data, prefix=f"{described}。")
     if CORRECTION_RE.match(text) or "改为" in text or "改成" in text:
-        changed = _apply_correction(text, data, inbound.received_at or ctx.clock.now())
+        changed = _apply_correction(text, data, inbound.received_at or ctx.clock.now(), ctx.rules)
         if changed:
             return _advance(inbound, ctx, data, prefix=f"已更正：{changed}。")
     if step_name == CONFIRM:
-        if text in form_words("confirm_words"):
+        if text in ctx.rules.complaints.form.confirm_words:
             return _submit(inbound, ctx, data)
-        if looks_like_question(text):
+        if looks_like_question(text, ctx.rules.complaints):
             return [*question_reply(inbound, ctx), FORM.prompt(None, data)]
         return [Reply("请回复“确认”提交，或直接发送要修改的内容（如“地点改为白马镇”），回复“取消”放弃。")]
     step = Step(step_name)
-    if step is not Step.DESCRIPTION and looks_like_question(text):
+    if step is not Step.DESCRIPTION and looks_like_question(text, ctx.rules.complaints):
         return [*question_reply(inbound, ctx), Reply("（举报还在登记中）" + FORM.prompt(step, data).text)]
     value = FORM.steps[step].parse(with_option(inbound, FORM.steps[step]), data, ctx)
     if isinstance(value, Invalid):
@@ -303,7 +311,7 @@ def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
     if step in (Step.TYPE, Step.LOCATION) and "description" not in data and len(_WORD_RE.findall(text)) >= 8:
         data["description"] = text[:1000]  # a full sentence is also the description
     prefix = ""
-    if step is Step.LOCATION and outside_district(str(value)):
+    if step is Step.LOCATION and outside_district(str(value), ctx.rules.district):
         prefix = "提示：该地点可能不在本区范围，我们会登记并转交属地生态环境部门处理。"
     return _advance(inbound, ctx, data, prefix=prefix)
 
@@ -342,7 +350,7 @@ def _describe(text: str, data: dict[str, Any], *, plain: bool) -> str:
     return "已补充到情况描述"
 
 
-def _apply_correction(text: str, data: dict[str, Any], now: datetime) -> str:
+def _apply_correction(text: str, data: dict[str, Any], now: datetime, rules: Rules) -> str:
     """Update the slots a correction names; returns what changed (for the reply), or ''."""
     changed = []
     body = CORRECTION_RE.sub("", text).lstrip("，,：: ")
@@ -351,15 +359,15 @@ def _apply_correction(text: str, data: dict[str, Any], now: datetime) -> str:
         # the place is named as the field changed: keep all of it ("江口镇码头上游200米", not just 江口镇)
         place = re.sub(r"^.*?(地点|地方|位置)(改为|改成|是|在)?", "", body).strip("，。 ")[:100] or None
     if place is None and "时间" not in text:
-        place = location(body)
+        place = location(body, rules.district)
     if place:
         data["location"] = place
         data.pop("coords", None)
         changed.append(f"地点为{place}")
-    kind = pollution_type(body)
+    kind = pollution_type(body, rules.complaints)
     if kind and kind != data.get("pollution_type"):
         data["pollution_type"] = kind
-        changed.append(f"类型为{type_label(kind)}")
+        changed.append(f"类型为{type_label(kind, rules.complaints)}")
     phone = phone_number(body)
     if phone:
         data["contact"] = {"phone": phone}
@@ -382,7 +390,7 @@ def _submit(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any]) -> list
         inbound,
         pollution_type=str(data.get("pollution_type", "other")),
         location=str(data.get("location", "")),
-        town=town_of(str(data.get("location", ""))) or "",
+        town=town_of(str(data.get("location", "")), ctx.rules.district) or "",
         latitude=coords[0],
         longitude=coords[1],
         occurred_at=datetime.fromisoformat(occurred["at"]) if occurred.get("at") else None,

@@ -8,74 +8,27 @@ from __future__ import annotations
 
 import logging
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from core.errors import SendError
 from handlers.base import HandlerContext, Inbound, Reply
-from handlers.nlu import SHANGHAI, TICKET_RE, categories
+from handlers.complaints.terms import ComplaintTerms, Process
+from handlers.nlu import SHANGHAI, TICKET_RE
 from store import ReminderRepo, Ticket, TicketRepo
 
 log = logging.getLogger(__name__)
 
 
-def type_label(kind: str) -> str:
-    """Chinese label of a pollution type."""
-    return categories().get(kind, categories()["other"])["label"]
+def type_label(kind: str, terms: ComplaintTerms) -> str:
+    """Chinese label of a pollution type (``[categories]`` of ``complaint.toml``; unknown -> 其他)."""
+    return terms.type_label(kind)
 
 
-@dataclass(frozen=True)
-class Command:
-    """An officer's command word and what it does."""
-
-    word: str
-    status: str
-    sources: tuple[str, ...]
-    note_required: bool
-
-
-@dataclass(frozen=True)
-class Process:
-    """The complaint process from the data file."""
-
-    labels: dict[str, str]
-    commands: dict[str, Command]
-    accept_days: int
-    conclude_days: int
-    extension_days: int
-    accept_before: timedelta
-    conclude_before: timedelta
-
-
-@lru_cache(maxsize=1)
-def process() -> Process:
-    """Load ``handlers/complaints/data/process.toml`` (once per process)."""
-    raw = tomllib.loads(
-        resources.files("handlers.complaints").joinpath("data").joinpath("process.toml").read_text("utf-8")
-    )
-    commands = {
-        word: Command(word, spec["status"], tuple(spec["from"]), bool(spec["note"]))
-        for word, spec in raw["commands"].items()
-    }
-    d, r = raw["deadlines"], raw["reminders"]
-    return Process(
-        dict(raw["labels"]),
-        commands,
-        int(d["accept_days"]),
-        int(d["conclude_days"]),
-        int(d["extension_days"]),
-        timedelta(hours=float(r["accept_before_hours"])),
-        timedelta(days=float(r["conclude_before_days"])),
-    )
-
-
-def status_label(status: str) -> str:
-    """Chinese label of a status."""
-    return process().labels.get(status, status)
+def status_label(status: str, process: Process) -> str:
+    """Chinese label of a status (``[labels]`` of ``process.toml``)."""
+    return process.status_label(status)
 
 
 def file_ticket(ctx: HandlerContext, inbound: Inbound, **fields: Any) -> Ticket:
@@ -87,18 +40,19 @@ def file_ticket(ctx: HandlerContext, inbound: Inbound, **fields: Any) -> Ticket:
             actor=f"{inbound.channel.value}:citizen",
             channel=inbound.channel.value,
             user_id=inbound.user_id,
-            accept_due=now + timedelta(days=process().accept_days),
+            accept_due=now + timedelta(days=ctx.rules.process.accept_days),
             **fields,
         )
-        _plan_deadline(session, ticket, "accept", ticket.accept_due, "@officers", "受理")
+        _plan_deadline(ctx, session, ticket, "accept", ticket.accept_due, "@officers", "受理")
         session.expunge(ticket)
     log.info("ticket %s filed (urgent=%s)", ticket.number, ticket.urgent)
     return ticket
 
 
-def _line(t: Ticket) -> str:
+def _line(t: Ticket, ctx: HandlerContext) -> str:
     created = t.created_at.astimezone(SHANGHAI).strftime("%m月%d日")
-    return f"{t.number}（{created}，{type_label(t.pollution_type)}，{t.location}）：{status_label(t.status)}"
+    kind, status = ctx.rules.complaints.type_label(t.pollution_type), ctx.rules.process.status_label(t.status)
+    return f"{t.number}（{created}，{kind}，{t.location}）：{status}"
 
 
 def status_reply(inbound: Inbound, ctx: HandlerContext, number: str | None) -> list[Reply]:
@@ -112,40 +66,40 @@ def status_reply(inbound: Inbound, ctx: HandlerContext, number: str | None) -> l
                 hint = "请核对编号；发送“我的举报”可查看您的全部举报。"
                 return [Reply(f"没有找到您提交的编号为 {number.upper()} 的举报，{hint}")]
             history = "\n".join(
-                f"{e.at.astimezone(SHANGHAI):%m月%d日 %H:%M} {status_label(e.status)}"
+                f"{e.at.astimezone(SHANGHAI):%m月%d日 %H:%M} {ctx.rules.process.status_label(e.status)}"
                 + (f"：{e.note}" if e.note else "")
                 for e in ticket.events
             )
-            return [Reply(f"{_line(ticket)}\n办理记录：\n{history}")]
+            return [Reply(f"{_line(ticket, ctx)}\n办理记录：\n{history}")]
         tickets = repo.of_user(inbound.channel.value, inbound.user_id)
         if not tickets:
             return [Reply("您还没有通过本平台提交过举报。如需举报，请直接描述污染情况（什么地方、什么污染）。")]
-        lines = "\n".join(_line(t) for t in tickets)
+        lines = "\n".join(_line(t, ctx) for t in tickets)
     return [Reply(f"您最近的举报：\n{lines}\n发送编号可查看办理记录。")]
 
 
-def _command_re() -> re.Pattern[str]:
+def _command_re(process: Process) -> re.Pattern[str]:
     """``<verb> T… [note]`` with the verbs of the process's [commands] (longest first: 不予受理 before 受理)."""
-    verbs = "|".join(map(re.escape, sorted(process().commands, key=len, reverse=True)))
+    verbs = "|".join(map(re.escape, sorted(process.commands, key=len, reverse=True)))
     return re.compile(rf"^\s*({verbs})\s*(T\d{{8}}-?\d{{3,4}})\s*(.*)$", re.IGNORECASE | re.S)
 
 
-def is_staff_command(text: str) -> bool:
-    """True for ``受理 T…`` / ``办结 T… 结果`` and the other status commands."""
-    return bool(_command_re().match(text))
+def is_staff_command(text: str, process: Process) -> bool:
+    """True for ``受理 T…`` / ``办结 T… 结果`` and the other status commands of ``process``."""
+    return bool(_command_re(process).match(text))
 
 
 def staff_command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     """Apply an officer's status command and tell the citizen (customer-service API, else at their next message)."""
-    m = _command_re().match(inbound.text)
+    m = _command_re(ctx.rules.process).match(inbound.text)
     assert m is not None
     word, number, note = m.group(1), m.group(2).upper().replace("-", ""), m.group(3).strip()
     return [Reply(change_status(ctx, word, number, note, actor=f"{inbound.channel.value}:{inbound.user_id}").text)]
 
 
-def commands_from(status: str) -> list[str]:
+def commands_from(status: str, process: Process) -> list[str]:
     """The status commands (受理, 办结 …) allowed on a ticket in ``status``, in the process's order."""
-    return [word for word, cmd in process().commands.items() if status in cmd.sources]
+    return [word for word, cmd in process.commands.items() if status in cmd.sources]
 
 
 @dataclass(frozen=True)
@@ -164,7 +118,8 @@ def change_status(ctx: HandlerContext, word: str, number: str, note: str, *, act
     Refusals (unknown number or command, note missing, not allowed from the current
     status) change nothing and come back with ``ok`` false and the reason in Chinese.
     """
-    cmd = process().commands.get(word)
+    process = ctx.rules.process
+    cmd = process.commands.get(word)
     if cmd is None:
         return StatusChange(False, f"没有“{word}”这个办理操作。")
     if cmd.note_required and not note:
@@ -178,26 +133,26 @@ def change_status(ctx: HandlerContext, word: str, number: str, note: str, *, act
         if ticket is None:
             return StatusChange(False, f"没有编号为 {number} 的举报。")
         if ticket.status not in cmd.sources:
-            allowed = "、".join(status_label(s) for s in cmd.sources)
+            allowed = "、".join(process.status_label(s) for s in cmd.sources)
             return StatusChange(
-                False, f"{number} 当前为“{status_label(ticket.status)}”，只有{allowed}的举报才能“{word}”。"
+                False, f"{number} 当前为“{process.status_label(ticket.status)}”，只有{allowed}的举报才能“{word}”。"
             )
         repo.change_status(ticket, status=cmd.status, note=note, actor=actor, now=now)
         reminders = ReminderRepo(session)
         if cmd.status in ("accepted", "rejected"):
             reminders.cancel(subject=f"ticket:{number}", key_prefix=f"ticket:{number}:accept:")
         if cmd.status == "accepted":
-            ticket.conclude_due = now + timedelta(days=process().conclude_days)
+            ticket.conclude_due = now + timedelta(days=process.conclude_days)
             handler = actor.split(":", 1)[1] if actor.startswith("wecom:") else "@officers"
-            _plan_deadline(session, ticket, "conclude", ticket.conclude_due, handler, "办结")
+            _plan_deadline(ctx, session, ticket, "conclude", ticket.conclude_due, handler, "办结")
         if cmd.status == "concluded":
             reminders.cancel(subject=f"ticket:{number}", key_prefix=f"ticket:{number}:conclude:")
         if cmd.status in ("accepted", "assigned", "investigating"):
             ticket.handler_id = ticket.handler_id or actor.split(":", 1)[-1]
-        notice = _notice_text(ticket, note)
+        notice = _notice_text(ticket, note, process)
         channel, user = ticket.channel, ticket.user_id
         ticket.notice_pending = True  # cleared below once the citizen has the message
-        label = status_label(cmd.status)
+        label = process.status_label(cmd.status)
     # send outside the transaction: the send path writes the shared token (one SQLite writer at a time)
     delivered = _notify(ctx, channel, user, notice)
     if delivered:
@@ -209,12 +164,15 @@ def change_status(ctx: HandlerContext, word: str, number: str, note: str, *, act
     return StatusChange(True, f"{number} 已更新为“{label}”。{tail}")
 
 
-def _plan_deadline(session: Any, ticket: Ticket, step: str, due: datetime, recipient: str, verb: str) -> None:
+def _plan_deadline(
+    ctx: HandlerContext, session: Any, ticket: Ticket, step: str, due: datetime, recipient: str, verb: str
+) -> None:
     """A heads-up before ``due`` and a prompt at ``due`` for one step of a ticket (idempotent keys)."""
-    lead = process().accept_before if step == "accept" else process().conclude_before
+    process = ctx.rules.process
+    lead = process.accept_before if step == "accept" else process.conclude_before
     repo = ReminderRepo(session)
     local_due = due.astimezone(SHANGHAI)
-    what = f"{ticket.number}（{type_label(ticket.pollution_type)}，{ticket.location}）"
+    what = f"{ticket.number}（{ctx.rules.complaints.type_label(ticket.pollution_type)}，{ticket.location}）"
     repo.plan(
         key=f"ticket:{ticket.number}:{step}:before",
         subject=f"ticket:{ticket.number}",
@@ -231,8 +189,8 @@ def _plan_deadline(session: Any, ticket: Ticket, step: str, due: datetime, recip
     )
 
 
-def _notice_text(ticket: Ticket, note: str) -> str:
-    text = f"您的举报 {ticket.number} 办理状态更新为“{status_label(ticket.status)}”。"
+def _notice_text(ticket: Ticket, note: str, process: Process) -> str:
+    text = f"您的举报 {ticket.number} 办理状态更新为“{process.status_label(ticket.status)}”。"
     if note:
         text += f"说明：{note}" + ("" if note[-1] in "。！？!?.…" else "。")
     if ticket.status == "accepted" and ticket.conclude_due is not None:
@@ -261,7 +219,7 @@ def pending_notices(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
         out = []
         for t in tickets:
             last_note = t.events[-1].note if t.events else ""
-            out.append(Reply(_notice_text(t, last_note)))
+            out.append(Reply(_notice_text(t, last_note, ctx.rules.process)))
             t.notice_pending = False
     return out
 

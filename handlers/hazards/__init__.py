@@ -3,31 +3,30 @@
 - ``chat``: ledger queries (intent ``hazard_query``) with paging, and ``隐患 H… 整改中|已整改|销号|回头看``;
 - ``service``: status moves and follow-up checks, deadline prompts and the weekly digest
   (一般隐患整治不过年, Wulong 三（二）13; Order 34 第十条 for major hazards);
-- ``sheet``: Excel import (validated all-or-nothing) and export; ``terms``: the vocabulary;
-- ``data/``: ``hazards.toml``.
+- ``sheet``: Excel import (validated all-or-nothing) and export; ``terms``: the vocabulary
+  (:class:`HazardTerms`, the typed ``hazards.toml``, loaded with the other rule files);
+- ``data/``: ``hazards.toml`` (also the words that make a staff message a ledger query).
 """
 
 from handlers.hazards.chat import PAGE_FORM, command, continue_page, detail, is_command, query_reply
 from handlers.hazards.service import HazardError, change, plan_digest, render, today
 from handlers.hazards.sheet import ImportReport, SheetError, export_sheet, import_sheet
-from handlers.hazards.terms import config, enterprise_key, label, lookup
+from handlers.hazards.terms import HazardTerms, enterprise_key
 
 __all__ = [
     "PAGE_FORM",
     "HazardError",
+    "HazardTerms",
     "ImportReport",
     "SheetError",
     "change",
     "command",
-    "config",
     "continue_page",
     "detail",
     "enterprise_key",
     "export_sheet",
     "import_sheet",
     "is_command",
-    "label",
-    "lookup",
     "plan_digest",
     "query_reply",
     "render",

@@ -20,9 +20,8 @@ from handlers.base import HandlerContext, Inbound, Reply
 from handlers.commands import verbs_of
 from handlers.forms import clear_state, load_state, save_state
 from handlers.hazards.service import HazardError, action_of, change, follow_up, today
-from handlers.hazards.terms import config, enterprise_key, label
-from handlers.hazards.terms import find as lookup_in
-from handlers.nlu import SHANGHAI, town_of
+from handlers.hazards.terms import HazardTerms, enterprise_key
+from handlers.nlu import SHANGHAI, District, town_of
 from handlers.staff import actor_of
 from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import Conversation, Enterprise, Hazard, HazardRepo
@@ -37,7 +36,6 @@ def _command_re() -> re.Pattern[str]:
     return re.compile(rf"^\s*隐患\s*(?P<number>H\d{{8}})\s*(?P<verb>{verbs})\s*(?P<rest>.*)$", re.IGNORECASE | re.S)
 
 
-NEXT_WORDS = {"下一页", "下页", "更多", "继续"}
 PAGE_FORM = "hazard_page"
 INTERNAL = "隐患台账为内部管理信息，仅供工作人员查询。如发现环境安全隐患，欢迎直接向我们举报。"
 
@@ -60,10 +58,10 @@ def is_command(text: str) -> bool:
     return bool(_command_re().match(text))
 
 
-def parse(text: str, enterprise_names: list[str]) -> Query:
-    """Read the filters of a question like "白马镇还有哪些重大隐患没销号"."""
+def parse(text: str, enterprise_names: list[str], terms: HazardTerms, district: District) -> Query:
+    """Read the filters of a question like "白马镇还有哪些重大隐患没销号" (words: ``terms.query``)."""
     t = re.sub(r"\s+", "", text)
-    words = config()["query"]
+    words = terms.query.model_dump()
 
     def has(name: str) -> bool:
         return any(w in t for w in words[name])
@@ -76,19 +74,19 @@ def parse(text: str, enterprise_names: list[str]) -> Query:
         if name in key or (len(short) >= 4 and short in key):
             ent = name
             break
-    level = lookup_in("levels", t) or ""
+    level = terms.find("levels", t) or ""
     scope = "active"
     if has("overdue"):
         scope = "overdue"
     elif has("closed") and not has("negations"):
         scope = "closed"
     status = ""
-    for key_, spec in config()["statuses"].items():
-        if key_ != "closed" and spec["label"] in t:
+    for key_, spec in terms.statuses.items():
+        if key_ != "closed" and spec.label in t:
             status = key_
     period = "month" if has("this_month") else ("week" if has("this_week") else "")
     count = has("count")
-    return Query(ent, town_of(t) or "", level, scope, status, period, count)
+    return Query(ent, town_of(t, district) or "", level, scope, status, period, count)
 
 
 def _filters(q: Query, now_day: date) -> dict[str, Any]:
@@ -111,23 +109,23 @@ def _filters(q: Query, now_day: date) -> dict[str, Any]:
     }
 
 
-def _line(h: Hazard, day: date) -> str:
+def _line(h: Hazard, day: date, terms: HazardTerms) -> str:
     late = f"，逾期{(day - h.deadline).days}天" if h.status != "closed" and h.deadline < day else ""
     return (
         f"{h.number} {h.enterprise.name}：{h.description[:24]}"
-        f"（{label('levels', h.level)}，期限{h.deadline:%Y-%m-%d}{late}，{label('statuses', h.status)}）"
+        f"（{terms.label('levels', h.level)}，期限{h.deadline:%Y-%m-%d}{late}，{terms.label('statuses', h.status)}）"
     )
 
 
-def detail(h: Hazard, day: date) -> str:
+def detail(h: Hazard, day: date, terms: HazardTerms) -> str:
     """One hazard with its checks and history."""
     e = h.enterprise
     late = f"（已逾期{(day - h.deadline).days}天）" if h.status != "closed" and h.deadline < day else ""
     lines = [
-        f"隐患 {h.number}：{label('statuses', h.status)}",
+        f"隐患 {h.number}：{terms.label('statuses', h.status)}",
         f"企业：{e.name}" + (f"（{e.town}，{e.industry}）" if e.town or e.industry else ""),
         f"描述：{h.description}",
-        f"级别：{label('levels', h.level)}；发现：{label('found_by', h.found_by)}，{h.found_on:%Y-%m-%d}",
+        f"级别：{terms.label('levels', h.level)}；发现：{terms.label('found_by', h.found_by)}，{h.found_on:%Y-%m-%d}",
         f"整改期限：{h.deadline:%Y-%m-%d}{late}；责任人：{h.responsible or '未填'}",
     ]
     if h.measures:
@@ -162,7 +160,8 @@ def _field(name: str) -> str:
 
 
 def _page(ctx: HandlerContext, inbound: Inbound, q: Query, offset: int) -> list[Reply]:
-    size = int(config()["defaults"]["page_size"])
+    terms = ctx.rules.hazards
+    size = terms.defaults.page_size
     day = today(ctx.clock.now())
     with ctx.session_factory() as session:
         repo = HazardRepo(session)
@@ -173,8 +172,8 @@ def _page(ctx: HandlerContext, inbound: Inbound, q: Query, offset: int) -> list[
             clear_state(ctx, inbound)
             return [Reply("已经是最后一页了。")]
         total = repo.count(**_filters(q, day))
-        lines = [_line(h, day) for h in rows[:size]]
-    title = _title(q)
+        lines = [_line(h, day, terms) for h in rows[:size]]
+    title = _title(q, terms)
     text = f"{title}共{total}条（第{offset + 1}-{offset + len(lines)}条）：\n" + "\n".join(lines)
     if len(rows) > size:
         save_state(ctx, inbound, PAGE_FORM, "page", {"query": asdict(q), "offset": offset + size})
@@ -183,12 +182,12 @@ def _page(ctx: HandlerContext, inbound: Inbound, q: Query, offset: int) -> list[
     return [Reply(text)]
 
 
-def _title(q: Query) -> str:
+def _title(q: Query, terms: HazardTerms) -> str:
     parts = [q.town, q.enterprise]
     parts.append({"week": "本周到期的", "month": "本月到期的"}.get(q.period, ""))
     parts.append({"overdue": "逾期未销号的", "closed": "已销号的"}.get(q.scope, "未销号的" if not q.status else ""))
-    parts.append(label("statuses", q.status) if q.status else "")
-    parts.append(label("levels", q.level) if q.level else "隐患")
+    parts.append(terms.label("statuses", q.status) if q.status else "")
+    parts.append(terms.label("levels", q.level) if q.level else "隐患")
     return "".join(p for p in parts if p)
 
 
@@ -197,7 +196,8 @@ def _counts(ctx: HandlerContext) -> list[Reply]:
     with ctx.session_factory() as session:
         counts = HazardRepo(session).counts()
         overdue = HazardRepo(session).count(**_filters(Query(scope="overdue"), day))
-    parts = [f"{label('statuses', s)} {counts.get(s, 0)}" for s in config()["statuses"]]
+    terms = ctx.rules.hazards
+    parts = [f"{terms.label('statuses', s)} {counts.get(s, 0)}" for s in terms.statuses]
     active = sum(counts.get(s, 0) for s in ACTIVE)
     return [Reply(f"隐患台账统计：{'，'.join(parts)}；未销号合计 {active} 条（其中逾期 {overdue} 条）。")]
 
@@ -214,10 +214,10 @@ def query_reply(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
             hazard = HazardRepo(session).by_number(number.group(0))
             if hazard is None:
                 return [Reply(f"没有编号为 {number.group(0).upper()} 的隐患，请核对编号。")]
-            return [Reply(detail(hazard, day))]
+            return [Reply(detail(hazard, day, ctx.rules.hazards))]
     with ctx.session_factory() as session:
         names = [e.name for e in session.scalars(select(Enterprise))]
-    q = parse(text, names)
+    q = parse(text, names, ctx.rules.hazards, ctx.rules.district)
     if q.count and not (q.enterprise or q.town or q.level or q.period):
         return _counts(ctx)
     return _page(ctx, inbound, q, 0)
@@ -250,6 +250,7 @@ def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
                     passed,
                     actor=actor,
                     now=now,
+                    terms=ctx.rules.hazards,
                     inspector=result.group(2) or "",
                     note=result.group(3).strip(),
                 )
@@ -259,7 +260,9 @@ def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
                 found = re.match(r"^核查人[:：]?\s*(\S+)\s*(.*)$", rest, re.S)
                 if found:
                     inspector, note = found.group(1), found.group(2).strip()
-                status = change(session, hazard, verb, actor=actor, now=now, inspector=inspector, note=note)
+                status = change(
+                    session, hazard, verb, actor=actor, now=now, terms=ctx.rules.hazards, inspector=inspector, note=note
+                )
         except HazardError as exc:
             return [Reply(str(exc))]
     return [Reply(f"已记录：隐患 {number} 现为“{status}”（{actor}）。")]
@@ -267,7 +270,7 @@ def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
 
 def continue_page(inbound: Inbound, ctx: HandlerContext, state: Conversation) -> list[Reply] | None:
     """ "下一页" shows the next page; anything else ends paging and is routed normally."""
-    if inbound.text.strip() not in NEXT_WORDS:
+    if inbound.text.strip() not in ctx.rules.hazards.query.next_page:
         clear_state(ctx, inbound)
         return None
     data = load_state(state)

@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from handlers.commands import verbs_of
-from handlers.hazards.terms import config, label
+from handlers.hazards.terms import HazardTerms
 from handlers.nlu import SHANGHAI
 from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import Hazard, HazardCheck, HazardRepo, Reminder, ReminderRepo, StaffRepo
@@ -59,7 +59,15 @@ def today(now: datetime) -> date:
 
 
 def change(
-    session: Session, hazard: Hazard, word: str, *, actor: str, now: datetime, inspector: str = "", note: str = ""
+    session: Session,
+    hazard: Hazard,
+    word: str,
+    *,
+    actor: str,
+    now: datetime,
+    terms: HazardTerms,
+    inspector: str = "",
+    note: str = "",
 ) -> str:
     """Apply ``整改中`` / ``已整改`` / ``销号`` and return the new status label.
 
@@ -71,9 +79,9 @@ def change(
         raise HazardError(f"没有“{word}”这个整改操作。")
     move = MOVES[action]
     if hazard.status not in move.sources:
-        allowed = "、".join(label("statuses", s) for s in move.sources)
+        allowed = "、".join(terms.label("statuses", s) for s in move.sources)
         raise HazardError(
-            f"{hazard.number} 当前为“{label('statuses', hazard.status)}”，只有{allowed}的隐患才能“{word}”。"
+            f"{hazard.number} 当前为“{terms.label('statuses', hazard.status)}”，只有{allowed}的隐患才能“{word}”。"
         )
     if move.target == "closed":
         if not inspector:
@@ -88,16 +96,24 @@ def change(
     hazard.status = move.target
     hazard.updated_at = now
     detail = (
-        f"{label('statuses', move.target)}"
+        f"{terms.label('statuses', move.target)}"
         + (f"（核查人：{inspector}）" if inspector else "")
         + (f"，{note}" if note else "")
     )
-    repo.log(hazard, at=now, actor=actor, field="status", before=label("statuses", before), after=detail)
-    return label("statuses", move.target)
+    repo.log(hazard, at=now, actor=actor, field="status", before=terms.label("statuses", before), after=detail)
+    return terms.label("statuses", move.target)
 
 
 def follow_up(
-    session: Session, hazard: Hazard, passed: bool, *, actor: str, now: datetime, inspector: str, note: str
+    session: Session,
+    hazard: Hazard,
+    passed: bool,
+    *,
+    actor: str,
+    now: datetime,
+    terms: HazardTerms,
+    inspector: str,
+    note: str,
 ) -> str:
     """Record a follow-up check (回头看); a failed one reopens a rectified or closed hazard. Returns the status label.
 
@@ -105,7 +121,9 @@ def follow_up(
         HazardError: the hazard has not been rectified yet.
     """
     if hazard.status not in ("rectified", "closed"):
-        raise HazardError(f"{hazard.number} 尚未整改完成（{label('statuses', hazard.status)}），回头看请在整改后进行。")
+        raise HazardError(
+            f"{hazard.number} 尚未整改完成（{terms.label('statuses', hazard.status)}），回头看请在整改后进行。"
+        )
     hazard.checks.append(
         HazardCheck(kind="follow_up", checked_on=today(now), inspector=inspector or actor, passed=passed, note=note)
     )
@@ -120,7 +138,7 @@ def follow_up(
             before="",
             after=f"回头看合格{('，' + note) if note else ''}",
         )
-        return label("statuses", hazard.status)
+        return terms.label("statuses", hazard.status)
     before = hazard.status
     hazard.status = "reopened"
     hazard.closed_on = None
@@ -130,11 +148,11 @@ def follow_up(
         at=now,
         actor=actor,
         field="status",
-        before=label("statuses", before),
+        before=terms.label("statuses", before),
         after=f"回头看{result}，重新整改：{note}",
     )
-    plan_deadline(session, hazard, now)
-    return label("statuses", "reopened")
+    plan_deadline(session, hazard, now, terms)
+    return terms.label("statuses", "reopened")
 
 
 def staff_by_name(session: Session) -> dict[str, str]:
@@ -144,7 +162,13 @@ def staff_by_name(session: Session) -> dict[str, str]:
 
 
 def plan_deadline(
-    session: Session, hazard: Hazard, now: datetime, staff: dict[str, str] | None = None, *, new: bool = False
+    session: Session,
+    hazard: Hazard,
+    now: datetime,
+    terms: HazardTerms,
+    staff: dict[str, str] | None = None,
+    *,
+    new: bool = False,
 ) -> None:
     """Prompts before and on the rectification deadline (09:00 local) to the person responsible when they are
     registered staff, else the officers. Keys carry the deadline, so a new deadline gets new prompts and the
@@ -164,7 +188,7 @@ def plan_deadline(
     if hazard.status == "closed":
         ReminderRepo(session).cancel(subject=subject)
         return
-    days = int(config()["defaults"]["remind_before_days"])
+    days = terms.defaults.remind_before_days
     staff = staff if staff is not None else staff_by_name(session)
     recipient = staff.get(hazard.responsible, "@officers")
     repo = ReminderRepo(session)
@@ -192,23 +216,23 @@ def plan_deadline(
 DIGEST_SUBJECT = "digest:hazards"
 
 
-def next_digest(now: datetime) -> datetime:
+def next_digest(now: datetime, terms: HazardTerms) -> datetime:
     """The next weekly digest time after ``now`` (``[digest]`` weekday and hour, Asia/Shanghai)."""
-    spec = config()["digest"]
+    spec = terms.digest
     local = now.astimezone(SHANGHAI)
-    candidate = datetime.combine(local.date(), time(int(spec["hour"])), SHANGHAI)
-    candidate += timedelta(days=(int(spec["weekday"]) - local.isoweekday()) % 7)
+    candidate = datetime.combine(local.date(), time(spec.hour), SHANGHAI)
+    candidate += timedelta(days=(spec.weekday - local.isoweekday()) % 7)
     if candidate <= local:
         candidate += timedelta(days=7)
     return candidate
 
 
-def plan_digest(session: Session, now: datetime) -> bool:
+def plan_digest(session: Session, now: datetime, terms: HazardTerms) -> bool:
     """Make sure the next weekly digest is planned while the ledger has open hazards (idempotent; the
     dispatcher calls this each tick). Returns True when a digest was added."""
     if not HazardRepo(session).search(statuses=ACTIVE, limit=1):
         return False
-    due = next_digest(now)
+    due = next_digest(now, terms)
     return ReminderRepo(session).plan(
         key=f"{DIGEST_SUBJECT}:{due.date().isoformat()}",
         subject=DIGEST_SUBJECT,
@@ -218,10 +242,10 @@ def plan_digest(session: Session, now: datetime) -> bool:
     )
 
 
-def digest_text(session: Session, now: datetime) -> str:
+def digest_text(session: Session, now: datetime, terms: HazardTerms) -> str:
     """The weekly digest: overdue, due in the next ``horizon_days``, major hazards not closed."""
     d = today(now)
-    horizon = int(config()["digest"]["horizon_days"])
+    horizon = terms.digest.horizon_days
     repo = HazardRepo(session)
     overdue = repo.search(statuses=ACTIVE, due_before=d - timedelta(days=1))
     soon = repo.search(statuses=ACTIVE, due_from=d, due_before=d + timedelta(days=horizon))
@@ -231,7 +255,7 @@ def digest_text(session: Session, now: datetime) -> str:
         items = list(rows)
         out = [
             f"  {h.number} {h.enterprise.name}：{h.description[:20]}"
-            f"（{h.deadline:%m月%d日}，{label('statuses', h.status)}）"
+            f"（{h.deadline:%m月%d日}，{terms.label('statuses', h.status)}）"
             for h in items[:limit]
         ]
         if len(items) > limit:
@@ -245,8 +269,8 @@ def digest_text(session: Session, now: datetime) -> str:
     )
 
 
-def render(session: Session, reminder: Reminder, now: datetime) -> str:
+def render(session: Session, reminder: Reminder, now: datetime, terms: HazardTerms) -> str:
     """Dispatcher renderer: the digest's text is written when it is sent; others keep their text."""
     if reminder.subject == DIGEST_SUBJECT:
-        return digest_text(session, now)
+        return digest_text(session, now, terms)
     return reminder.text

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import parse_day
 from handlers.hazards.service import plan_deadline, staff_by_name
-from handlers.hazards.terms import clean, config, default_deadline, enterprise_key, industries, label, lookup
+from handlers.hazards.terms import HazardTerms, Table, clean, enterprise_key
 from store import Enterprise, Hazard, HazardRepo
 
 RANK = {"open": 0, "reopened": 0, "rectifying": 1, "rectified": 2, "closed": 3}  # how far a hazard has come
@@ -76,10 +76,10 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def _rows(path: Path) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
+def _rows(path: Path, terms: HazardTerms) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
     from openpyxl import load_workbook
 
-    limit = int(config()["defaults"]["max_import_rows"])
+    limit = terms.defaults.max_import_rows
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
@@ -92,7 +92,7 @@ def _rows(path: Path) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
             if not any(values):
                 continue
             if header is None:
-                header = _header(values)
+                header = _header(values, terms)
                 continue
             if len(out) >= limit:
                 raise SheetError([f"表格超过{limit}行，请拆分后分批导入"])
@@ -104,21 +104,21 @@ def _rows(path: Path) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
     return header, out
 
 
-def _header(values: list[str]) -> dict[str, int]:
+def _header(values: list[str], terms: HazardTerms) -> dict[str, int]:
     cols: dict[str, int] = {}
     names = {clean(v): i for i, v in enumerate(values) if v}
-    for fld, headers in config()["columns"].items():
+    for fld, headers in terms.columns.items():
         for h in headers:
             if clean(h) in names:
                 cols[fld] = names[clean(h)]
                 break
-    missing = [config()["columns"][f][0] for f in REQUIRED if f not in cols]
+    missing = [terms.header(f) for f in REQUIRED if f not in cols]
     if missing:
         raise SheetError([f"缺少列：{'、'.join(missing)}"])
     return cols
 
 
-def _validate(line: int, cols: dict[str, int], values: list[str]) -> Row | list[str]:
+def _validate(line: int, cols: dict[str, int], values: list[str], terms: HazardTerms) -> Row | list[str]:
     def get(name: str) -> str:
         i = cols.get(name)
         return values[i].strip() if i is not None and i < len(values) else ""
@@ -132,15 +132,14 @@ def _validate(line: int, cols: dict[str, int], values: list[str]) -> Row | list[
     if not description:
         errors.append("隐患描述为空")
     out["description"] = description
-    for fld, table in (("level", "levels"), ("found_by", "found_by"), ("status", "statuses")):
+    tables: tuple[tuple[str, Table], ...] = (("level", "levels"), ("found_by", "found_by"), ("status", "statuses"))
+    for fld, table in tables:
         raw = get(fld)
-        key = lookup(table, raw) if raw else ("open" if fld == "status" else None)
+        key = terms.lookup(table, raw) if raw else ("open" if fld == "status" else None)
         if key is None:
-            allowed = "、".join(spec["label"] for spec in config()[table].values())
+            allowed = "、".join(spec.label for spec in terms.table(table).values())
             errors.append(
-                f"{config()['columns'][fld][0]}“{raw}”无法识别（可用：{allowed}）"
-                if raw
-                else f"{config()['columns'][fld][0]}为空"
+                f"{terms.header(fld)}“{raw}”无法识别（可用：{allowed}）" if raw else f"{terms.header(fld)}为空"
             )
         out[fld] = key
     for fld in ("found_on", "deadline"):
@@ -151,7 +150,7 @@ def _validate(line: int, cols: dict[str, int], values: list[str]) -> Row | list[
         try:
             out[fld] = parse_day(raw)
         except ValueError as exc:
-            errors.append(f"{config()['columns'][fld][0]}：{exc}")
+            errors.append(f"{terms.header(fld)}：{exc}")
             out[fld] = None
     if get("found_on") and out["found_on"] is None and not errors:
         errors.append("发现日期无效")
@@ -161,7 +160,7 @@ def _validate(line: int, cols: dict[str, int], values: list[str]) -> Row | list[
     if found and deadline and deadline < found:
         errors.append(f"整改期限（{deadline}）早于发现日期（{found}）")
     if found and deadline is None and out["level"]:
-        deadline = default_deadline(out["level"], found)
+        deadline = terms.default_deadline(out["level"], found)
         if deadline is None:
             errors.append("重大隐患须填写整改期限，并制定治理方案（《突发环境事件应急管理办法》第十条）")
         out["deadline"] = deadline
@@ -170,8 +169,8 @@ def _validate(line: int, cols: dict[str, int], values: list[str]) -> Row | list[
             "重大隐患须填写责任人和整改措施（治理方案：措施、责任、资金、时限和现场应急预案，《突发环境事件应急管理办法》第十条）"
         )
     industry = get("industry")
-    if industry and industry not in industries():
-        errors.append(f"行业“{industry}”不在风险行业清单中（可用：{'、'.join(industries())}）")
+    if industry and industry not in terms.industries.names:
+        errors.append(f"行业“{industry}”不在风险行业清单中（可用：{'、'.join(terms.industries.names)}）")
     credit = clean(get("credit_code")).upper()
     if credit and len(credit) != 18:
         errors.append(f"统一社会信用代码“{credit}”应为18位")
@@ -182,7 +181,9 @@ def _validate(line: int, cols: dict[str, int], values: list[str]) -> Row | list[
     return Row(line, clean(get("number")).upper(), name, credit, get("town"), industry, out)
 
 
-def import_sheet(session: Session, path: Path, *, actor: str, now: datetime, name: str = "") -> ImportReport:
+def import_sheet(
+    session: Session, path: Path, *, actor: str, now: datetime, terms: HazardTerms, name: str = ""
+) -> ImportReport:
     """Validate every row, then write them all in the caller's transaction (nothing on any error).
 
     ``name``: the file's name as the user knows it, for the history (default ``path.name``;
@@ -191,11 +192,11 @@ def import_sheet(session: Session, path: Path, *, actor: str, now: datetime, nam
     Raises:
         SheetError: unreadable file, missing column, too many rows, or bad rows (each named).
     """
-    cols, raw = _rows(path)
+    cols, raw = _rows(path, terms)
     rows: list[Row] = []
     errors: list[str] = []
     for line, values in raw:
-        result = _validate(line, cols, values)
+        result = _validate(line, cols, values, terms)
         if isinstance(result, Row):
             rows.append(result)
         else:
@@ -254,7 +255,7 @@ def import_sheet(session: Session, path: Path, *, actor: str, now: datetime, nam
             repo.log(hazard, at=now, actor=actor, field="created", before="", after=f"导入：{name or path.name}")
             if ent.id is not None and (ent.id, row.values["found_on"]) in found_days:
                 report.possible_duplicates.append(number)  # e.g. an edited description of a stored hazard
-            plan_deadline(session, hazard, now, staff, new=True)
+            plan_deadline(session, hazard, now, terms, staff, new=True)
             report.created += 1
             report.numbers.append(number)
             continue
@@ -271,11 +272,13 @@ def import_sheet(session: Session, path: Path, *, actor: str, now: datetime, nam
                 continue
             if new != old and not (fld == "status" and new == "open" and "status" not in cols):
                 setattr(hazard, fld, new)
-                repo.log(hazard, at=now, actor=actor, field=fld, before=_show(fld, old), after=_show(fld, new))
+                repo.log(
+                    hazard, at=now, actor=actor, field=fld, before=_show(fld, old, terms), after=_show(fld, new, terms)
+                )
                 changed = True
         if changed:
             hazard.updated_at = now
-            plan_deadline(session, hazard, now, staff)
+            plan_deadline(session, hazard, now, terms, staff)
             report.changed.append(hazard.number)
             report.updated += 1
         else:
@@ -294,24 +297,24 @@ def _enterprise_fields(row: Row) -> dict[str, str]:
     return {"credit_code": row.credit_code, "town": row.town, "industry": row.industry}
 
 
-def _show(fld: str, value: Any) -> str:
+def _show(fld: str, value: Any, terms: HazardTerms) -> str:
     if fld == "level":
-        return label("levels", str(value))
+        return terms.label("levels", str(value))
     if fld == "found_by":
-        return label("found_by", str(value))
+        return terms.label("found_by", str(value))
     if fld == "status":
-        return label("statuses", str(value))
+        return terms.label("statuses", str(value))
     return "" if value is None else str(value)
 
 
-def export_sheet(session: Session, path: Path) -> int:
+def export_sheet(session: Session, path: Path, terms: HazardTerms) -> int:
     """Write the whole ledger in the import format (re-importing it changes nothing). Returns rows written."""
     from openpyxl import Workbook
 
-    order = [f for f in config()["columns"]]
+    order = list(terms.columns)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("隐患台账")
-    ws.append([config()["columns"][f][0] for f in order])
+    ws.append([terms.header(f) for f in order])
     count = 0
     for h in HazardRepo(session).search():
         e = h.enterprise
@@ -322,13 +325,13 @@ def export_sheet(session: Session, path: Path) -> int:
             "town": e.town,
             "industry": e.industry,
             "description": h.description,
-            "level": label("levels", h.level),
-            "found_by": label("found_by", h.found_by),
+            "level": terms.label("levels", h.level),
+            "found_by": terms.label("found_by", h.found_by),
             "found_on": h.found_on,
             "deadline": h.deadline,
             "responsible": h.responsible,
             "measures": h.measures,
-            "status": label("statuses", h.status),
+            "status": terms.label("statuses", h.status),
         }
         ws.append([values[f] for f in order])
         count += 1

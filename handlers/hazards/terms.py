@@ -1,56 +1,158 @@
-"""The hazard ledger's vocabulary and defaults, from ``handlers/hazards/data/hazards.toml``.
+"""The hazard ledger's vocabulary and defaults: the typed model of ``handlers/hazards/data/hazards.toml``.
 
 Levels, ways of finding, statuses, industries, the default deadline (一般隐患整治不过年:
 31 December of the year found; Wulong 2024 work points 三（二）13), the sheet's column
 headers, paging and digest settings. Names of enterprises are normalised (NFKC,
 no spaces) so "重庆某某化工 有限公司" and full-width variants are one enterprise.
+The file also holds the words that make a staff message a ledger query (``[intent]``).
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from datetime import date
-from functools import lru_cache
-from importlib import resources
-from typing import Any
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from handlers.ruledata import RuleModel
+
+Table = Literal["levels", "found_by", "statuses"]
+COLUMN_FIELDS = (
+    "number",
+    "enterprise",
+    "credit_code",
+    "town",
+    "industry",
+    "description",
+    "level",
+    "found_by",
+    "found_on",
+    "deadline",
+    "responsible",
+    "measures",
+    "status",
+)
 
 
-@lru_cache(maxsize=1)
-def config() -> dict[str, Any]:
-    """The parsed data file."""
-    return tomllib.loads(
-        resources.files("handlers.hazards").joinpath("data").joinpath("hazards.toml").read_text("utf-8")
-    )
+class Term(RuleModel):
+    """One key of a vocabulary table: its label and the words that name it."""
+
+    label: str = Field(min_length=1)
+    words: list[str]
 
 
-def label(table: str, key: str) -> str:
-    """Chinese label of a level / found_by / status key ("major" -> "重大隐患")."""
-    return str(config()[table].get(key, {}).get("label", key))
+class Industries(RuleModel):
+    """The risk industries of the Wulong plan (三（二）8)."""
+
+    names: list[str] = Field(min_length=1)
 
 
-def lookup(table: str, text: str) -> str | None:
-    """The key whose label or words match ``text`` exactly (after normalising), else None."""
-    t = clean(text)
-    if not t:
+class Defaults(RuleModel):
+    """Deadlines, prompts, paging and import limits."""
+
+    general_deadline: Literal["year_end", "none"]
+    major_needs_deadline: bool
+    remind_before_days: int = Field(ge=0)
+    page_size: int = Field(gt=0)
+    max_import_rows: int = Field(gt=0)
+
+
+class Digest(RuleModel):
+    """The weekly digest: ISO weekday (1 = Monday), hour in Asia/Shanghai, days ahead it covers."""
+
+    weekday: int = Field(ge=1, le=7)
+    hour: int = Field(ge=0, le=23)
+    horizon_days: int = Field(gt=0)
+
+
+class QueryWords(RuleModel):
+    """How a ledger question is read by chat."""
+
+    overdue: list[str]
+    closed: list[str]
+    negations: list[str]
+    this_week: list[str]
+    this_month: list[str]
+    count: list[str]
+    company_suffixes: list[str]
+    next_page: frozenset[str]
+
+
+class IntentWords(RuleModel):
+    """Which staff messages are ledger queries: hazard words plus a cue (or a number, enterprise or town)."""
+
+    words: list[str]
+    cues: list[str]
+    ledger: list[str]
+
+
+class HazardTerms(RuleModel):
+    """The whole ``hazards.toml``."""
+
+    levels: dict[str, Term]
+    found_by: dict[str, Term]
+    statuses: dict[str, Term]
+    industries: Industries
+    defaults: Defaults
+    digest: Digest
+    columns: dict[str, list[str]]  # field -> accepted headers (the first is written on export), in sheet order
+    query: QueryWords
+    intent: IntentWords
+
+    @field_validator("columns")
+    @classmethod
+    def _columns(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = [f for f in value if f not in COLUMN_FIELDS]
+        if unknown:
+            raise ValueError(f"unknown column {unknown[0]!r}; known: {', '.join(COLUMN_FIELDS)}")
+        missing = [f for f in COLUMN_FIELDS if f not in value]
+        if missing:
+            raise ValueError(f"column {missing[0]!r} is missing")
+        if any(not headers for headers in value.values()):
+            raise ValueError("each column needs at least one header")
+        return value
+
+    def table(self, table: Table) -> dict[str, Term]:
+        """One vocabulary table by name."""
+        return {"levels": self.levels, "found_by": self.found_by, "statuses": self.statuses}[table]
+
+    def label(self, table: Table, key: str) -> str:
+        """Chinese label of a level / found_by / status key ("major" -> "重大隐患"); the key when unknown."""
+        term = self.table(table).get(key)
+        return term.label if term is not None else key
+
+    def lookup(self, table: Table, text: str) -> str | None:
+        """The key whose label or words match ``text`` exactly (after normalising), else None."""
+        t = clean(text)
+        if not t:
+            return None
+        for key, spec in self.table(table).items():
+            if t == key or t == spec.label or t in spec.words:
+                return key
         return None
-    for key, spec in config()[table].items():
-        if t == key or t == spec["label"] or t in spec["words"]:
-            return str(key)
-    return None
 
+    def find(self, table: Table, text: str) -> str | None:
+        """The key whose label or one of its words occurs in ``text`` (longest word first), else None."""
+        pairs = sorted(
+            ((w, k) for k, spec in self.table(table).items() for w in [spec.label, *spec.words]),
+            key=lambda p: -len(p[0]),
+        )
+        for word, key in pairs:
+            if word in text:
+                return key
+        return None
 
-def find(table: str, text: str) -> str | None:
-    """The key whose label or one of its words occurs in ``text`` (longest word first), else None."""
-    pairs = sorted(
-        ((w, k) for k, spec in config()[table].items() for w in [spec["label"], *spec["words"]]),
-        key=lambda p: -len(p[0]),
-    )
-    for word, key in pairs:
-        if word in text:
-            return str(key)
-    return None
+    def header(self, field: str) -> str:
+        """The sheet header written for a field (the first accepted one)."""
+        return self.columns[field][0]
+
+    def default_deadline(self, level: str, found_on: date) -> date | None:
+        """31 December of the year found for a general hazard (不过年); None for a major one (must be explicit)."""
+        if level == "general" and self.defaults.general_deadline == "year_end":
+            return date(found_on.year, 12, 31)
+        return None
 
 
 def clean(text: str) -> str:
@@ -61,15 +163,3 @@ def clean(text: str) -> str:
 def enterprise_key(name: str) -> str:
     """The identity of an enterprise name: NFKC, no white space, brackets unified."""
     return clean(name).replace("(", "（").replace(")", "）")
-
-
-def default_deadline(level: str, found_on: date) -> date | None:
-    """31 December of the year found for a general hazard (不过年); None for a major one (must be explicit)."""
-    if level == "general" and config()["defaults"]["general_deadline"] == "year_end":
-        return date(found_on.year, 12, 31)
-    return None
-
-
-def industries() -> list[str]:
-    """The risk industries of the Wulong plan (三（二）8)."""
-    return list(config()["industries"]["names"])

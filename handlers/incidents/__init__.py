@@ -5,7 +5,8 @@
 - ``service``: record, update, re-plan, acknowledge, end, withdraw; prompt actions for the dispatcher;
 - ``rules`` / ``plan`` / ``drafts``: the reporting rules as validated data (Order 17 第三、四、十二、
   十三、十四条; Order 32 第十六条; Wulong 半小时电话报、1小时书面报), the pure deadline planner, report drafts;
-- ``data/``: ``incident_rules.toml``.
+- ``words``: the words of incident messages and of the form (:class:`IncidentWords`);
+- ``data/``: ``incident_rules.toml``, ``incident_words.toml``.
 """
 
 from handlers.incidents.chat import (
@@ -35,6 +36,7 @@ from handlers.incidents.service import (
     to_dict,
     update,
 )
+from handlers.incidents.words import IncidentWords
 
 __all__ = [
     "ACK_PREFIX",
@@ -45,6 +47,7 @@ __all__ = [
     "Action",
     "IncidentError",
     "IncidentRules",
+    "IncidentWords",
     "ack",
     "acknowledge",
     "card_ack",

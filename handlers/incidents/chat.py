@@ -50,20 +50,21 @@ from handlers.incidents.service import (
     update,
     withdraw,
 )
-from handlers.nlu import INCIDENT_RE, Understanding, lexicon, looks_like_question, occurred_at, town_of, understand
+from handlers.incidents.words import IncidentFormWords
+from handlers.nlu import INCIDENT_RE, Understanding, looks_like_question, occurred_at, town_of, understand
 from handlers.qa import question_reply
 from handlers.staff import actor_of
 from store import Conversation, Incident, IncidentRepo
 
-_WORDS = lexicon().staff["incident_form"]  # the form's answer words are data (staff_intents.toml)
-NOW_WORDS = frozenset(_WORDS["now_words"])
-NONE_WORDS = frozenset(_WORDS["none_words"])
-UNSURE_WORDS = frozenset(_WORDS["unsure_words"])
+
+def words_of(ctx: HandlerContext) -> IncidentFormWords:
+    """The form's answer words (``[form]`` of ``incident_words.toml``)."""
+    return ctx.rules.incident_words.form
 
 
 def rules_of(ctx: HandlerContext) -> IncidentRules:
-    """The rule set in the context, or the bundled file."""
-    return ctx.incident_rules or load_rules()
+    """The incident rule set of the context (``incident_rules.toml``)."""
+    return ctx.rules.incidents
 
 
 class Step(StrEnum):
@@ -85,7 +86,7 @@ def _parse_location(inbound: Inbound, _d: dict[str, Any], _c: HandlerContext) ->
 def _parse_discovered(inbound: Inbound, _d: dict[str, Any], ctx: HandlerContext) -> Any:
     text = inbound.text.strip()
     now = inbound.received_at or ctx.clock.now()
-    if text in NOW_WORDS:
+    if text in words_of(ctx).now_words:
         return now.isoformat()
     when = occurred_at(text, now)
     if when is None:
@@ -98,21 +99,19 @@ def _parse_free(field: str) -> Callable[[Inbound, dict[str, Any], HandlerContext
         text = inbound.text.strip()
         if not text:
             return Invalid(f"请说明{field}，不清楚请回复“不清楚”。")
-        if text in UNSURE_WORDS:
+        if text in words_of(_c).unsure_words:
             return "不清楚"
-        if text in NONE_WORDS:
+        if text in words_of(_c).none_words:
             return "无"
         return text[:200]
 
     return parse
 
 
-_CASUALTY_RE = re.compile("|".join(re.escape(w) for w in _WORDS["casualty_words"]))
-
-
 def _parse_casualties(inbound: Inbound, data: dict[str, Any], ctx: HandlerContext) -> Any:
     value = _parse_free("人员伤亡情况")(inbound, data, ctx)
-    if isinstance(value, Invalid) or value in ("无", "不清楚") or _CASUALTY_RE.search(str(value)):
+    casualty = re.compile("|".join(re.escape(w) for w in words_of(ctx).casualty_words))
+    if isinstance(value, Invalid) or value in ("无", "不清楚") or casualty.search(str(value)):
         return value
     return Invalid("请说明人员伤亡情况，如“无”“2人受伤”“1人死亡”，不清楚请回复“不清楚”。")
 
@@ -121,9 +120,9 @@ def _parse_sensitive(inbound: Inbound, _d: dict[str, Any], ctx: HandlerContext) 
     rules = rules_of(ctx)
     text = inbound.text.strip()
     keys = list(rules.sensitive)
-    if text in NONE_WORDS:
+    if text in words_of(ctx).none_words:
         return []
-    if text in UNSURE_WORDS:
+    if text in words_of(ctx).unsure_words:
         return Invalid("如暂时无法排除，请选上可能涉及的情形（按从严原则报告）；确实都不涉及回复“无”。")
     chosen = [keys[int(d) - 1] for d in re.findall(r"\d", text) if 1 <= int(d) <= len(keys)]
     for key, case in rules.sensitive.items():
@@ -136,7 +135,7 @@ def _parse_sensitive(inbound: Inbound, _d: dict[str, Any], ctx: HandlerContext) 
 
 def _parse_grade(inbound: Inbound, _d: dict[str, Any], ctx: HandlerContext) -> Any:
     text = inbound.text.strip()
-    if text in UNSURE_WORDS:
+    if text in words_of(ctx).unsure_words:
         return 0  # undetermined
     grade = rules_of(ctx).grade_of(text)
     if grade is None:
@@ -145,7 +144,7 @@ def _parse_grade(inbound: Inbound, _d: dict[str, Any], ctx: HandlerContext) -> A
 
 
 def _sensitive_prompt() -> str:
-    cases = load_rules().sensitive.values()
+    cases = load_rules().sensitive.values()  # the bundled file: built at import (the form engine will pass ctx)
     lines = "\n".join(f"{n}. {c.label}" for n, c in enumerate(cases, start=1))
     return f"是否可能涉及以下情形？可多选，回复序号（如“1 3”）；都不涉及请回复“无”。\n{lines}"
 
@@ -203,7 +202,9 @@ def start(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -
         discovered = None  # a date in the message that makes no sense is asked again below
     if place:
         data["location"] = place
-    if discovered is None and any(w in text for w in NOW_WORDS):  # "刚刚发现": discovered as it is reported
+    if discovered is None and any(
+        w in text for w in words_of(ctx).now_words
+    ):  # "刚刚发现": discovered as it is reported
         discovered = inbound.received_at or now
     if discovered is not None:
         data["discovered"] = discovered.isoformat()
@@ -218,7 +219,7 @@ def start(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -
             user_id=inbound.user_id,
             summary=summary,
             location=place or "",
-            town=town_of(place or text) or "",
+            town=town_of(place or text, ctx.rules.district) or "",
             discovered_at=discovered or inbound.received_at or now,
         )
         number = incident.number
@@ -242,7 +243,7 @@ def _apply(ctx: HandlerContext, inbound: Inbound, number: str, slot: str, value:
     now = ctx.clock.now()
     changes: dict[str, Any] = {}
     if slot == "location":
-        changes = {"location": value, "town": town_of(value) or ""}
+        changes = {"location": value, "town": town_of(value, ctx.rules.district) or ""}
     elif slot == "discovered":
         changes = {"discovered_at": datetime.fromisoformat(value)}
     elif slot in ("pollutant", "casualties"):
@@ -276,12 +277,12 @@ def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
         return None
     else:
         text = inbound.text.strip()
-        reading = understand(text, inbound.role, inbound.received_at)
-        second_incident = reading.intent == "incident_report" and any(w in text for w in _WORDS["new_report_words"])
+        reading = understand(text, inbound.role, inbound.received_at, ctx.rules)
+        second_incident = reading.intent == "incident_report" and any(w in text for w in words_of(ctx).new_report_words)
         if second_incident or reading.intent in ("incident_ack", "roster_query", "cancel", "help") or is_command(text):
             return None  # handled by the router; the form waits (a second incident starts its own form)
         step = Step(state.step)
-        if step is not Step.LOCATION and looks_like_question(text):
+        if step is not Step.LOCATION and looks_like_question(text, ctx.rules.complaints):
             again = FORM.prompt(step, data)
             return [*question_reply(inbound, ctx), Reply("（事件信息补充中）" + again.text, options=again.options)]
         value = FORM.steps[step].parse(with_option(inbound, FORM.steps[step]), data, ctx)
@@ -397,19 +398,26 @@ def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
         if incident is None:
             return [Reply(why)]
         try:
-            return _run(session, rules, incident, action, rest, now, actor)
+            return _run(session, rules, incident, action, rest, now, actor, words_of(ctx).unsure_words)
         except IncidentError as exc:
             session.rollback()
             return [Reply(str(exc))]
 
 
 def _run(
-    session: Any, rules: IncidentRules, incident: Incident, action: str, rest: str, now: datetime, actor: str
+    session: Any,
+    rules: IncidentRules,
+    incident: Incident,
+    action: str,
+    rest: str,
+    now: datetime,
+    actor: str,
+    unsure_words: frozenset[str],
 ) -> list[Reply]:
     number = incident.number
     if action == "grade":
-        grade = None if rest in UNSURE_WORDS else rules.grade_of(rest)
-        if grade is None and rest not in UNSURE_WORDS:
+        grade = None if rest in unsure_words else rules.grade_of(rest)
+        if grade is None and rest not in unsure_words:
             return [Reply("没有这个级别。请写：定级 一般 / 较大 / 重大 / 特别重大（或“不确定”）。")]
         lines = update(session, rules, incident, now=now, actor=actor, grade=grade)
         changed = "\n".join(lines) or "各项时限不变"

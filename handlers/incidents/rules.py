@@ -1,7 +1,8 @@
 """The incident reporting rule file: load, validate, and answer "which grade is this word".
 
-The file is ``handlers/incidents/data/incident_rules.toml`` (or a path an office gives with
-``ENVBOT_INCIDENT_RULES``). Its sources: Order 17 第三条、第四条、第十二条、第十三条、
+The file is ``handlers/incidents/data/incident_rules.toml`` (or the same name in ``ENVBOT_RULES_DIR``,
+or a path an office gives with ``ENVBOT_INCIDENT_RULES``, which wins).
+Its sources: Order 17 第三条、第四条、第十二条、第十三条、
 第十四条; Order 32 第十六条; the Wulong 2024 work points 三（二）2 (半小时电话报，1小时书面报).
 A bad file raises :class:`core.errors.ConfigError` whose message names the line.
 """
@@ -9,15 +10,12 @@ A bad file raises :class:`core.errors.ConfigError` whose message names the line.
 from __future__ import annotations
 
 import re
-import tomllib
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from core.errors import ConfigError
+from handlers.ruledata import RuleModel, parse_rule_text, read_rule_file
 
 Route = Literal["general", "major"]
 ROUTES: tuple[Route, ...] = ("general", "major")
@@ -31,8 +29,7 @@ STEP_NAMES = (
 )
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Model = RuleModel
 
 
 class RuleSettings(_Model):
@@ -165,69 +162,19 @@ class IncidentRules(_Model):
         return f"{g.label}（{g.roman}）"
 
 
-def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
-    """Best line number for a validation error location (table header, then the key under it)."""
-    lines = text.splitlines()
-    keys = [str(k) for k in loc if not isinstance(k, int) or k > 0]
-    table_idx = None
-    for depth in range(len(keys), 0, -1):
-        header = re.compile(r"^\s*\[+\s*" + r"\s*\.\s*".join(re.escape(k) for k in keys[:depth]) + r"\s*\]+")
-        for i, line in enumerate(lines):
-            if header.match(line):
-                table_idx = i
-                rest = keys[depth:]
-                if rest:
-                    for j in range(i + 1, len(lines)):
-                        if lines[j].lstrip().startswith("["):
-                            break
-                        if re.match(r"^\s*" + re.escape(rest[0]) + r"\s*=", lines[j]):
-                            return j + 1
-                return i + 1
-        if table_idx is not None:
-            break
-    for i, line in enumerate(lines):  # a key at the top of a table we could not find
-        if keys and re.match(r"^\s*" + re.escape(keys[-1]) + r"\s*=", line):
-            return i + 1
-    return None
-
-
 def parse_rules(text: str, name: str = "incident_rules.toml") -> IncidentRules:
-    """Parse and validate rule-file text.
+    """Parse and validate rule-file text (``handlers.ruledata.parse_rule_text``).
 
     Raises:
         ConfigError: the TOML is malformed or a rule is invalid; the message names the file and line.
     """
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{name}: {exc}") from exc
-    try:
-        return IncidentRules.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        line = _line_of(text, loc)
-        where = f" line {line}" if line else ""
-        path = ".".join(str(p) for p in loc)
-        raise ConfigError(f"{name}{where}: {path}: {err['msg']}") from exc
+    return parse_rule_text(text, IncidentRules, name)
 
 
-def load_rules(path: Path | None = None) -> IncidentRules:
-    """Load the rule file at ``path``, or the bundled one (cached per path).
+def load_rules(path: Path | None = None, rules_dir: Path | None = None) -> IncidentRules:
+    """Load the rule file at ``path``, else ``incident_rules.toml`` in ``rules_dir``, else the bundled one.
 
     Raises:
-        ConfigError: unreadable or invalid file (message names the line).
+        ConfigError: unreadable or invalid file (message names the file and line).
     """
-    return _load(str(path) if path else "")
-
-
-@lru_cache(maxsize=4)
-def _load(path: str) -> IncidentRules:
-    if not path:
-        text = resources.files("handlers.incidents").joinpath("data").joinpath("incident_rules.toml").read_text("utf-8")
-        return parse_rules(text)
-    try:
-        text = Path(path).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read incident rules {path}: {exc}") from exc
-    return parse_rules(text, Path(path).name)
+    return read_rule_file(IncidentRules, "handlers.incidents", "incident_rules.toml", rules_dir=rules_dir, path=path)

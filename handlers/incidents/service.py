@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers.incidents.plan import Facts, PlannedStep, plan
-from handlers.incidents.rules import IncidentRules, load_rules
+from handlers.incidents.rules import IncidentRules
 from handlers.nlu import SHANGHAI
 from store import Incident, IncidentRepo, IncidentStep, Reminder, ReminderRepo
 
@@ -499,8 +499,9 @@ class Action:
 ACK_PREFIX = "ack:"
 
 
-def prompt_action(reminder: Reminder) -> Action | None:
-    """The "已完成" button card for an incident's heads-up and deadline prompts (not for escalations).
+def prompt_action(reminder: Reminder, rules: IncidentRules) -> Action | None:
+    """The "已完成" button card for an incident's heads-up and deadline prompts (not for escalations);
+    the button names the step as ``rules`` label it.
 
     The button key is ``ack:<number>:<step>``; pressing it acknowledges the step as
     the chat phrase would (``handlers.incidents.chat.card_ack``).
@@ -509,6 +510,6 @@ def prompt_action(reminder: Reminder) -> Action | None:
     if len(parts) != 6 or parts[0] != "incident" or parts[5] not in ("before", "due"):
         return None
     number, step = parts[1], parts[2]
-    rule = load_rules().steps.get(step)
+    rule = rules.steps.get(step)
     label = rule.label if rule is not None else step
     return Action(f"确认完成：{label}", f"事件 {number}", [("已完成", f"{ACK_PREFIX}{number}:{step}")])

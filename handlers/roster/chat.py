@@ -9,4 +9,4 @@ from handlers.roster.service import roster_text
 def roster_reply(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     """Who is on duty on the day (and shift) the message names; now when it names none."""
     with ctx.session_factory() as session:
-        return [Reply(roster_text(session, inbound.text, ctx.clock.now()))]
+        return [Reply(roster_text(session, inbound.text, ctx.clock.now(), ctx.rules.roster))]

@@ -13,12 +13,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import parse_day
 from handlers.nlu import SHANGHAI
+from handlers.roster.terms import REQUIRED_COLUMNS, RosterTerms
 from store import DutyShift, RosterRepo, Staff, StaffRepo
 
 MAX_ROWS = 5000  # a year of three shifts a day with room to spare
@@ -37,13 +35,6 @@ class RosterError(ValueError):
     def __init__(self, errors: list[str]) -> None:
         super().__init__("；".join(errors[:5]) + (f"……共{len(errors)}处错误" if len(errors) > 5 else ""))
         self.errors = errors
-
-
-@lru_cache(maxsize=1)
-def config() -> dict[str, Any]:
-    """``handlers/roster/data/roster.toml``."""
-    text = resources.files("handlers.roster").joinpath("data").joinpath("roster.toml").read_text("utf-8")
-    return tomllib.loads(text)
 
 
 @dataclass(frozen=True)
@@ -99,27 +90,27 @@ def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     return out
 
 
-def _column(headers: Iterable[str], field: str) -> str | None:
-    names = config()["columns"][field]
+def _column(headers: Iterable[str], field: str, terms: RosterTerms) -> str | None:
+    names = terms.columns[field]
     for h in headers:
         if h.strip().lower() in [n.lower() for n in names]:
             return h
     return None
 
 
-def shift_window(day: date, shift: str) -> tuple[datetime, datetime]:
-    """UTC start and end of a named shift ("夜班") or an "HH:MM-HH:MM" window on a local day.
+def shift_window(day: date, shift: str, terms: RosterTerms) -> tuple[datetime, datetime]:
+    """UTC start and end of a named shift ("夜班", ``terms.shifts``) or an "HH:MM-HH:MM" window on a local day.
 
     Raises:
         ValueError: unknown shift name or malformed hours.
     """
-    spec = config()["shifts"].get(shift.strip())
+    spec = terms.shifts.get(shift.strip())
     if spec is not None:
-        start, end = _clock(spec["start"]), _clock(spec["end"])
+        start, end = _clock(spec.start), _clock(spec.end)
     else:
         m = re.match(r"^(\d{1,2})[:：](\d{2})\s*[-~—至到]\s*(\d{1,2})[:：](\d{2})$", shift.strip())
         if not m or int(m.group(1)) > 24 or int(m.group(3)) > 24 or int(m.group(2)) > 59 or int(m.group(4)) > 59:
-            names = "、".join(config()["shifts"])
+            names = "、".join(terms.shifts)
             raise ValueError(f"班次“{shift}”无法识别（可用：{names}，或写成 08:30-17:30）")
         start, end = time(int(m.group(1)) % 24, int(m.group(2))), time(int(m.group(3)) % 24, int(m.group(4)))
     begin = datetime.combine(day, start, SHANGHAI)
@@ -129,11 +120,11 @@ def shift_window(day: date, shift: str) -> tuple[datetime, datetime]:
     return begin, finish
 
 
-def _role(text: str) -> str | None:
+def _role(text: str, terms: RosterTerms) -> str | None:
     t = text.strip().lower()
     if not t:
         return "duty"
-    for role, words in config()["roles"].items():
+    for role, words in terms.roles.items():
         if t in [w.lower() for w in words]:
             return str(role)
     return None
@@ -152,8 +143,8 @@ def _person(staff: Sequence[Staff], who: str) -> tuple[Staff | None, str]:
     return None, f"人员“{who}”不在工作人员名单中（请先用 envbot staff add 登记）"
 
 
-def parse_roster(rows: list[tuple[int, dict[str, str]]], staff: Sequence[Staff]) -> list[DutyShift]:
-    """Check every row and build the shifts.
+def parse_roster(rows: list[tuple[int, dict[str, str]]], staff: Sequence[Staff], terms: RosterTerms) -> list[DutyShift]:
+    """Check every row and build the shifts (shift names, roles, periods and headers from ``terms``).
 
     Raises:
         RosterError: with one message per bad row (missing column, bad date or shift,
@@ -161,12 +152,12 @@ def parse_roster(rows: list[tuple[int, dict[str, str]]], staff: Sequence[Staff])
     """
     errors: list[str] = []
     headers = rows[0][1].keys() if rows else []
-    cols = {f: _column(headers, f) for f in config()["columns"]}
-    missing = [config()["columns"][f][0] for f in ("date", "shift", "person") if cols[f] is None]
+    cols = {f: _column(headers, f, terms) for f in terms.columns}
+    missing = [terms.columns[f][0] for f in REQUIRED_COLUMNS if cols[f] is None]
     if missing:
         raise RosterError([f"缺少列：{'、'.join(missing)}"])
     out: list[tuple[int, DutyShift]] = []
-    periods = set(config()["periods"]["names"])
+    periods = set(terms.periods.names)
     for line, row in rows:
 
         def cell(field: str, row: dict[str, str] = row) -> str:
@@ -175,7 +166,7 @@ def parse_roster(rows: list[tuple[int, dict[str, str]]], staff: Sequence[Staff])
 
         try:
             day = parse_day(cell("date"))
-            starts, ends = shift_window(day, cell("shift"))
+            starts, ends = shift_window(day, cell("shift"), terms)
         except ValueError as exc:
             errors.append(f"第{line}行：{exc}")
             continue
@@ -183,7 +174,7 @@ def parse_roster(rows: list[tuple[int, dict[str, str]]], staff: Sequence[Staff])
         if person is None:
             errors.append(f"第{line}行：{why or '缺少人员'}")
             continue
-        role = _role(cell("role"))
+        role = _role(cell("role"), terms)
         if role is None:
             errors.append(f"第{line}行：角色“{cell('role')}”无法识别（值班 或 带班）")
             continue
@@ -232,8 +223,9 @@ def _overlaps(rows: list[tuple[int, DutyShift]]) -> list[str]:
     return errors
 
 
-def import_roster(session: Session, path: Path) -> ImportReport:
-    """Import a roster file into the caller's transaction (all-or-nothing: raise before writing).
+def import_roster(session: Session, path: Path, terms: RosterTerms) -> ImportReport:
+    """Import a roster file into the caller's transaction (all-or-nothing: raise before writing);
+    shift names, roles and headers are ``terms`` (``roster.toml``).
 
     Raises:
         RosterError: the file cannot be read, or any row is bad (all bad rows listed).
@@ -241,7 +233,7 @@ def import_roster(session: Session, path: Path) -> ImportReport:
     rows = _read_rows(path)
     if not rows:
         raise RosterError(["文件中没有值班记录"])
-    shifts = parse_roster(rows, StaffRepo(session).list())
+    shifts = parse_roster(rows, StaffRepo(session).list(), terms)
     days = {s.day for s in shifts}
     repo = RosterRepo(session)
     clashes = []
@@ -296,8 +288,9 @@ def _line(s: DutyShift) -> str:
     return f"{s.shift} {hours} {role}：{s.name}{phone}{period}"
 
 
-def day_of(text: str, now: datetime) -> tuple[date | None, str]:
-    """The day a roster question asks about ("今天", "明天", "12月3日"), or (None, "现在") for right now."""
+def day_of(text: str, now: datetime, terms: RosterTerms) -> tuple[date | None, str]:
+    """The day a roster question asks about ("今天", "明天", "12月3日"), or (None, "现在") for right now
+    (``terms.intent.now_words``)."""
     today = now.astimezone(SHANGHAI).date()
     for word, delta in (("前天", -2), ("昨天", -1), ("今天", 0), ("今日", 0), ("明天", 1), ("明日", 1), ("后天", 2)):
         if word in text:
@@ -308,14 +301,14 @@ def day_of(text: str, now: datetime) -> tuple[date | None, str]:
             return date(today.year, int(m.group(1)), int(m.group(2))), f"{int(m.group(1))}月{int(m.group(2))}日"
         except ValueError:
             return None, ""
-    if any(w in text for w in ("现在", "当前", "此刻", "这会")):
+    if any(w in text for w in terms.intent.now_words):
         return None, "现在"
     return today, "今天"
 
 
-def roster_text(session: Session, text: str, now: datetime) -> str:
+def roster_text(session: Session, text: str, now: datetime, terms: RosterTerms) -> str:
     """The answer to "今天谁值班" / "现在谁值班" / "明天谁带班" (Simplified Chinese)."""
-    day, said = day_of(text, now)
+    day, said = day_of(text, now, terms)
     repo = RosterRepo(session)
     if day is None and not said:
         return "没有看懂要查哪一天，请说“今天谁值班”或“12月3日谁值班”。"

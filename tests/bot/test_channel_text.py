@@ -7,6 +7,9 @@ from datetime import UTC, datetime
 from bot.channels.base import cdata_safe, messages_for, render_text, split_text
 from bot.dialogue import RULES, Turn
 from handlers.base import Channel, Event, Inbound, Kind, Reply, Role
+from handlers.rulebook import Rules
+
+RULES_BUNDLE = Rules.bundled()
 
 
 def test_split_respects_bytes_and_sentences() -> None:
@@ -46,7 +49,7 @@ def _inbound(kind: Kind, text: str = "", event: Event | None = None) -> Inbound:
 
 def test_routing_order() -> None:
     def route(i: Inbound) -> str:
-        return next(r.name for r in RULES if r.match(Turn(i, None)))
+        return next(r.name for r in RULES if r.match(Turn(i, None, RULES_BUNDLE)))
 
     assert [r.name for r in RULES] == [
         "form",

@@ -140,5 +140,5 @@ def test_web_renders_the_reply_dicts() -> None:
 def test_services_expose_what_the_console_needs(services: Services) -> None:
     assert services.ctx is services.dialogue.ctx
     assert services.ctx.clock is services.clock
-    assert services.incident_rules is services.ctx.incident_rules
+    assert services.incident_rules is services.ctx.rules.incidents is services.rules.incidents
     assert services.incident_rules.grade_label(None)

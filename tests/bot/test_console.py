@@ -103,7 +103,7 @@ def _incident(bot, summary: str) -> str:
     with svc.session_factory.begin() as s:
         incident = inc.report(
             s,
-            svc.dialogue.ctx.incident_rules,
+            svc.rules.incidents,
             now=svc.clock.now(),
             actor="wecom:duty1",
             channel="wecom",

@@ -20,7 +20,7 @@ def test_console_in_a_real_browser(make_bot) -> None:
     Console(bot).add("officer", "admin")
     svc = bot.services
     number = _ticket(bot)
-    rules = svc.dialogue.ctx.incident_rules
+    rules = svc.rules.incidents
     with svc.session_factory.begin() as s:
         incident = inc.report(
             s,

@@ -33,7 +33,7 @@ def bot(make_bot):
         ):
             StaffRepo(s).upsert(user_id=user, role=role, name=name, now=b.clock.now())
     with b.services.session_factory.begin() as s:
-        assert import_sheet(s, SAMPLE, actor="import", now=b.clock.now()).created == 12
+        assert import_sheet(s, SAMPLE, actor="import", now=b.clock.now(), terms=b.services.rules.hazards).created == 12
     return b
 
 

@@ -41,7 +41,7 @@ def bot(make_bot, tmp_path: Path):
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER, "utf-8")
     with b.services.session_factory.begin() as s:
-        assert import_roster(s, roster).rows == 5
+        assert import_roster(s, roster, b.services.rules.roster).rows == 5
     return b
 
 

@@ -15,7 +15,7 @@ from bot.app import create_app
 from bot.open311 import redact
 from bot.services import Services, build_services
 from core.clock import FrozenClock
-from handlers.nlu import categories
+from handlers.rulebook import Rules
 from store import TicketRepo
 from tests.conftest import make_settings
 
@@ -146,7 +146,7 @@ def test_services_are_the_complaint_categories(client: TestClient) -> None:
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/json")
     services = r.json()
-    assert [s["service_code"] for s in services] == list(categories())
+    assert [s["service_code"] for s in services] == list(Rules.bundled().complaints.categories)
     water = services[0]
     assert water["service_name"] == "水污染"
     assert water["metadata"] is False and water["type"] == "realtime"

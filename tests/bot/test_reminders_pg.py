@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 from bot.reminders import Dispatcher
 from bot.services import build_outbox
 from core.clock import SystemClock
+from handlers.rulebook import Rules
 from store import Reminder, ReminderRepo, make_engine, make_session_factory, upgrade
 from tests.bot.conftest import WECOM
 from tests.conftest import make_settings
@@ -35,7 +36,7 @@ def test_two_dispatchers_on_postgres_send_each_prompt_once(tmp_path, fake_wechat
         for _ in range(2):  # two processes' worth of engines, clients and dispatchers
             factory = make_session_factory(make_engine(url))
             outbox = build_outbox(settings, factory, SystemClock())
-            workers.append(Dispatcher(factory, outbox, SystemClock(), batch=20, dedup_seconds=0))
+            workers.append(Dispatcher(factory, outbox, SystemClock(), rules=Rules.bundled(), batch=20, dedup_seconds=0))
         with workers[0].session_factory.begin() as s:
             for i in range(400):
                 ReminderRepo(s).plan(key=f"pg:{i}", subject="pg", recipient="duty1", text=f"提醒{i}", due_at=now)

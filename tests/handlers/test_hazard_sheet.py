@@ -9,9 +9,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from handlers.hazards import SheetError, export_sheet, import_sheet
-from handlers.hazards import terms as hazard_terms
+from handlers.hazards import HazardTerms, SheetError, export_sheet, import_sheet
 from handlers.hazards.service import change
+from handlers.rulebook import Rules
 from store import Enterprise, Hazard, HazardRepo, make_engine, make_session_factory, upgrade
 from tests.conftest import database_url
 
@@ -40,9 +40,12 @@ def _sheet(tmp_path: Path, rows: list[list[object]], header: list[str] = HEADER,
     return path
 
 
-def _import(factory, path: Path):
+TERMS = Rules.bundled().hazards
+
+
+def _import(factory, path: Path, terms: HazardTerms = TERMS):
     with factory.begin() as s:
-        return import_sheet(s, path, actor="test", now=NOW)
+        return import_sheet(s, path, actor="test", now=NOW, terms=terms)
 
 
 def _counts(factory) -> tuple[int, int]:
@@ -61,7 +64,7 @@ def test_sample_imports_exports_and_reimports_without_change(factory, tmp_path: 
         assert h is not None and h.deadline == date(2026, 12, 31)  # 一般隐患不过年: the default deadline
         assert h.enterprise.town == "白马镇" and h.status == "open"
         out = tmp_path / "out.xlsx"
-        assert export_sheet(s, out) == 12
+        assert export_sheet(s, out, TERMS) == 12
     again = _import(factory, out)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 12)
     assert _import(factory, SAMPLE).unchanged == 12  # the original sheet again: matched by enterprise, text, date
@@ -104,11 +107,11 @@ def test_an_older_sheet_does_not_reopen_a_closed_hazard(factory, tmp_path: Path)
     with factory.begin() as s:
         h = HazardRepo(s).by_number("H20260004")
         assert h is not None
-        change(s, h, "销号", actor="test", now=NOW, inspector="李四")
+        change(s, h, "销号", actor="test", now=NOW, terms=TERMS, inspector="李四")
     with factory.begin() as s:
         h2 = HazardRepo(s).by_number("H20260002")
         assert h2 is not None
-        change(s, h2, "整改中", actor="test", now=NOW)
+        change(s, h2, "整改中", actor="test", now=NOW, terms=TERMS)
     report = _import(factory, SAMPLE)  # the sample still says 已整改待核查 and 待整改
     assert report.kept_closed == ["H20260004"] and report.kept_status == ["H20260002"] and report.changed == []
     with factory() as s:
@@ -160,7 +163,7 @@ def test_bad_rows_are_named_and_the_ledger_is_untouched(factory, tmp_path: Path,
     assert _counts(factory) == (12, 9)
 
 
-def test_sheet_level_problems(factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sheet_level_problems(factory, tmp_path: Path) -> None:
     with pytest.raises(SheetError, match="缺少列：隐患级别"):
         _import(factory, _sheet(tmp_path, [["a", "b"]], header=["企业名称", "隐患描述", "发现方式", "发现日期"]))
     (tmp_path / "x.xlsx").write_bytes(b"PK not really")
@@ -175,8 +178,8 @@ def test_sheet_level_problems(factory, tmp_path: Path, monkeypatch: pytest.Monke
                 header=["隐患编号", *HEADER[:5]],
             ),
         )
-    monkeypatch.setitem(hazard_terms.config()["defaults"], "max_import_rows", 3)
+    small = TERMS.model_copy(update={"defaults": TERMS.defaults.model_copy(update={"max_import_rows": 3})})
     rows = [["某公司", f"描述{i}", "一般", "部门排查", "2026-05-01", "", "", "", ""] for i in range(5)]
     with pytest.raises(SheetError, match="表格超过3行"):
-        _import(factory, _sheet(tmp_path, rows))
+        _import(factory, _sheet(tmp_path, rows), small)
     assert _counts(factory) == (0, 0)

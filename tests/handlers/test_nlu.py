@@ -8,7 +8,9 @@ import pytest
 
 from handlers.base import Role
 from handlers.nlu import location, occurred_at, outside_district, phone_number, understand
+from handlers.rulebook import Rules
 
+RULES = Rules.bundled()
 NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 
@@ -29,24 +31,26 @@ NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
     ],
 )
 def test_intents(text: str, role: Role, intent: str) -> None:
-    assert understand(text, role, NOW).intent == intent
+    assert understand(text, role, NOW, RULES).intent == intent
 
 
 def test_complaint_slots_and_urgency() -> None:
-    r = understand("河里死了好多鱼，水都是白色的", Role.CITIZEN, NOW)
+    r = understand("河里死了好多鱼，水都是白色的", Role.CITIZEN, NOW, RULES)
     assert r.urgent and r.slots["pollution_type"] == "water"
-    r = understand("昨天晚上十点左右，凤山街道的洗车店把污水直接排到雨水管里，电话13812345678", Role.CITIZEN, NOW)
+    r = understand(
+        "昨天晚上十点左右，凤山街道的洗车店把污水直接排到雨水管里，电话13812345678", Role.CITIZEN, NOW, RULES
+    )
     assert r.slots["location"] == "凤山街道" and r.slots["phone"] == "13812345678"
     assert r.slots["occurred_at"] == "2026-11-28T14:00:00+00:00"  # 22:00 the day before, Shanghai
     assert not r.urgent
 
 
 def test_places() -> None:
-    assert location("乌江白马段发现大面积油污") == "乌江白马段"
-    assert location("有人在芙蓉江边上乱倒建筑垃圾") == "芙蓉江边"
-    assert location("白马那边") == "白马"
-    assert location("今天天气不错") is None
-    assert outside_district("涪陵区某工厂")
+    assert location("乌江白马段发现大面积油污", RULES.district) == "乌江白马段"
+    assert location("有人在芙蓉江边上乱倒建筑垃圾", RULES.district) == "芙蓉江边"
+    assert location("白马那边", RULES.district) == "白马"
+    assert location("今天天气不错", RULES.district) is None
+    assert outside_district("涪陵区某工厂", RULES.district)
 
 
 def test_times_resolve_against_the_message_time() -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from handlers.nlu import SHANGHAI
 from handlers.roster import RosterError, import_roster, resolve, roster_text
+from handlers.rulebook import Rules
 from store import DutyShift, StaffRepo, make_engine, make_session_factory, upgrade
 from tests.conftest import database_url
 
@@ -36,6 +37,9 @@ def factory(tmp_path: Path):
     engine.dispose()
 
 
+TERMS = Rules.bundled().roster
+
+
 def _csv(tmp_path: Path, rows: str, name: str = "roster.csv") -> Path:
     path = tmp_path / name
     path.write_text(HEADER + rows, "utf-8")
@@ -57,7 +61,7 @@ def test_import_and_who_is_on_duty_across_midnight(factory, tmp_path: Path) -> N
         "2026-12-01,白班,张三,值班,13800000001,王局,\n2026-12-01,夜班,李四,值班,13800000002,王局,\n2026-12-01,全天,王局,带班,,,\n",
     )
     with factory.begin() as s:
-        report = import_roster(s, path)
+        report = import_roster(s, path, TERMS)
     assert (report.rows, report.days) == (3, [date(2026, 12, 1)])
     with factory() as s:
         assert resolve(s, "@duty", local(1, 10)) == ["zs"]
@@ -67,16 +71,16 @@ def test_import_and_who_is_on_duty_across_midnight(factory, tmp_path: Path) -> N
         assert resolve(s, "@supervisor", local(3, 10)) == ["root"]  # no roster: the admins
         assert resolve(s, "someone", local(1, 10)) == ["someone"]
         assert resolve(s, "@supervisor", local(1, 5)) == ["boss"]  # before the first shift: today's leader
-        early = roster_text(s, "现在谁值班", local(1, 5))
+        early = roster_text(s, "现在谁值班", local(1, 5), TERMS)
         assert "不在任何班次内，下一班" in early and "白班 08:30-17:30" in early
-        text = roster_text(s, "今天谁值班", local(1, 9))
+        text = roster_text(s, "今天谁值班", local(1, 9), TERMS)
         assert "白班 08:30-17:30 值班：张三，13800000001" in text and "带班：王局" in text
-        assert "夜班" in roster_text(s, "现在谁值班", local(1, 20)) and "白班" not in roster_text(
-            s, "现在谁值班", local(1, 20)
+        assert "夜班" in roster_text(s, "现在谁值班", local(1, 20), TERMS) and "白班" not in roster_text(
+            s, "现在谁值班", local(1, 20), TERMS
         )
-        assert "没有登记值班安排" in roster_text(s, "明天谁值班", local(1, 9))
+        assert "没有登记值班安排" in roster_text(s, "明天谁值班", local(1, 9), TERMS)
     with factory.begin() as s:
-        import_roster(s, path)  # the same file again replaces the day
+        import_roster(s, path, TERMS)  # the same file again replaces the day
     assert _count(factory) == 3
 
 
@@ -89,7 +93,7 @@ def test_excel_roster_with_date_cells(factory, tmp_path: Path) -> None:
     path = tmp_path / "roster.xlsx"
     wb.save(path)
     with factory.begin() as s:
-        assert import_roster(s, path).rows == 2
+        assert import_roster(s, path, TERMS).rows == 2
     with factory() as s:
         assert resolve(s, "@duty", local(6, 7, 59)) == ["ww"]
 
@@ -110,10 +114,10 @@ def test_excel_roster_with_date_cells(factory, tmp_path: Path) -> None:
 def test_bad_rows_are_named_and_nothing_is_written(factory, tmp_path: Path, rows: str, says: str) -> None:
     good = _csv(tmp_path, "2026-11-30,白班,王五,值班,,,\n", "good.csv")
     with factory.begin() as s:
-        import_roster(s, good)
+        import_roster(s, good, TERMS)
     bad = _csv(tmp_path, "2026-12-02,白班,李四,值班,,,\n" + rows)
     with pytest.raises(RosterError) as err, factory.begin() as s:
-        import_roster(s, bad)
+        import_roster(s, bad, TERMS)
     assert any(says in e for e in err.value.errors), err.value.errors  # line 2 is a good row; the bad ones follow
     assert _count(factory) == 1  # the existing roster is untouched
 
@@ -121,23 +125,23 @@ def test_bad_rows_are_named_and_nothing_is_written(factory, tmp_path: Path, rows
 def test_reinforced_roster_for_a_key_period_may_overlap(factory, tmp_path: Path) -> None:
     path = _csv(tmp_path, "2027-02-10,全天,张三,值班,,王局,春节\n2027-02-10,全天,李四,值班,,王局,春节\n")
     with factory.begin() as s:
-        assert import_roster(s, path).rows == 2
+        assert import_roster(s, path, TERMS).rows == 2
     with factory() as s:
         assert sorted(resolve(s, "@duty", datetime(2027, 2, 10, 12, tzinfo=SHANGHAI))) == ["ls", "zs"]
-        assert "春节加强" in roster_text(s, "2月10日谁值班", datetime(2027, 2, 9, 12, tzinfo=SHANGHAI))
+        assert "春节加强" in roster_text(s, "2月10日谁值班", datetime(2027, 2, 9, 12, tzinfo=SHANGHAI), TERMS)
 
 
 def test_overlap_with_a_stored_day_and_unreadable_files(factory, tmp_path: Path) -> None:
     with factory.begin() as s:
-        import_roster(s, _csv(tmp_path, "2026-12-01,全天,张三,值班,,,\n", "a.csv"))
+        import_roster(s, _csv(tmp_path, "2026-12-01,全天,张三,值班,,,\n", "a.csv"), TERMS)
     with pytest.raises(RosterError, match="与已有值班"), factory.begin() as s:
-        import_roster(s, _csv(tmp_path, "2026-12-02,06:00-12:00,李四,值班,,,\n", "b.csv"))
+        import_roster(s, _csv(tmp_path, "2026-12-02,06:00-12:00,李四,值班,,,\n", "b.csv"), TERMS)
     with pytest.raises(RosterError, match="缺少列：班次"), factory.begin() as s:
         (tmp_path / "c.csv").write_text("日期,人员\n2026-12-01,张三\n", "utf-8")
-        import_roster(s, tmp_path / "c.csv")
+        import_roster(s, tmp_path / "c.csv", TERMS)
     (tmp_path / "d.xlsx").write_bytes(b"not a workbook")
     with pytest.raises(RosterError, match="无法读取 Excel"), factory.begin() as s:
-        import_roster(s, tmp_path / "d.xlsx")
+        import_roster(s, tmp_path / "d.xlsx", TERMS)
     with pytest.raises(RosterError, match="不支持的文件类型"), factory.begin() as s:
-        import_roster(s, tmp_path / "r.db")
+        import_roster(s, tmp_path / "r.db", TERMS)
     assert _count(factory) == 1

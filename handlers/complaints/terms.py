@@ -1,0 +1,169 @@
+"""The complaint rule files as typed models: ``data/complaint.toml`` (the reader's complaint words,
+pollution categories, form answers) and ``data/process.toml`` (statuses, officers' commands and the
+time limits of 信访工作条例 第二十二、二十三、三十四条).
+
+Both are loaded with the other rule files when the services are built (``handlers.rulebook``);
+a bad edit raises :class:`core.errors.ConfigError` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from pydantic import Field, field_validator, model_validator
+
+from handlers.ruledata import RuleModel
+
+
+def _patterns(value: list[str]) -> list[str]:
+    for p in value:
+        try:
+            re.compile(p)
+        except re.error as exc:
+            raise ValueError(f"bad pattern {p!r}: {exc}") from exc
+    return value
+
+
+class Urgent(RuleModel):
+    """Words of a possible emergency (duty staff are alerted at once)."""
+
+    words: list[str]
+    patterns: list[str]  # regular expressions
+    life_risk: list[str]
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, value: list[str]) -> list[str]:
+        return _patterns(value)
+
+
+class Intent(RuleModel):
+    """Words that make a message a complaint, a status query or a question."""
+
+    complaint: list[str]
+    status_patterns: list[str]  # regular expressions
+    status: list[str]
+    sources: list[str]
+    question: list[str]
+    question_marked: list[str]  # with a final ？ these make a question
+    anonymous: list[str]
+
+    @field_validator("status_patterns")
+    @classmethod
+    def _compiles(cls, value: list[str]) -> list[str]:
+        return _patterns(value)
+
+
+class Category(RuleModel):
+    """A pollution category: the word offered in the form and the label on a ticket."""
+
+    choice: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+
+
+class FormWords(RuleModel):
+    """Answers the complaint form understands (whole messages)."""
+
+    confirm_words: frozenset[str]
+    unknown_time_words: frozenset[str]
+    continue_words: frozenset[str]
+
+
+class ComplaintTerms(RuleModel):
+    """``complaint.toml``: pollution types (first match in file order wins), urgency, intents, categories."""
+
+    pollution_types: dict[str, list[str]]
+    urgent: Urgent
+    intent: Intent
+    categories: dict[str, Category]
+    form: FormWords
+
+    @model_validator(mode="after")
+    def _other(self) -> ComplaintTerms:
+        if "other" not in self.categories:
+            raise ValueError("categories needs an `other` entry")
+        return self
+
+    def type_label(self, kind: str) -> str:
+        """Chinese label of a pollution type (unknown types show as the ``other`` label)."""
+        return self.categories.get(kind, self.categories["other"]).label
+
+
+class StatusCommand(RuleModel):
+    """An officer's command word: the status it moves a ticket to, from which statuses, whether a note is needed."""
+
+    status: str
+    from_: list[str] = Field(alias="from", min_length=1)
+    note: bool
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The statuses the command may be used from."""
+        return tuple(self.from_)
+
+    @property
+    def note_required(self) -> bool:
+        """True when the officer must write a reason or result."""
+        return self.note
+
+
+class Deadlines(RuleModel):
+    """Days: acceptance notice (第二十三条), conclusion and its one extension (第三十四条)."""
+
+    accept_days: int = Field(gt=0)
+    conclude_days: int = Field(gt=0)
+    extension_days: int = Field(ge=0)
+
+
+class ProcessReminders(RuleModel):
+    """Heads-ups to the officers before each deadline."""
+
+    accept_before_hours: float = Field(ge=0)
+    conclude_before_days: float = Field(ge=0)
+
+
+class Process(RuleModel):
+    """``process.toml``: status labels, the officers' commands (in file order) and the time limits."""
+
+    labels: dict[str, str]
+    commands: dict[str, StatusCommand]
+    deadlines: Deadlines
+    reminders: ProcessReminders
+
+    @model_validator(mode="after")
+    def _known_statuses(self) -> Process:
+        for word, cmd in self.commands.items():
+            for status in (cmd.status, *cmd.from_):
+                if status not in self.labels:
+                    raise ValueError(f"command {word!r} names status {status!r}, which has no label")
+        return self
+
+    @property
+    def accept_days(self) -> int:
+        """Days from receipt to the acceptance notice."""
+        return self.deadlines.accept_days
+
+    @property
+    def conclude_days(self) -> int:
+        """Days from acceptance to conclusion."""
+        return self.deadlines.conclude_days
+
+    @property
+    def extension_days(self) -> int:
+        """The longest extension, in days."""
+        return self.deadlines.extension_days
+
+    @property
+    def accept_before(self) -> timedelta:
+        """How long before the acceptance deadline the heads-up goes out."""
+        return timedelta(hours=self.reminders.accept_before_hours)
+
+    @property
+    def conclude_before(self) -> timedelta:
+        """How long before the conclusion deadline the heads-up goes out."""
+        return timedelta(days=self.reminders.conclude_before_days)
+
+    def status_label(self, status: str) -> str:
+        """Chinese label of a status (the key itself when unknown)."""
+        return self.labels.get(status, status)

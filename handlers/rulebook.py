@@ -1,0 +1,96 @@
+"""All rule files of an office as one typed, frozen bundle, loaded once when the services are built.
+
+| field | file | model |
+| --- | --- | --- |
+| ``district`` | ``handlers/data/district.toml`` | :class:`handlers.nlu.District` |
+| ``complaints`` | ``handlers/complaints/data/complaint.toml`` | ``handlers.complaints.ComplaintTerms`` |
+| ``process`` | ``handlers/complaints/data/process.toml`` | ``handlers.complaints.Process`` |
+| ``incidents`` | ``handlers/incidents/data/incident_rules.toml`` | ``handlers.incidents.IncidentRules`` |
+| ``incident_words`` | ``handlers/incidents/data/incident_words.toml`` | ``handlers.incidents.IncidentWords`` |
+| ``hazards`` | ``handlers/hazards/data/hazards.toml`` | ``handlers.hazards.HazardTerms`` |
+| ``roster`` | ``handlers/roster/data/roster.toml`` | ``handlers.roster.RosterTerms`` |
+
+``ENVBOT_RULES_DIR`` names a directory whose files override the bundled ones file by file (same
+file name; a file absent there is the bundled one). ``ENVBOT_INCIDENT_RULES`` names one file
+that wins for ``incident_rules.toml``. A bad file stops start-up with
+:class:`core.errors.ConfigError` naming the file and the line. (``handlers/data/commands.toml``
+is read by :mod:`handlers.commands`.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import ConfigError
+from handlers.complaints import ComplaintTerms, Process
+from handlers.hazards import HazardTerms
+from handlers.incidents import IncidentRules, IncidentWords
+from handlers.nlu import District
+from handlers.roster import RosterTerms
+from handlers.ruledata import read_rule_file
+
+__all__ = ["RULE_FILES", "Rules", "load_rules_bundle"]
+
+RULE_FILES: dict[str, tuple[str, str]] = {
+    # field -> (package whose data/ holds the bundled file, file name)
+    "district": ("handlers", "district.toml"),
+    "complaints": ("handlers.complaints", "complaint.toml"),
+    "process": ("handlers.complaints", "process.toml"),
+    "incidents": ("handlers.incidents", "incident_rules.toml"),
+    "incident_words": ("handlers.incidents", "incident_words.toml"),
+    "hazards": ("handlers.hazards", "hazards.toml"),
+    "roster": ("handlers.roster", "roster.toml"),
+}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Every rule file, typed (see the module docstring for the file of each field)."""
+
+    district: District
+    complaints: ComplaintTerms
+    process: Process
+    incidents: IncidentRules
+    incident_words: IncidentWords
+    hazards: HazardTerms
+    roster: RosterTerms
+
+    @classmethod
+    def bundled(cls) -> Rules:
+        """The rule files shipped with envbot (for tests and tools that build a context by hand)."""
+        return load_rules_bundle()
+
+
+def load_rules_bundle(rules_dir: Path | None = None, incident_rules: Path | None = None) -> Rules:
+    """Load and check every rule file.
+
+    Args:
+        rules_dir: ``ENVBOT_RULES_DIR``: files here override the bundled ones of the same name.
+        incident_rules: ``ENVBOT_INCIDENT_RULES``: this file is the incident rules (it wins over ``rules_dir``).
+
+    Raises:
+        ConfigError: ``rules_dir`` is not a directory or holds a ``.toml`` file that is no rule file
+            (a misspelt name would otherwise be ignored), or a file is unreadable or invalid
+            (the message names the file and line).
+    """
+    if rules_dir is not None:
+        if not rules_dir.is_dir():
+            raise ConfigError(f"ENVBOT_RULES_DIR {rules_dir} is not a directory")
+        known = {name for _, name in RULE_FILES.values()}
+        strays = sorted(p.name for p in rules_dir.glob("*.toml") if p.name not in known)
+        if strays:
+            raise ConfigError(
+                f"{rules_dir / strays[0]}: not a rule file envbot reads (known: {', '.join(sorted(known))})"
+            )
+    return Rules(
+        district=read_rule_file(District, "handlers", "district.toml", rules_dir=rules_dir),
+        complaints=read_rule_file(ComplaintTerms, "handlers.complaints", "complaint.toml", rules_dir=rules_dir),
+        process=read_rule_file(Process, "handlers.complaints", "process.toml", rules_dir=rules_dir),
+        incidents=read_rule_file(
+            IncidentRules, "handlers.incidents", "incident_rules.toml", rules_dir=rules_dir, path=incident_rules
+        ),
+        incident_words=read_rule_file(IncidentWords, "handlers.incidents", "incident_words.toml", rules_dir=rules_dir),
+        hazards=read_rule_file(HazardTerms, "handlers.hazards", "hazards.toml", rules_dir=rules_dir),
+        roster=read_rule_file(RosterTerms, "handlers.roster", "roster.toml", rules_dir=rules_dir),
+    )

@@ -1,0 +1,126 @@
+"""Typed rule files: read a TOML file, validate it with a pydantic model, name the line of a bad entry.
+
+Every rule file an office may edit (``handlers/data/*.toml`` and each domain's ``data/*.toml``)
+is read through :func:`read_rule_file`: from the bundled copy in its package's ``data/``
+directory, or from a file of the same name in an override directory (``ENVBOT_RULES_DIR``).
+Models derive from :class:`RuleModel` (unknown keys are refused, values are frozen).
+
+A bad file raises :class:`core.errors.ConfigError` whose message names the file, the line
+of the bad entry (when it can be found) and the dotted path of the value, e.g.
+``complaint.toml line 31: urgent.words.2: Input should be a valid string``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from core.errors import ConfigError
+
+__all__ = ["RuleModel", "line_of", "parse_rule_text", "read_rule_file"]
+
+
+class RuleModel(BaseModel):
+    """Base of every rule-file model: unknown keys are an error, loaded values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _key_re(key: str) -> str:
+    """A TOML key as written: bare, or in double or single quotes."""
+    k = re.escape(key)
+    return rf"(?:{k}|\"{k}\"|'{k}')"
+
+
+def line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the entry a validation error points at, or None when it cannot be found.
+
+    ``loc`` is a pydantic error location (``("urgent", "words", 2)``). The longest prefix of
+    it that names a table header (``[urgent]``, ``[[a.b]]``) is found first; then the next
+    key under that header (``words = …``); failing that the header itself; failing that a
+    line assigning the last named key anywhere. List indices and ``[key]`` markers are skipped.
+    """
+    lines = text.splitlines()
+    # integer keys of a table (``[grades.1]``) arrive as ints; a list index is an int too, so keep
+    # an int only when a header or key with that name exists
+    keys = []
+    for k in loc:
+        if str(k) == "[key]":
+            continue
+        if isinstance(k, int) and not re.search(rf"(^|[.\[\s]){k}(\s*[\].=]|$)", text, re.M):
+            continue
+        keys.append(str(k))
+    for depth in range(len(keys), 0, -1):
+        header = re.compile(r"^\s*\[+\s*" + r"\s*\.\s*".join(_key_re(k) for k in keys[:depth]) + r"\s*\]+")
+        for i, line in enumerate(lines):
+            if not header.match(line):
+                continue
+            rest = keys[depth:]
+            if rest:
+                for j in range(i + 1, len(lines)):
+                    if lines[j].lstrip().startswith("["):
+                        break
+                    if re.match(r"^\s*" + _key_re(rest[0]) + r"\s*=", lines[j]):
+                        return j + 1
+            return i + 1
+    for key in reversed(keys):  # a key at the top of the file, or under a header we could not find
+        for i, line in enumerate(lines):
+            if re.match(r"^\s*" + _key_re(key) + r"\s*=", line):
+                return i + 1
+    return None
+
+
+def parse_rule_text(text: str, model: type[M], name: str) -> M:
+    """Parse TOML ``text`` and validate it as ``model``; ``name`` is the file name used in messages.
+
+    Raises:
+        ConfigError: the TOML is malformed, or a value is missing, unknown or of the wrong
+            type; the message names the file, the line and the dotted path of the entry.
+    """
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{name}: {exc}") from exc
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        line = line_of(text, loc)
+        where = f" line {line}" if line else ""
+        path = ".".join(str(p) for p in loc) or "(file)"
+        raise ConfigError(f"{name}{where}: {path}: {err['msg']}") from exc
+
+
+def read_rule_file(
+    model: type[M], package: str, name: str, *, rules_dir: Path | None = None, path: Path | None = None
+) -> M:
+    """Load one rule file as ``model``.
+
+    Args:
+        model: the pydantic model of the file.
+        package: the package whose ``data/`` directory holds the bundled file (``"handlers.hazards"``).
+        name: the file name (``"hazards.toml"``).
+        rules_dir: an override directory; ``rules_dir / name`` is used when it exists.
+        path: an explicit file that wins over both (``ENVBOT_INCIDENT_RULES``).
+
+    Raises:
+        ConfigError: the file cannot be read or is invalid (see :func:`parse_rule_text`).
+    """
+    source = path if path is not None else (rules_dir / name if rules_dir is not None else None)
+    if source is not None and (path is not None or source.is_file()):
+        try:
+            text = source.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read rule file {source}: {exc}") from exc
+        return parse_rule_text(text, model, str(source))
+    text = resources.files(package).joinpath("data").joinpath(name).read_text("utf-8")
+    return parse_rule_text(text, model, name)
