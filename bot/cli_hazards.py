@@ -12,9 +12,9 @@ from typing import Annotated, Any
 import typer
 
 from bot.cli_incidents import open_store
+from core import DISPLAY_ZONE, local_day
 from core.clock import SystemClock
-from handlers.hazards import SheetError, detail, enterprise_key, export_sheet, import_sheet, label, lookup, today
-from handlers.nlu import SHANGHAI
+from handlers.hazards import SheetError, detail, enterprise_key, export_sheet, import_sheet, label, lookup
 from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import Hazard, HazardRepo
 
@@ -52,7 +52,7 @@ def _json(h: Hazard, day: Any, *, history: bool = False) -> dict[str, Any]:
         ]
         data["history"] = [
             {
-                "at": e.at.astimezone(SHANGHAI).isoformat(),
+                "at": e.at.astimezone(DISPLAY_ZONE).isoformat(),
                 "actor": e.actor,
                 "field": e.field,
                 "before": e.before,
@@ -110,7 +110,7 @@ def hazards_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """One hazard with its checks and history."""
-    day = today(SystemClock().now())
+    day = local_day(SystemClock().now())
     with open_store() as (factory, _rules), factory() as session:
         hazard = HazardRepo(session).by_number(number)
         if hazard is None:
@@ -140,7 +140,7 @@ def hazards_list(
     if status and key is None:
         typer.echo(f"error: unknown status {status!r}", err=True)
         raise typer.Exit(2)
-    day = today(SystemClock().now())
+    day = local_day(SystemClock().now())
     with open_store() as (factory, _rules), factory() as session:
         rows = HazardRepo(session).search(
             enterprise=enterprise_key(enterprise),

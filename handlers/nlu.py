@@ -17,17 +17,15 @@ import io
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from core import DISPLAY_ZONE, HAZARD_RE, RecordKind, find
 from handlers.base import Role
 from handlers.commands import is_cancel, is_help, load_commands
 
-SHANGHAI = timezone(timedelta(hours=8))
-TICKET_RE = re.compile(r"\bT\d{8}-?\d{3,4}\b", re.IGNORECASE)
-INCIDENT_RE = re.compile(r"(?<![A-Za-z0-9])E\d{8}-?\d{3}(?!\d)", re.IGNORECASE)  # incident number, e.g. E20261129001
 _ENTERPRISE_RE = re.compile(r"([\u4e00-\u9fa5（）()]{2,30}?(?:有限责任公司|股份有限公司|有限公司|公司|厂|场|站))")
 _PLACE_SUFFIX = "段边岸口村组社区路街湾坝桥附近"
 
@@ -167,7 +165,7 @@ def _jionlp() -> Any:
 def occurred_at(text: str, now: datetime) -> datetime | None:
     """When the reported event happened, resolved against ``now`` in Asia/Shanghai (aware UTC), or None."""
     jio = _jionlp()
-    base = now.astimezone(SHANGHAI)
+    base = now.astimezone(DISPLAY_ZONE)
     try:
         found = jio.ner.extract_time(text, time_base=base.replace(tzinfo=None).timestamp() - 0, with_parsing=True)
     except Exception:  # jionlp raises plain exceptions on odd input
@@ -176,8 +174,8 @@ def occurred_at(text: str, now: datetime) -> datetime | None:
         detail = item.get("detail") or {}
         times = detail.get("time")
         if detail.get("type") in ("time_point", "time_span") and times and times[0] not in ("inf", "-inf"):
-            local = datetime.strptime(times[0], "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI)
-            return local.astimezone(now.tzinfo or SHANGHAI)
+            local = datetime.strptime(times[0], "%Y-%m-%d %H:%M:%S").replace(tzinfo=DISPLAY_ZONE)
+            return local.astimezone(now.tzinfo or DISPLAY_ZONE)
     return None
 
 
@@ -220,9 +218,9 @@ def understand(text: str, role: Role, now: datetime) -> Understanding:
         return Understanding("help")
     if is_cancel(t) or (len(t) <= 12 and _any(t, sorted(load_commands().cancel_words))):
         return Understanding("cancel")
-    ticket = TICKET_RE.search(t)
+    ticket = find(RecordKind.TICKET, t)
     if ticket:
-        return Understanding("complaint_status", {"ticket": ticket.group(0).upper().replace("-", "")})
+        return Understanding("complaint_status", {"ticket": ticket})
     if _any(t, lex.complaint["intent"]["status"]) or any(
         re.search(p, t) for p in lex.complaint["intent"]["status_patterns"]
     ):
@@ -233,9 +231,9 @@ def understand(text: str, role: Role, now: datetime) -> Understanding:
     place = location(t)
     if role.is_staff:
         step = _incident_ack_step(t)
-        incident = INCIDENT_RE.search(t)
+        incident = find(RecordKind.INCIDENT, t)
         if step:
-            found = {"incident": incident.group(0).upper().replace("-", "")} if incident else {}
+            found = {"incident": incident} if incident else {}
             return Understanding("incident_ack", {"step": step, **found})
         hazard = lex.staff["hazard_query"]
         ledger = _asks_ledger(t) or _any(t, hazard["cues"]) or bool(_ENTERPRISE_RE.search(t)) or bool(town_of(t))
@@ -289,9 +287,7 @@ def understand(text: str, role: Role, now: datetime) -> Understanding:
 
 def _asks_ledger(text: str) -> bool:
     """A citizen asking for the hazard ledger itself (not a question about hazard rules)."""
-    return bool(re.search(r"(?<![A-Za-z0-9])H\d{8}(?!\d)", text)) or any(
-        w in text for w in ("台账", "隐患清单", "隐患列表", "隐患销号")
-    )
+    return bool(HAZARD_RE.search(text)) or any(w in text for w in ("台账", "隐患清单", "隐患列表", "隐患销号"))
 
 
 def looks_like_question(text: str) -> bool:

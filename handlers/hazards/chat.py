@@ -16,19 +16,20 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core import HAZARD_PATTERN, RecordKind, find, local, local_day, normalise
 from handlers.base import HandlerContext, Inbound, Reply
 from handlers.forms import clear_state, load_state, save_state
-from handlers.hazards.service import HazardError, change, follow_up, today
+from handlers.hazards.service import HazardError, change, follow_up
 from handlers.hazards.terms import config, enterprise_key, label
 from handlers.hazards.terms import find as lookup_in
-from handlers.nlu import SHANGHAI, town_of
+from handlers.nlu import town_of
 from handlers.staff import actor_of
 from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import Conversation, Enterprise, Hazard, HazardRepo
 
-NUMBER_RE = re.compile(r"(?<![A-Za-z0-9])H\d{8}(?!\d)", re.IGNORECASE)
 COMMAND_RE = re.compile(
-    r"^\s*隐患\s*(?P<number>H\d{8})\s*(?P<verb>整改中|已整改|销号|回头看)\s*(?P<rest>.*)$", re.IGNORECASE | re.S
+    rf"^\s*隐患\s*(?P<number>{HAZARD_PATTERN})\s*(?P<verb>整改中|已整改|销号|回头看)\s*(?P<rest>.*)$",
+    re.IGNORECASE | re.S,
 )
 NEXT_WORDS = {"下一页", "下页", "更多", "继续"}
 PAGE_FORM = "hazard_page"
@@ -133,9 +134,8 @@ def detail(h: Hazard, day: date) -> str:
     if h.history:
         lines.append("变更记录：")
         for ev in h.history[-8:]:
-            when = ev.at.astimezone(SHANGHAI)
             change_text = f"{ev.before} → {ev.after}" if ev.before else ev.after
-            lines.append(f"  {when:%Y-%m-%d %H:%M} {ev.actor} {_field(ev.field)}：{change_text}")
+            lines.append(f"  {local(ev.at, '%Y-%m-%d %H:%M')} {ev.actor} {_field(ev.field)}：{change_text}")
     return "\n".join(lines)
 
 
@@ -156,7 +156,7 @@ def _field(name: str) -> str:
 
 def _page(ctx: HandlerContext, inbound: Inbound, q: Query, offset: int) -> list[Reply]:
     size = int(config()["defaults"]["page_size"])
-    day = today(ctx.clock.now())
+    day = local_day(ctx.clock.now())
     with ctx.session_factory() as session:
         repo = HazardRepo(session)
         rows = list(repo.search(offset=offset, limit=size + 1, **_filters(q, day)))
@@ -186,7 +186,7 @@ def _title(q: Query) -> str:
 
 
 def _counts(ctx: HandlerContext) -> list[Reply]:
-    day = today(ctx.clock.now())
+    day = local_day(ctx.clock.now())
     with ctx.session_factory() as session:
         counts = HazardRepo(session).counts()
         overdue = HazardRepo(session).count(**_filters(Query(scope="overdue"), day))
@@ -200,13 +200,13 @@ def query_reply(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     if not inbound.role.is_staff:
         return [Reply(INTERNAL)]
     text = inbound.text
-    number = NUMBER_RE.search(text)
-    day = today(ctx.clock.now())
+    number = find(RecordKind.HAZARD, text)
+    day = local_day(ctx.clock.now())
     if number:
         with ctx.session_factory() as session:
-            hazard = HazardRepo(session).by_number(number.group(0))
+            hazard = HazardRepo(session).by_number(number)
             if hazard is None:
-                return [Reply(f"没有编号为 {number.group(0).upper()} 的隐患，请核对编号。")]
+                return [Reply(f"没有编号为 {number} 的隐患，请核对编号。")]
             return [Reply(detail(hazard, day))]
     with ctx.session_factory() as session:
         names = [e.name for e in session.scalars(select(Enterprise))]
@@ -222,7 +222,7 @@ def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     assert m is not None
     if not inbound.role.is_staff:
         return [Reply(INTERNAL)]
-    number, verb, rest = m.group("number").upper(), m.group("verb"), m.group("rest").strip()
+    number, verb, rest = normalise(m.group("number")), m.group("verb"), m.group("rest").strip()
     actor = actor_of(ctx, inbound)
     now = ctx.clock.now()
     with ctx.session_factory.begin() as session:

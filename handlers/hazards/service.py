@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
+from core import DISPLAY_ZONE, local_day
 from handlers.hazards.terms import config, label
-from handlers.nlu import SHANGHAI
 from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import Hazard, HazardCheck, HazardRepo, Reminder, ReminderRepo, StaffRepo
 
@@ -46,11 +46,6 @@ MOVES = {
 }
 
 
-def today(now: datetime) -> date:
-    """The local (Asia/Shanghai) date of an aware time."""
-    return now.astimezone(SHANGHAI).date()
-
-
 def change(
     session: Session, hazard: Hazard, word: str, *, actor: str, now: datetime, inspector: str = "", note: str = ""
 ) -> str:
@@ -69,9 +64,9 @@ def change(
         if not inspector:
             raise HazardError(f"销号须有核查记录，请写明核查人，例如：隐患 {hazard.number} 销号 核查人张三")
         hazard.checks.append(
-            HazardCheck(kind="verification", checked_on=today(now), inspector=inspector, passed=True, note=note)
+            HazardCheck(kind="verification", checked_on=local_day(now), inspector=inspector, passed=True, note=note)
         )
-        hazard.closed_on = today(now)
+        hazard.closed_on = local_day(now)
         ReminderRepo(session).cancel(subject=f"hazard:{hazard.number}")
     repo = HazardRepo(session)
     before = hazard.status
@@ -97,7 +92,7 @@ def follow_up(
     if hazard.status not in ("rectified", "closed"):
         raise HazardError(f"{hazard.number} 尚未整改完成（{label('statuses', hazard.status)}），回头看请在整改后进行。")
     hazard.checks.append(
-        HazardCheck(kind="follow_up", checked_on=today(now), inspector=inspector or actor, passed=passed, note=note)
+        HazardCheck(kind="follow_up", checked_on=local_day(now), inspector=inspector or actor, passed=passed, note=note)
     )
     repo = HazardRepo(session)
     result = "合格" if passed else "不合格"
@@ -158,7 +153,7 @@ def plan_deadline(
     staff = staff if staff is not None else staff_by_name(session)
     recipient = staff.get(hazard.responsible, "@officers")
     repo = ReminderRepo(session)
-    at_nine = datetime.combine(hazard.deadline, time(9, 0), SHANGHAI)
+    at_nine = datetime.combine(hazard.deadline, time(9, 0), DISPLAY_ZONE)
     what = f"隐患 {hazard.number}（{hazard.description[:30]}）"
     for kind, due, text in (
         (
@@ -185,8 +180,8 @@ DIGEST_SUBJECT = "digest:hazards"
 def next_digest(now: datetime) -> datetime:
     """The next weekly digest time after ``now`` (``[digest]`` weekday and hour, Asia/Shanghai)."""
     spec = config()["digest"]
-    local = now.astimezone(SHANGHAI)
-    candidate = datetime.combine(local.date(), time(int(spec["hour"])), SHANGHAI)
+    local = now.astimezone(DISPLAY_ZONE)
+    candidate = datetime.combine(local.date(), time(int(spec["hour"])), DISPLAY_ZONE)
     candidate += timedelta(days=(int(spec["weekday"]) - local.isoweekday()) % 7)
     if candidate <= local:
         candidate += timedelta(days=7)
@@ -210,7 +205,7 @@ def plan_digest(session: Session, now: datetime) -> bool:
 
 def digest_text(session: Session, now: datetime) -> str:
     """The weekly digest: overdue, due in the next ``horizon_days``, major hazards not closed."""
-    d = today(now)
+    d = local_day(now)
     horizon = int(config()["digest"]["horizon_days"])
     repo = HazardRepo(session)
     overdue = repo.search(statuses=ACTIVE, due_before=d - timedelta(days=1))

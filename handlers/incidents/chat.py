@@ -31,6 +31,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from core import INCIDENT_PATTERN, INCIDENT_RE, RecordKind, find, local, normalise
 from handlers.base import HandlerContext, Inbound, Kind, Reply
 from handlers.forms import Form, Invalid, StepSpec, clear_state, load_state, save_state, timed_out, with_option
 from handlers.incidents.drafts import build, element_keys
@@ -41,7 +42,6 @@ from handlers.incidents.service import (
     acknowledge,
     details_of,
     end_emergency,
-    local,
     open_steps,
     report,
     step_label,
@@ -49,7 +49,7 @@ from handlers.incidents.service import (
     update,
     withdraw,
 )
-from handlers.nlu import INCIDENT_RE, Understanding, lexicon, looks_like_question, occurred_at, town_of, understand
+from handlers.nlu import Understanding, lexicon, looks_like_question, occurred_at, town_of, understand
 from handlers.qa import question_reply
 from handlers.staff import actor_of
 from store import Conversation, Incident, IncidentRepo
@@ -310,8 +310,8 @@ def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
 # ---- commands -------------------------------------------------------------------------------
 
 COMMAND_RE = re.compile(
-    r"^\s*(?P<number>E\d{8}-?\d{3})?\s*(?P<verb>定级|级别改为|调整级别|应急结束|应急状态终止|时间线|撤销|事件列表|事件进展|"
-    r"生成初报|生成续报|生成终报|生成处理结果报告|补充)\s*(?P<number2>E\d{8}-?\d{3})?\s*(?P<rest>.*)$",
+    rf"^\s*(?P<number>{INCIDENT_PATTERN})?\s*(?P<verb>定级|级别改为|调整级别|应急结束|应急状态终止|时间线|撤销|事件列表|事件进展|"
+    rf"生成初报|生成续报|生成终报|生成处理结果报告|补充)\s*(?P<number2>{INCIDENT_PATTERN})?\s*(?P<rest>.*)$",
     re.IGNORECASE | re.S,
 )
 DRAFTS = {
@@ -322,7 +322,7 @@ DRAFTS = {
 }
 
 
-BARE_NUMBER_RE = re.compile(r"^\s*(E\d{8}-?\d{3})\s*[。.？?]?\s*$", re.IGNORECASE)
+BARE_NUMBER_RE = re.compile(rf"^\s*({INCIDENT_PATTERN})\s*[。.？?]?\s*$", re.IGNORECASE)
 """An incident number sent alone: read as ``E… 事件进展`` (as a bare T… or H… number shows that record)."""
 
 
@@ -522,7 +522,7 @@ def card_ack(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
         return [Reply("该操作仅限工作人员。")]
     if len(parts) != 3 or not INCIDENT_RE.fullmatch(parts[1]) or parts[2] not in rules_of(ctx).steps:
         return [Reply("这个按钮已失效，请直接回复“已电话报告”等文字确认。")]
-    return _do_ack(inbound, ctx, parts[1].upper(), parts[2])
+    return _do_ack(inbound, ctx, normalise(parts[1]), parts[2])
 
 
 def _short(at: datetime, now: datetime) -> str:
@@ -535,8 +535,7 @@ def continue_pick(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
     data = load_state(state)
     text = inbound.text.strip()
     numbers = [str(n) for n in data.get("numbers", [])]
-    m = INCIDENT_RE.search(text)
-    chosen = m.group(0).upper().replace("-", "") if m else None
+    chosen = find(RecordKind.INCIDENT, text)
     if chosen is None and text.isdigit() and 1 <= int(text) <= len(numbers):
         chosen = numbers[int(text) - 1]
     if chosen is None:
