@@ -26,7 +26,7 @@ from starlette.templating import Jinja2Templates
 from bot.bodies import read_capped
 from bot.console.auth import ROLES, Viewer, viewer_of
 from bot.services import Services
-from core import DISPLAY_ZONE, local
+from core import DISPLAY_ZONE, DomainError, local
 from core.errors import PayloadTooLarge
 from store import acting_as
 
@@ -35,7 +35,7 @@ LOGIN_CSRF_COOKIE = "envbot_console_login"
 PREFIX = "/console"
 
 
-class ConsoleError(Exception):
+class ConsoleError(DomainError):
     """A request the console refuses with a page: ``status`` (403, 404, 413, 400) and a Chinese message."""
 
     def __init__(self, status: int, message: str) -> None:
@@ -193,7 +193,7 @@ async def import_upload(
     what: str,
     kinds: Mapping[str, bytes],
     work: Callable[[Path, str], str],
-    refused: type[ValueError],
+    refused: type[DomainError],
 ) -> Response:
     """Import the form's ``file`` (an all-or-nothing sheet import) and redirect to ``path`` with its message.
 

@@ -21,13 +21,13 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from core import DISPLAY_ZONE, local_day
+from core import DISPLAY_ZONE, DomainError, local_day
 from handlers.hazards.terms import config, label
 from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import Hazard, HazardCheck, HazardRepo, Reminder, ReminderRepo, StaffRepo
 
 
-class HazardError(ValueError):
+class HazardError(DomainError):
     """A change the ledger does not allow; ``str(exc)`` is a polite Chinese sentence."""
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core import DISPLAY_ZONE, local
+from core import DISPLAY_ZONE, DomainError, local
 from handlers.incidents.plan import Facts, PlannedStep, plan
 from handlers.incidents.rules import IncidentRules, load_rules
 from store import Incident, IncidentRepo, IncidentStep, Reminder, ReminderRepo
@@ -38,7 +38,7 @@ STEP_STATUS_LABELS = {"pending": "待完成", "overdue": "已超时", "done": "�
 FIELD_LABELS = {"location": "地点", "pollutant": "主要污染物", "casualties": "人员伤亡", "summary": "事件情况"}
 
 
-class IncidentError(ValueError):
+class IncidentError(DomainError):
     """A change the rules or the incident's state do not allow; ``str(exc)`` is a polite Chinese sentence."""
 
 

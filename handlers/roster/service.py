@@ -24,14 +24,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core import DISPLAY_ZONE, local, local_day
+from core import DISPLAY_ZONE, DomainError, local, local_day
 from core.clock import parse_day
 from store import DutyShift, RosterRepo, Staff, StaffRepo
 
 MAX_ROWS = 5000  # a year of three shifts a day with room to spare
 
 
-class RosterError(ValueError):
+class RosterError(DomainError):
     """A roster file that cannot be imported; ``errors`` lists every bad row ("第3行：……")."""
 
     def __init__(self, errors: list[str]) -> None:
