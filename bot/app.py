@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
-from typing import Literal
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -21,6 +19,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.bodies import read_capped
+from bot.channels.base import Callback
+from bot.channels.web import ChatRequest, StaffRoleRefused, WebChatChannel
 from bot.channels.wechat_oa import OfficialAccountChannel
 from bot.channels.wecom import WeComChannel
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -29,7 +29,6 @@ from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from core.errors import ChannelError
 from handlers import answer_question
-from handlers.base import Channel, Inbound, Kind, Role
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +56,6 @@ class AskResponse(BaseModel):
     answer: str
     abstained: bool
     citations: list[CitationOut]
-
-
-class ChatRequest(BaseModel):
-    """Body of ``POST /api/chat`` (the demo web chat)."""
-
-    role: Literal["citizen", "officer", "duty"] = Field(description="Who the visitor plays.")
-    user: str = Field(min_length=1, max_length=64, description="A visitor id chosen by the page.")
-    text: str = Field(max_length=5000, description="The message.")
 
 
 class ReplyOut(BaseModel):
@@ -191,7 +182,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         svc = svc_of(request)
         try:
             body = await read_capped(request, svc.settings.max_body_bytes)
-            parsed = adapter.parse(dict(request.query_params), body)
+            parsed = adapter.parse(Callback(dict(request.query_params), body))
         except ChannelError as exc:
             return _refuse(exc)
         text = await svc.gateway.handle(parsed, adapter)
@@ -238,18 +229,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         async def chat(body: ChatRequest, request: Request) -> ChatResponse:
             """One turn of the web chat, through the same dialogue as WeChat."""
             svc = svc_of(request)
-            if body.role != "citizen" and not settings.web_chat_staff:
-                raise HTTPException(status_code=403, detail="网页体验仅对群众开放；工作人员请使用企业微信或管理后台。")
-            inbound = Inbound(
-                channel=Channel.WEB,
-                user_id=body.user,
-                role=Role(body.role),
-                kind=Kind.TEXT,
-                text=body.text,
-                msg_id=uuid.uuid4().hex,
-                received_at=svc.clock.now(),
-            )
+            web = WebChatChannel(clock=svc.clock, allow_staff=settings.web_chat_staff)
+            try:
+                inbound = web.parse(body)
+            except StaffRoleRefused as exc:
+                raise HTTPException(status_code=exc.status_code, detail=str(exc)) from exc
             replies = await run_in_threadpool(svc.dialogue.handle, inbound)
-            return ChatResponse.model_validate({"replies": [r.to_dict() for r in replies]})
+            return ChatResponse.model_validate(web.render_passive(inbound, replies))
 
     return app

@@ -35,7 +35,7 @@ from functools import cached_property
 from core.privacy import mask
 from handlers import complaints, hazards, incidents, roster
 from handlers.base import Event, HandlerContext, Inbound, Kind, Reply, Role
-from handlers.commands import help_reply, is_cancel, is_help, load_commands
+from handlers.commands import help_reply, is_cancel, is_help, menu_entry
 from handlers.messages import event_reply, non_text_reply
 from handlers.nlu import Understanding, understand
 from handlers.qa import question_reply
@@ -83,9 +83,19 @@ def _handle_event(turn: Turn, ctx: HandlerContext) -> list[Reply]:
         return []
     if turn.inbound.event is Event.CARD and turn.inbound.text.startswith(incidents.ACK_PREFIX):
         return incidents.card_ack(turn.inbound, ctx)
-    if turn.inbound.event is Event.CLICK and load_commands().menu.get(turn.inbound.text) == "complaint_status":
-        return complaints.status_reply(turn.inbound, ctx, None)
-    return event_reply(turn.inbound, ctx.duty_phone)
+    if turn.inbound.event is Event.CLICK:
+        entry = menu_entry(turn.inbound.text)
+        start = MENU_STARTS.get(entry.name) if entry is not None else None
+        return start(turn, ctx) if start is not None else [help_reply(turn.inbound.role)]
+    return event_reply(turn.inbound)
+
+
+MENU_STARTS: dict[str, Callable[[Turn, HandlerContext], list[Reply]]] = {
+    "complaint": lambda t, c: complaints.start(t.inbound, c, Understanding("complaint")),
+    "complaint_status": lambda t, c: complaints.status_reply(t.inbound, c, None),
+    "help": lambda t, c: [help_reply(t.inbound.role)],
+}
+"""Declared entries a menu key may start (``handlers/data/commands.toml`` [menu]); a test clicks every key."""
 
 
 def _handle_cancel(turn: Turn, ctx: HandlerContext) -> list[Reply]:

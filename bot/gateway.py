@@ -19,13 +19,11 @@ import json
 import logging
 import time
 from collections import defaultdict, deque
-from typing import Protocol
 
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.channels.base import messages_for
-from bot.channels.wechat_oa import Parsed
+from bot.channels.base import CallbackAdapter, Parsed, messages_for
 from bot.dialogue import Dialogue
 from bot.outbound import Outbox
 from core.clock import Clock
@@ -35,12 +33,6 @@ from handlers.base import Inbound
 from store import InboundRepo
 
 log = logging.getLogger(__name__)
-
-
-class PassiveRenderer(Protocol):
-    """A channel adapter's passive-reply renderer."""
-
-    def render_passive(self, parsed: Parsed, text: str | None) -> str: ...
 
 
 class RateLimiter:
@@ -115,7 +107,7 @@ class Gateway:
             return [TOO_FAST]
         return messages_for(self.dialogue.handle(inbound))
 
-    async def handle(self, parsed: Parsed, renderer: PassiveRenderer) -> str:
+    async def handle(self, parsed: Parsed, renderer: CallbackAdapter) -> str:
         """The HTTP body for one verified callback (a passive reply or ``success``)."""
         inbound = parsed.inbound
         claimed, earlier = await run_in_threadpool(self._claim, inbound)

@@ -1,4 +1,8 @@
-"""The composition root: builds the store, the knowledge base, channels and clients from settings."""
+"""The composition root: builds the store, the knowledge base, channels and clients from settings.
+
+``build_services`` composes the smaller builders (``build_store``, ``build_knowledge``, ``build_outbox``,
+``build_dispatcher``); a command line command calls only the ones it needs.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from bot.reminders import Dispatcher
 from bot.settings import EmbeddingsKind, Settings
 from core.clock import Clock, SystemClock
 from handlers.base import HandlerContext, Inbound, Reply, Role
-from handlers.incidents import load_rules
+from handlers.incidents import IncidentRules, load_rules
 from knowledge import LLM, AnswerConfig, ChunkingConfig, KnowledgeBase, VectorIndex
 from store import StaffRepo, make_engine, make_session_factory, upgrade
 
@@ -40,6 +44,20 @@ class Services:
     wechat: OfficialAccountChannel | None = None
     wecom: WeComChannel | None = None
 
+    @property
+    def ctx(self) -> HandlerContext:
+        """The handler context (clock, store, knowledge, notifier, rules) the dialogue runs with.
+
+        For the console and the CLI, which call domain services with the same context as chat.
+        """
+        return self.dialogue.ctx
+
+    @property
+    def incident_rules(self) -> IncidentRules:
+        """The incident reporting rules loaded at start (``ENVBOT_INCIDENT_RULES``, else the bundled file)."""
+        rules: IncidentRules | None = self.ctx.incident_rules
+        return rules or load_rules()
+
     def close(self) -> None:
         """Release database connections."""
         self.engine.dispose()
@@ -49,6 +67,81 @@ class Services:
         with self.session_factory() as session:
             role = StaffRepo(session).role_of(user_id)
         return Role(role) if role else Role.CITIZEN
+
+
+@dataclass
+class Store:
+    """The database side alone: what a store-only command (staff, incidents, roster …) needs."""
+
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    clock: Clock
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()
+
+
+def build_store(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Store:
+    """The engine and session factory of ``settings.sqlalchemy_url``; migrates the schema first unless told not to.
+
+    Builds no knowledge base, embeddings, channels or clients. Without ``migrate`` the schema
+    is not checked either: the caller checks it (the CLI does, before calling this).
+    """
+    if migrate:
+        upgrade(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url)
+    clock = clock or SystemClock()
+    return Store(engine, make_session_factory(engine, clock.now), clock)
+
+
+def build_knowledge(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    clock: Clock,
+    *,
+    embeddings: Embeddings | None = None,
+    llm: LLM | None = None,
+) -> KnowledgeBase:
+    """The knowledge base: the embedding model (loaded here), the Chroma index and the optional LLM.
+
+    Raises ``ConfigError`` for a bad model directory or Chroma URL.
+    """
+    vectors = VectorIndex(
+        embeddings or build_embeddings(settings),
+        persist_dir=settings.chroma_path,
+        url=settings.chroma_url,
+    )
+    return KnowledgeBase(
+        session_factory,
+        vectors,
+        clock,
+        chunking=ChunkingConfig(max_chars=settings.chunk_max_chars),
+        answer=AnswerConfig(
+            min_coverage=settings.answer_min_coverage,
+            min_dense=settings.answer_min_dense,
+            duty_phone=settings.duty_phone,
+        ),
+        llm=llm or build_llm(settings),
+    )
+
+
+def build_dispatcher(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    outbox: Outbox,
+    clock: Clock,
+    *,
+    metrics: Metrics | None = None,
+) -> Dispatcher:
+    """The reminder dispatcher over the store and the send clients (ticks observed by ``metrics`` if given)."""
+    return Dispatcher(
+        session_factory,
+        outbox,
+        clock,
+        lease=settings.reminder_lease,
+        observe=metrics.tick if metrics is not None else None,
+    )
 
 
 def build_embeddings(settings: Settings) -> Embeddings:
@@ -115,28 +208,9 @@ def build_services(
     migrate: bool = True,
 ) -> Services:
     """Build the process's services; migrates the database first unless told not to."""
-    if migrate:
-        upgrade(settings.sqlalchemy_url)
-    engine = make_engine(settings.sqlalchemy_url)
-    clock = clock or SystemClock()
-    session_factory = make_session_factory(engine, clock.now)
-    vectors = VectorIndex(
-        embeddings or build_embeddings(settings),
-        persist_dir=settings.chroma_path,
-        url=settings.chroma_url,
-    )
-    knowledge = KnowledgeBase(
-        session_factory,
-        vectors,
-        clock,
-        chunking=ChunkingConfig(max_chars=settings.chunk_max_chars),
-        answer=AnswerConfig(
-            min_coverage=settings.answer_min_coverage,
-            min_dense=settings.answer_min_dense,
-            duty_phone=settings.duty_phone,
-        ),
-        llm=llm or build_llm(settings),
-    )
+    store = build_store(settings, clock=clock, migrate=migrate)
+    engine, session_factory, clock = store.engine, store.session_factory, store.clock
+    knowledge = build_knowledge(settings, session_factory, clock, embeddings=embeddings, llm=llm)
     outbox = build_outbox(settings, session_factory, clock)
     ctx = HandlerContext(
         clock=clock,
@@ -159,7 +233,7 @@ def build_services(
     gateway = Gateway(
         dialogue, session_factory, outbox, clock, settings.reply_budget, RateLimiter(settings.rate_limit_per_minute)
     )
-    dispatcher = Dispatcher(session_factory, outbox, clock, lease=settings.reminder_lease, observe=metrics.tick)
+    dispatcher = build_dispatcher(settings, session_factory, outbox, clock, metrics=metrics)
     svc = Services(settings, engine, session_factory, knowledge, clock, dialogue, outbox, gateway, dispatcher, metrics)
     if settings.wechat_token:
         svc.wechat = OfficialAccountChannel(

@@ -8,8 +8,12 @@ import re
 
 import pytest
 
+DOMAINS = ["handlers.complaints", "handlers.incidents", "handlers.hazards", "handlers.roster"]
+SOURCE = ["bot", "handlers", "knowledge", "store", "core"]
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
-@pytest.mark.parametrize("package", ["core", "store", "knowledge", "handlers"])
+
+@pytest.mark.parametrize("package", ["core", "store", "store.models", "knowledge", "handlers", *DOMAINS])
 def test_all_names_exist(package: str) -> None:
     mod = importlib.import_module(package)
     assert mod.__all__, package
@@ -34,3 +38,35 @@ def test_dependencies_point_one_way(package: str, banned: tuple[str, ...]) -> No
         for mod in banned:
             pattern = rf"^\s*(from|import)\s+{mod}(\.|\s|$)"
             assert not re.search(pattern, text, re.M), f"{package}/{path.name} imports {mod}"
+
+
+_IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.M)
+
+
+def _inner_imports(own: str, text: str) -> list[str]:
+    """Modules the source ``text`` of module ``own`` imports that are inner modules of another package."""
+    bad = []
+    for m in _IMPORT.finditer(text):
+        module = m.group(1) or m.group(2)
+        for surface in ("store", "knowledge", *DOMAINS):
+            inside = own == surface or own.startswith(surface + ".")
+            if module.startswith(surface + ".") and not inside:
+                bad.append(module)
+    return bad
+
+
+def test_no_package_imports_another_ones_inner_module() -> None:
+    """Outside ``store``, ``knowledge`` and each domain package, only the package itself is imported."""
+    offenders = {}
+    for top in [*SOURCE, "bench"]:
+        for path in (ROOT / top).rglob("*.py"):
+            found = _inner_imports(".".join(path.relative_to(ROOT).with_suffix("").parts), path.read_text("utf-8"))
+            if found:
+                offenders[str(path.relative_to(ROOT))] = found
+    assert offenders == {}
+
+
+def test_the_inner_import_check_can_fail() -> None:
+    text = "from handlers.hazards.sheet import import_sheet\n    from store.repos.hazards import ACTIVE\n"
+    assert _inner_imports("bot.cli", text) == ["handlers.hazards.sheet", "store.repos.hazards"]
+    assert _inner_imports("handlers.hazards.chat", "from handlers.hazards.sheet import x\n") == []

@@ -1,11 +1,92 @@
-"""What every channel adapter shares: rendering replies as plain text and splitting long ones."""
+"""What every channel adapter shares: the adapter protocol, a verified callback (``Parsed``),
+rendering replies as plain text and splitting long ones.
+
+Every channel turns what arrives into one channel-free :class:`~handlers.base.Inbound` and renders
+the dialogue's :class:`~handlers.base.Reply` objects back in its own format (Rasa's input/output
+channel pair): the WeChat Official Account and WeCom (``wechat_oa``, ``wecom``), the demo web chat
+(``web``) and the command line (``console``). :class:`ChannelAdapter` is the shape they share.
+"""
 
 from __future__ import annotations
 
-from handlers.base import Reply
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeAlias, TypeVar, runtime_checkable
+
+from handlers.base import Channel, Inbound, Reply
 from knowledge import split_sentences
 
 MAX_TEXT_BYTES = 2048  # WeChat / WeCom text messages: about 2,048 bytes of UTF-8
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A verified callback: the message, and what the reply needs (mode, nonce, the raw message)."""
+
+    inbound: Inbound
+    encrypted: bool
+    nonce: str
+    timestamp: str
+    message: Any
+
+
+@dataclass(frozen=True)
+class Callback:
+    """One WeChat-style HTTP callback as it arrived: the query parameters and the raw body.
+
+    Attributes:
+        params: the query string (``signature``, ``timestamp``, ``nonce``, ``encrypt_type``, ``msg_signature``).
+        body: the request body, already size-capped by the route (``bot.bodies.read_capped``).
+    """
+
+    params: Mapping[str, str]
+    body: bytes
+
+
+RequestT = TypeVar("RequestT", contravariant=True)
+ParsedT = TypeVar("ParsedT", bound=Parsed | Inbound)
+RepliesT = TypeVar("RepliesT", contravariant=True)
+BodyT = TypeVar("BodyT", covariant=True)
+
+
+@runtime_checkable
+class ChannelAdapter(Protocol[RequestT, ParsedT, RepliesT, BodyT]):
+    """What every channel adapter has: its channel, ``parse`` and ``render_passive``.
+
+    The type parameters name what differs between channels:
+
+    - ``RequestT``: what arrives (a :class:`Callback` for WeChat and WeCom, the JSON body for the
+      web chat, a line of text for the console);
+    - ``ParsedT``: what ``parse`` returns and ``render_passive`` takes back: an :class:`Inbound`, or
+      a :class:`Parsed` that also carries what the reply needs (encryption mode, nonce, message);
+    - ``RepliesT``: what the adapter renders (the WeChat channels render one text message, already
+      cut to :data:`MAX_TEXT_BYTES` by :func:`messages_for`; the others render the turn's replies);
+    - ``BodyT``: the rendered result (an XML string or ``success``, a JSON-shaped dict, console text).
+
+    ``isinstance(x, ChannelAdapter)`` checks only that the members exist; mypy checks the
+    signatures where an adapter is used as, e.g., :data:`CallbackAdapter`.
+    """
+
+    @property
+    def channel(self) -> Channel:
+        """The channel every ``Inbound`` of this adapter carries."""
+        ...
+
+    def parse(self, request: RequestT) -> ParsedT | None:
+        """Turn what arrived into the channel-free message; ``None`` for something to ignore.
+
+        Raises:
+            core.errors.ChannelError: the request must be refused (its ``status_code`` is the HTTP status).
+        """
+        ...
+
+    def render_passive(self, parsed: ParsedT, replies: RepliesT) -> BodyT:
+        """The immediate answer to the request ``parsed`` came from, carrying ``replies``."""
+        ...
+
+
+CallbackAdapter: TypeAlias = ChannelAdapter[Callback, Parsed, str | None, str]
+"""A WeChat-style callback channel (Official Account, WeCom): renders one text message, or ``success`` for None."""
 
 
 def render_text(reply: Reply) -> str:

@@ -8,8 +8,6 @@ and the reply is encrypted. Nothing here holds a business rule.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
@@ -17,26 +15,15 @@ from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
-from bot.channels.base import cdata_safe
+from bot.channels.base import Callback, Parsed, cdata_safe
 from bot.channels.wx import check_fresh, decode_body, parse_with, to_inbound, unwrap
 from core.clock import Clock
 from core.errors import ConfigError, DecryptError, SignatureError
-from handlers.base import Channel, Inbound, Role
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """A verified callback: the message, and what the reply needs (mode, nonce, the raw message)."""
-
-    inbound: Inbound
-    encrypted: bool
-    nonce: str
-    timestamp: str
-    message: Any
+from handlers.base import Channel, Role
 
 
 class OfficialAccountChannel:
-    """Callbacks of one Official Account.
+    """Callbacks of one Official Account (a :data:`~bot.channels.base.CallbackAdapter`).
 
     Args:
         token: the Token set in the console.
@@ -80,15 +67,16 @@ class OfficialAccountChannel:
         check_fresh(params.get("timestamp", ""), self.clock.now(), self.replay_window, self.channel)
         return params.get("echostr", "")
 
-    def parse(self, params: Mapping[str, str], body: bytes) -> Parsed:
+    def parse(self, request: Callback) -> Parsed:
         """Verify, decrypt when needed, and parse a message callback.
 
         Raises:
             SignatureError, ReplayError, DecryptError, BadPayload: see ``core.errors``.
         """
+        params = request.params
         self._check(params)
         check_fresh(params.get("timestamp", ""), self.clock.now(), self.replay_window, self.channel)
-        xml = decode_body(body, self.channel)
+        xml = decode_body(request.body, self.channel)
         encrypted = params.get("encrypt_type", "raw").lower() == "aes"
         if encrypted:
             xml = self._decrypt(params, xml)

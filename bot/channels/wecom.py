@@ -8,8 +8,7 @@ from wechatpy.enterprise import parse_message
 from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.replies import TextReply
 
-from bot.channels.base import cdata_safe
-from bot.channels.wechat_oa import Parsed
+from bot.channels.base import Callback, Parsed, cdata_safe
 from bot.channels.wx import check_fresh, decode_body, parse_with, to_inbound, unwrap
 from core.clock import Clock
 from core.errors import BadPayload, ConfigError
@@ -17,7 +16,7 @@ from handlers.base import Channel, Role
 
 
 class WeComChannel:
-    """Callbacks of one WeCom self-built app.
+    """Callbacks of one WeCom self-built app (a :data:`~bot.channels.base.CallbackAdapter`).
 
     Args:
         token / aes_key / corp_id: the app's callback settings (the AES key is required: WeCom always encrypts).
@@ -73,14 +72,15 @@ class WeComChannel:
             "echostr",
         )
 
-    def parse(self, params: Mapping[str, str], body: bytes) -> Parsed:
+    def parse(self, request: Callback) -> Parsed:
         """Verify, decrypt and parse a callback.
 
         Raises:
             SignatureError, ReplayError, DecryptError, BadPayload: see ``core.errors``.
         """
+        params = request.params
         check_fresh(params.get("timestamp", ""), self.clock.now(), self.replay_window, self.channel)
-        xml = decode_body(body, self.channel)
+        xml = decode_body(request.body, self.channel)
         plain = unwrap(
             lambda: self.crypto.decrypt_message(
                 xml, params.get("msg_signature", ""), params.get("timestamp", ""), params.get("nonce", "")

@@ -105,7 +105,7 @@ async def change(request: Request, number: str) -> Response:
     word, note = text_field(data, "command", 16), text_field(data, "note", 1000)
     number = normalise(number)
     with acting_as(who.actor):
-        result = await run_in_threadpool(change_status, svc.dialogue.ctx, word, number, note, actor=who.actor)
+        result = await run_in_threadpool(change_status, svc.ctx, word, number, note, actor=who.actor)
     if result.ok:
         return back(f"/complaints/{number}", ok=result.text)
     return back(f"/complaints/{number}", error=result.text)

@@ -20,7 +20,7 @@ def incidents(request: Request) -> Response:
     """The latest incidents, open ones first."""
     who = viewer(request)
     svc = services(request)
-    rules = svc.dialogue.ctx.incident_rules
+    rules = svc.incident_rules
     now = svc.clock.now()
     with svc.session_factory() as session:
         rows = sorted(IncidentRepo(session).list(limit=200), key=lambda i: (i.status not in ("open", "ended"), -i.id))
@@ -44,7 +44,7 @@ def incident(request: Request, number: str) -> Response:
     """One incident: facts, steps with due times (counting down in the page), timeline."""
     who = viewer(request)
     svc = services(request)
-    rules = svc.dialogue.ctx.incident_rules
+    rules = svc.incident_rules
     with svc.session_factory() as session:
         found = IncidentRepo(session).by_number(number)
         if found is None:
@@ -72,7 +72,7 @@ def incident(request: Request, number: str) -> Response:
 def _apply(request: Request, number: str, change: Any) -> str:
     """Run ``change(session, rules, incident, now)`` in one transaction; returns its message. Raises IncidentError."""
     svc = services(request)
-    rules = svc.dialogue.ctx.incident_rules
+    rules = svc.incident_rules
     with svc.session_factory.begin() as session:
         found = IncidentRepo(session).by_number(number)
         if found is None:

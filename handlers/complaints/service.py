@@ -123,17 +123,20 @@ def status_reply(inbound: Inbound, ctx: HandlerContext, number: str | None) -> l
     return [Reply(f"您最近的举报：\n{lines}\n发送编号可查看办理记录。")]
 
 
-COMMAND_RE = re.compile(rf"^\s*(不予受理|受理|转办|调查|办结|答复)\s*({TICKET_PATTERN})\s*(.*)$", re.IGNORECASE | re.S)
+def _command_re() -> re.Pattern[str]:
+    """``<verb> T… [note]`` with the verbs of the process's [commands] (longest first: 不予受理 before 受理)."""
+    verbs = "|".join(map(re.escape, sorted(process().commands, key=len, reverse=True)))
+    return re.compile(rf"^\s*({verbs})\s*({TICKET_PATTERN})\s*(.*)$", re.IGNORECASE | re.S)
 
 
 def is_staff_command(text: str) -> bool:
     """True for ``受理 T…`` / ``办结 T… 结果`` and the other status commands."""
-    return bool(COMMAND_RE.match(text))
+    return bool(_command_re().match(text))
 
 
 def staff_command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     """Apply an officer's status command and tell the citizen (customer-service API, else at their next message)."""
-    m = COMMAND_RE.match(inbound.text)
+    m = _command_re().match(inbound.text)
     assert m is not None
     word, number, note = m.group(1), normalise(m.group(2)), m.group(3).strip()
     return [Reply(change_status(ctx, word, number, note, actor=f"{inbound.channel.value}:{inbound.user_id}").text)]

@@ -18,8 +18,9 @@ from sqlalchemy import select
 
 from core import HAZARD_PATTERN, RecordKind, find, local, local_day, normalise
 from handlers.base import HandlerContext, Inbound, Reply
+from handlers.commands import verbs_of
 from handlers.forms import clear_state, load_state, save_state
-from handlers.hazards.service import HazardError, change, follow_up
+from handlers.hazards.service import HazardError, action_of, change, follow_up
 from handlers.hazards.terms import config, enterprise_key, label
 from handlers.hazards.terms import find as lookup_in
 from handlers.nlu import town_of
@@ -27,10 +28,15 @@ from handlers.staff import actor_of
 from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import Conversation, Enterprise, Hazard, HazardRepo
 
-COMMAND_RE = re.compile(
-    rf"^\s*隐患\s*(?P<number>{HAZARD_PATTERN})\s*(?P<verb>整改中|已整改|销号|回头看)\s*(?P<rest>.*)$",
-    re.IGNORECASE | re.S,
-)
+
+def _command_re() -> re.Pattern[str]:
+    """``隐患 H… <verb> …`` with the verbs of ``data/commands.toml`` (longest first)."""
+    words = sorted((w for ws in verbs_of("handlers.hazards").values() for w in ws), key=len, reverse=True)
+    verbs = "|".join(map(re.escape, words))
+    number = HAZARD_PATTERN
+    return re.compile(rf"^\s*隐患\s*(?P<number>{number})\s*(?P<verb>{verbs})\s*(?P<rest>.*)$", re.IGNORECASE | re.S)
+
+
 NEXT_WORDS = {"下一页", "下页", "更多", "继续"}
 PAGE_FORM = "hazard_page"
 INTERNAL = "隐患台账为内部管理信息，仅供工作人员查询。如发现环境安全隐患，欢迎直接向我们举报。"
@@ -51,7 +57,7 @@ class Query:
 
 def is_command(text: str) -> bool:
     """True for ``隐患 H… 已整改`` and the other update commands."""
-    return bool(COMMAND_RE.match(text))
+    return bool(_command_re().match(text))
 
 
 def parse(text: str, enterprise_names: list[str]) -> Query:
@@ -218,7 +224,7 @@ def query_reply(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
 
 def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     """Apply ``隐患 H… 整改中|已整改|销号 核查人X|回头看 合格/不合格 …`` (staff only)."""
-    m = COMMAND_RE.match(inbound.text)
+    m = _command_re().match(inbound.text)
     assert m is not None
     if not inbound.role.is_staff:
         return [Reply(INTERNAL)]
@@ -230,7 +236,7 @@ def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
         if hazard is None:
             return [Reply(f"没有编号为 {number} 的隐患，请核对编号。")]
         try:
-            if verb == "回头看":
+            if action_of(verb) == "follow_up":
                 result = re.match(r"^(合格|不合格)\s*(?:核查人[:：]?\s*(\S+))?\s*(.*)$", rest, re.S)
                 if not result:
                     return [Reply(f"请写明结果，例如：隐患 {number} 回头看 合格，或 隐患 {number} 回头看 不合格 原因")]

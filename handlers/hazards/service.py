@@ -22,6 +22,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from core import DISPLAY_ZONE, DomainError, local_day
+from handlers.commands import verbs_of
 from handlers.hazards.terms import config, label
 from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import Hazard, HazardCheck, HazardRepo, Reminder, ReminderRepo, StaffRepo
@@ -40,10 +41,16 @@ class Move:
 
 
 MOVES = {
-    "整改中": Move(("open", "reopened"), "rectifying"),
-    "已整改": Move(("open", "rectifying", "reopened"), "rectified"),
-    "销号": Move(("rectified",), "closed"),
+    "rectifying": Move(("open", "reopened"), "rectifying"),
+    "rectified": Move(("open", "rectifying", "reopened"), "rectified"),
+    "close": Move(("rectified",), "closed"),
 }
+"""Status moves by action; the words that name each action are data (``data/commands.toml`` [verbs])."""
+
+
+def action_of(word: str) -> str | None:
+    """The action a command verb names ("销号" -> "close"), from ``data/commands.toml``; None if unknown."""
+    return next((action for action, words in verbs_of("handlers.hazards").items() if word in words), None)
 
 
 def change(
@@ -54,7 +61,10 @@ def change(
     Raises:
         HazardError: the move is not allowed from the current status, or 销号 has no inspector.
     """
-    move = MOVES[word]
+    action = action_of(word)
+    if action not in MOVES:
+        raise HazardError(f"没有“{word}”这个整改操作。")
+    move = MOVES[action]
     if hazard.status not in move.sources:
         allowed = "、".join(label("statuses", s) for s in move.sources)
         raise HazardError(

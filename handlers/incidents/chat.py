@@ -33,6 +33,7 @@ from typing import Any
 
 from core import INCIDENT_PATTERN, INCIDENT_RE, RecordKind, find, local, normalise
 from handlers.base import HandlerContext, Inbound, Kind, Reply
+from handlers.commands import verbs_of
 from handlers.forms import Form, Invalid, StepSpec, clear_state, load_state, save_state, timed_out, with_option
 from handlers.incidents.drafts import build, element_keys
 from handlers.incidents.rules import IncidentRules, load_rules
@@ -309,17 +310,37 @@ def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
 
 # ---- commands -------------------------------------------------------------------------------
 
-COMMAND_RE = re.compile(
-    rf"^\s*(?P<number>{INCIDENT_PATTERN})?\s*(?P<verb>定级|级别改为|调整级别|应急结束|应急状态终止|时间线|撤销|事件列表|事件进展|"
-    rf"生成初报|生成续报|生成终报|生成处理结果报告|补充)\s*(?P<number2>{INCIDENT_PATTERN})?\s*(?P<rest>.*)$",
-    re.IGNORECASE | re.S,
+ACTIONS = (
+    "grade",
+    "end",
+    "timeline",
+    "withdraw",
+    "list",
+    "draft_initial",
+    "draft_follow_up",
+    "draft_final",
+    "add_detail",
 )
-DRAFTS = {
-    "生成初报": "initial_report",
-    "生成续报": "follow_up_report",
-    "生成终报": "final_report",
-    "生成处理结果报告": "final_report",
-}
+"""What the incident commands do; the words for each are data (``data/commands.toml`` [verbs])."""
+DRAFTS = {"draft_initial": "initial_report", "draft_follow_up": "follow_up_report", "draft_final": "final_report"}
+
+
+def _verbs() -> dict[str, tuple[str, ...]]:
+    return verbs_of("handlers.incidents")
+
+
+def _command_re() -> re.Pattern[str]:
+    """``[E…] <verb> [E…] rest`` with the verbs of ``data/commands.toml`` (longest first)."""
+    words = sorted((w for ws in _verbs().values() for w in ws), key=len, reverse=True)
+    verbs = "|".join(map(re.escape, words))
+    number = INCIDENT_PATTERN
+    return re.compile(
+        rf"^\s*(?P<number>{number})?\s*(?P<verb>{verbs})\s*(?P<number2>{number})?\s*(?P<rest>.*)$", re.IGNORECASE | re.S
+    )
+
+
+def _action(verb: str) -> str:
+    return next(action for action, words in _verbs().items() if verb in words)
 
 
 BARE_NUMBER_RE = re.compile(rf"^\s*({INCIDENT_PATTERN})\s*[。.？?]?\s*$", re.IGNORECASE)
@@ -328,12 +349,12 @@ BARE_NUMBER_RE = re.compile(rf"^\s*({INCIDENT_PATTERN})\s*[。.？?]?\s*$", re.I
 
 def _as_command(text: str) -> str:
     m = BARE_NUMBER_RE.match(text)
-    return f"{m.group(1)} 事件进展" if m else text
+    return f"{m.group(1)} {_verbs()['timeline'][0]}" if m else text
 
 
 def is_command(text: str) -> bool:
     """True for an incident command (``定级``, ``应急结束``, ``时间线``, ``生成初报``, ``补充`` …) or an E… alone."""
-    return bool(COMMAND_RE.match(_as_command(text)))
+    return bool(_command_re().match(_as_command(text)))
 
 
 def _pick(session: Any, number: str | None) -> tuple[Incident | None, str]:
@@ -355,14 +376,14 @@ def _pick(session: Any, number: str | None) -> tuple[Incident | None, str]:
 
 def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     """Run one incident command (see the module docstring)."""
-    m = COMMAND_RE.match(_as_command(inbound.text))
+    m = _command_re().match(_as_command(inbound.text))
     assert m is not None
-    verb, rest = m.group("verb"), m.group("rest").strip()
+    action, rest = _action(m.group("verb")), m.group("rest").strip()
     number = m.group("number") or m.group("number2")
     rules = rules_of(ctx)
     now = ctx.clock.now()
     actor = actor_of(ctx, inbound)
-    if verb == "事件列表":
+    if action == "list":
         with ctx.session_factory() as session:
             active = IncidentRepo(session).active()
             if not active:
@@ -376,17 +397,17 @@ def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
         if incident is None:
             return [Reply(why)]
         try:
-            return _run(session, rules, incident, verb, rest, now, actor)
+            return _run(session, rules, incident, action, rest, now, actor)
         except IncidentError as exc:
             session.rollback()
             return [Reply(str(exc))]
 
 
 def _run(
-    session: Any, rules: IncidentRules, incident: Incident, verb: str, rest: str, now: datetime, actor: str
+    session: Any, rules: IncidentRules, incident: Incident, action: str, rest: str, now: datetime, actor: str
 ) -> list[Reply]:
     number = incident.number
-    if verb in ("定级", "级别改为", "调整级别"):
+    if action == "grade":
         grade = None if rest in UNSURE_WORDS else rules.grade_of(rest)
         if grade is None and rest not in UNSURE_WORDS:
             return [Reply("没有这个级别。请写：定级 一般 / 较大 / 重大 / 特别重大（或“不确定”）。")]
@@ -394,7 +415,7 @@ def _run(
         changed = "\n".join(lines) or "各项时限不变"
         pending = _deadlines(rules, incident, now)
         return [Reply(f"{number} 级别已记为{rules.grade_label(grade)}。\n{changed}\n当前待办：\n{pending}")]
-    if verb in ("应急结束", "应急状态终止"):
+    if action == "end":
         at = occurred_at(rest, now) if rest else None
         lines = end_emergency(session, rules, incident, now=now, actor=actor, at=at)
         return [
@@ -402,15 +423,15 @@ def _run(
                 f"{number} 已记录应急状态终止（{local(incident.ended_at or now)}），续报提醒停止。\n" + "\n".join(lines)
             )
         ]
-    if verb == "时间线" or verb == "事件进展":
+    if action == "timeline":
         return [Reply(timeline_text(rules, incident, now))]
-    if verb == "撤销":
+    if action == "withdraw":
         if not rest:
             return [Reply(f"请写明撤销理由，例如：{number} 撤销 经核实为误报")]
         n = withdraw(session, incident, now=now, actor=actor, reason=rest)
         return [Reply(f"{number} 已撤销（{rest}），取消了{n}条待发提醒。")]
-    if verb in DRAFTS:
-        draft = build(rules, incident, DRAFTS[verb])
+    if action in DRAFTS:
+        draft = build(rules, incident, DRAFTS[action])
         tail = (
             "仍缺："
             + "、".join(draft.missing)

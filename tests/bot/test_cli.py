@@ -109,6 +109,7 @@ def test_wechat_menu_is_created_on_the_api(
     monkeypatch.setenv("ENVBOT_DATABASE_URL", database_url(tmp_path / "menu.db"))
     r = runner.invoke(app, ["wechat", "menu"])
     assert r.exit_code == 2 and "ENVBOT_WECHAT_APP_ID" in r.stderr
+    runner.invoke(app, ["migrate"])  # the access token is kept in the store: only migrate creates its schema
     monkeypatch.setenv("ENVBOT_WECHAT_APP_ID", "wxapp")
     monkeypatch.setenv("ENVBOT_WECHAT_APP_SECRET", "secret")
     monkeypatch.setenv("ENVBOT_WECHAT_API_BASE", fake_wechat.url)
@@ -141,6 +142,7 @@ def test_console_accounts_from_the_command_line(tmp_path: Path, monkeypatch: pyt
     url = database_url(tmp_path / "data" / "envbot.db")
     monkeypatch.setenv("ENVBOT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("ENVBOT_DATABASE_URL", url)
+    runner.invoke(app, ["migrate"])  # only migrate, serve and ingest create the schema
     weak = runner.invoke(app, ["console", "add-user", "boss", "--role", "admin", "--password-stdin"], input="12345\n")
     assert weak.exit_code == 1 and "至少10位" in weak.output
     made = runner.invoke(
@@ -161,3 +163,95 @@ def test_console_accounts_from_the_command_line(tmp_path: Path, monkeypatch: pyt
         entry = s.scalars(select(AuditEntry).where(AuditEntry.subject == "boss")).one()
     engine.dispose()
     assert entry.action == "create" and entry.after.count("***") == 1 and "a-long-pass-1" not in entry.after
+
+
+def _fresh_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+    """A data directory and a database that no command has touched yet."""
+    data = tmp_path / "data"
+    url = database_url(data / "envbot.db")
+    monkeypatch.setenv("ENVBOT_DATA_DIR", str(data))
+    monkeypatch.setenv("ENVBOT_DATABASE_URL", url)
+    return data, url
+
+
+def _tables(url: str) -> list[str]:
+    from sqlalchemy import inspect
+
+    from store import make_engine
+
+    engine = make_engine(url)
+    try:
+        return inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["staff", "list"],
+        ["staff", "add", "lisi", "--role", "duty"],
+        ["incidents", "list"],
+        ["roster", "show"],
+        ["hazards", "list"],
+        ["console", "users"],
+        ["docs", "list"],
+        ["send-due"],
+        ["chat", "帮助"],
+    ],
+)
+def test_a_command_on_a_database_never_migrated_says_so_and_creates_nothing(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, url = _fresh_data_dir(tmp_path, monkeypatch)
+    r = runner.invoke(app, command)
+    assert r.exit_code == 2, r.output
+    assert r.stderr.startswith("error: ") and "envbot migrate" in r.stderr
+    assert r.exception is None or isinstance(r.exception, SystemExit)  # an exit, not a traceback
+    if url.startswith("sqlite"):
+        assert not (data / "envbot.db").exists()
+    assert _tables(url) == []
+    assert not (data / "chroma").exists()
+
+
+def test_a_schema_behind_the_code_is_refused_until_migrate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from store import upgrade
+
+    _data, url = _fresh_data_dir(tmp_path, monkeypatch)
+    upgrade(url, "0001")  # the first revision only: the code needs the newest
+    r = runner.invoke(app, ["staff", "list"])
+    assert r.exit_code == 2 and "revision 0001" in r.stderr and "envbot migrate" in r.stderr
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    assert runner.invoke(app, ["staff", "list"]).exit_code == 0
+
+
+def test_migrate_then_staff_add_and_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data, url = _fresh_data_dir(tmp_path, monkeypatch)
+    r = runner.invoke(app, ["migrate"])
+    assert r.exit_code == 0 and "database ready" in r.stdout
+    assert "staff" in _tables(url)
+    r = runner.invoke(app, ["staff", "add", "wangwu", "--role", "officer", "--name", "王五"])
+    assert r.exit_code == 0 and "wangwu = officer" in r.stdout
+    r = runner.invoke(app, ["staff", "list"])
+    assert r.exit_code == 0 and r.stdout == "wangwu\tofficer\t王五\n1 staff\n"
+
+
+def test_store_only_commands_build_no_knowledge_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Store commands open no Chroma index (whose directory the embedded client creates) and load no model."""
+    data, _url = _fresh_data_dir(tmp_path, monkeypatch)
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    for command in (
+        ["staff", "add", "lisi", "--role", "duty"],
+        ["staff", "list"],
+        ["incidents", "list", "--json"],
+        ["roster", "show", "明天"],
+        ["hazards", "list"],
+        ["console", "users"],
+        ["docs", "list"],
+        ["send-due"],
+    ):
+        r = runner.invoke(app, command)
+        assert r.exit_code == 0, (command, r.output)
+    assert not (data / "chroma").exists()
+    r = runner.invoke(app, ["chat", "--role", "duty", "帮助"])  # the dialogue needs the knowledge base: the control
+    assert r.exit_code == 0 and (data / "chroma").is_dir()

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli_incidents import open_store
+from bot.cli._common import open_store, settings_or_exit
 from core import DISPLAY_ZONE, local_day
 from core.clock import SystemClock
 from handlers.hazards import SheetError, detail, enterprise_key, export_sheet, import_sheet, label, lookup
@@ -70,9 +70,9 @@ def hazards_import(file: Annotated[Path, typer.Argument(help="The ledger sheet (
         typer.echo(f"error: no such file: {file}", err=True)
         raise typer.Exit(2)
     now = SystemClock().now()
-    with open_store() as (factory, _rules):
+    with open_store(settings_or_exit()) as store:
         try:
-            with factory.begin() as session:
+            with store.session_factory.begin() as session:
                 report = import_sheet(session, file, actor=f"import:{file.name}", now=now)
         except SheetError as exc:
             typer.echo(f"error: sheet not imported ({len(exc.errors)} problems); the ledger is unchanged:", err=True)
@@ -99,7 +99,7 @@ def hazards_import(file: Annotated[Path, typer.Argument(help="The ledger sheet (
 @hazards_app.command("export")
 def hazards_export(file: Annotated[Path, typer.Argument(help="Where to write the sheet (.xlsx).")]) -> None:
     """Write the whole ledger in the import format."""
-    with open_store() as (factory, _rules), factory() as session:
+    with open_store(settings_or_exit()) as store, store.session_factory() as session:
         rows = export_sheet(session, file)
     typer.echo(f"exported {rows} hazards to {file}")
 
@@ -111,7 +111,7 @@ def hazards_show(
 ) -> None:
     """One hazard with its checks and history."""
     day = local_day(SystemClock().now())
-    with open_store() as (factory, _rules), factory() as session:
+    with open_store(settings_or_exit()) as store, store.session_factory() as session:
         hazard = HazardRepo(session).by_number(number)
         if hazard is None:
             typer.echo(f"error: no hazard {number}", err=True)
@@ -141,7 +141,7 @@ def hazards_list(
         typer.echo(f"error: unknown status {status!r}", err=True)
         raise typer.Exit(2)
     day = local_day(SystemClock().now())
-    with open_store() as (factory, _rules), factory() as session:
+    with open_store(settings_or_exit()) as store, store.session_factory() as session:
         rows = HazardRepo(session).search(
             enterprise=enterprise_key(enterprise),
             statuses=(key,) if key else (ACTIVE if overdue else ()),

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from bot.cli_incidents import open_store
+from bot.cli._common import open_store, settings_or_exit
 from bot.console.auth import ROLES, AccountError, create_user, set_password
 from core.clock import SystemClock
 from store import UserRepo
@@ -28,9 +28,9 @@ def _password(from_stdin: bool) -> str:
 @contextmanager
 def _account() -> Iterator[Session]:
     """A write transaction on the store; an :class:`AccountError` is printed and exits with code 1."""
-    with open_store() as (factory, _rules):
+    with open_store(settings_or_exit()) as store:
         try:
-            with factory.begin() as session:
+            with store.session_factory.begin() as session:
                 yield session
         except AccountError as exc:
             typer.echo(f"error: {exc}", err=True)
@@ -69,7 +69,7 @@ def passwd(
 @console_app.command("users")
 def users() -> None:
     """List console accounts: user name, role, active, last sign-in (UTC)."""
-    with open_store() as (factory, _rules), factory() as session:
+    with open_store(settings_or_exit()) as store, store.session_factory() as session:
         for u in UserRepo(session).list():
             last = u.last_login_at.isoformat(timespec="seconds") if u.last_login_at else "-"
             state = "active" if u.active else "inactive"
