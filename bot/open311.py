@@ -63,8 +63,8 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from bot.services import Services
+from core import DISPLAY_ZONE, normalise
 from core.errors import EnvbotError
-from handlers.nlu import SHANGHAI
 from handlers.rulebook import Rules
 from store import Ticket
 
@@ -201,7 +201,7 @@ def services_list(rules: Rules) -> list[dict[str, Any]]:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(SHANGHAI).isoformat(timespec="seconds") if value is not None else None
+    return value.astimezone(DISPLAY_ZONE).isoformat(timespec="seconds") if value is not None else None
 
 
 def _service_code(ticket: Ticket, rules: Rules) -> str:
@@ -271,7 +271,7 @@ def parse_when(name: str, value: str, *, end: bool) -> datetime:
     try:
         if _DATE_RE.fullmatch(raw):
             day = date.fromisoformat(raw) + timedelta(days=1 if end else 0)
-            return datetime.combine(day, time(), SHANGHAI)
+            return datetime.combine(day, time(), DISPLAY_ZONE)
         if _DATETIME_RE.fullmatch(raw):
             parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
             return parsed + timedelta(microseconds=1) if end else parsed
@@ -306,7 +306,7 @@ class RequestQuery:
         Raises:
             Open311Error: 400, with the offending parameter named.
         """
-        ids = tuple(v.upper().replace("-", "") for v in _comma_list(params.get("service_request_id")))
+        ids = tuple(normalise(v) for v in _comma_list(params.get("service_request_id")))
         codes = tuple(_comma_list(params.get("service_code")))
         known = tuple(rules.complaints.categories)
         unknown = [c for c in codes if c not in known]
@@ -441,7 +441,7 @@ def open311_router() -> APIRouter:
             _check_format(format)
         except Open311Error as exc:
             return _error(format, exc.code, exc.description)
-        number = service_request_id.upper().replace("-", "")
+        number = normalise(service_request_id)
         found = _tickets(
             svc_of(request), select(Ticket).options(selectinload(Ticket.events)).where(Ticket.number == number)
         )

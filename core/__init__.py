@@ -1,11 +1,12 @@
-"""Dependency-free base shared by every envbot package: the error tree and the clock."""
+"""Dependency-free base shared by every envbot package: the error tree, the clock and display zone, record numbers."""
 
-from core.clock import Clock, FrozenClock, SystemClock, utcnow
+from core.clock import DISPLAY_ZONE, Clock, FrozenClock, SystemClock, local, local_day, utcnow
 from core.errors import (
     BadPayload,
     ChannelError,
     ConfigError,
     DecryptError,
+    DomainError,
     EnvbotError,
     IngestError,
     KnowledgeError,
@@ -19,13 +20,35 @@ from core.errors import (
     StoreError,
     UnsupportedFormat,
 )
+from core.numbers import (
+    HAZARD_PATTERN,
+    HAZARD_RE,
+    INCIDENT_PATTERN,
+    INCIDENT_RE,
+    TICKET_PATTERN,
+    TICKET_RE,
+    RecordKind,
+    find,
+    find_all,
+    format_number,
+    normalise,
+    series,
+)
 
 __all__ = [
+    "DISPLAY_ZONE",
+    "HAZARD_PATTERN",
+    "HAZARD_RE",
+    "INCIDENT_PATTERN",
+    "INCIDENT_RE",
+    "TICKET_PATTERN",
+    "TICKET_RE",
     "BadPayload",
     "ChannelError",
     "Clock",
     "ConfigError",
     "DecryptError",
+    "DomainError",
     "EnvbotError",
     "FrozenClock",
     "IngestError",
@@ -33,6 +56,7 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "RecipientUnavailable",
+    "RecordKind",
     "ReplayError",
     "SendError",
     "SendRateLimited",
@@ -40,5 +64,12 @@ __all__ = [
     "StoreError",
     "SystemClock",
     "UnsupportedFormat",
+    "find",
+    "find_all",
+    "format_number",
+    "local",
+    "local_day",
+    "normalise",
+    "series",
     "utcnow",
 ]

@@ -1,14 +1,23 @@
-"""Clocks: the only way envbot code asks for "now".
+"""Clocks and the display time zone: the only way envbot code asks for "now" and shows a time.
 
 All times are timezone-aware UTC. Production code receives a :class:`Clock`
-(``SystemClock``); tests pass a :class:`FrozenClock` and move it.
+(``SystemClock``); tests pass a :class:`FrozenClock` and move it. Times are shown
+to people, and local calendar days are counted, in :data:`DISPLAY_ZONE`
+(Asia/Shanghai, DESIGN.md "All times are stored timezone-aware in UTC and shown in
+Asia/Shanghai"): use :func:`local` and :func:`local_day` rather than converting by hand.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Final, Protocol
+
+DISPLAY_ZONE: Final = timezone(timedelta(hours=8))
+"""Asia/Shanghai (China Standard Time, UTC+8 all year: no daylight saving since 1991).
+
+A fixed offset rather than ``ZoneInfo("Asia/Shanghai")``, so core needs no tz database;
+the two agree for every date envbot handles."""
 
 
 def utcnow() -> datetime:
@@ -55,6 +64,25 @@ class FrozenClock:
             delta = timedelta(seconds=delta)
         self._now += delta
         return self._now
+
+
+def local(at: datetime, fmt: str = "%m月%d日 %H:%M", ref: datetime | None = None) -> str:
+    """An aware time as text in :data:`DISPLAY_ZONE`, ``fmt`` being a ``strftime`` format.
+
+    With ``ref`` (an aware time, e.g. when the incident was discovered), ``"%Y年"`` is put in
+    front of a ``fmt`` without ``%Y`` when the two local years differ, so a deadline in another
+    year does not read as this year's. ``local(at)`` gives ``"11月29日 16:20"``. Envbot times are
+    aware; a naive one would be read in the machine's zone, as :meth:`datetime.astimezone` does.
+    """
+    shown = at.astimezone(DISPLAY_ZONE)
+    if ref is not None and shown.year != ref.astimezone(DISPLAY_ZONE).year and "%Y" not in fmt:
+        fmt = "%Y年" + fmt
+    return shown.strftime(fmt)
+
+
+def local_day(at: datetime) -> date:
+    """The calendar day of an aware time in :data:`DISPLAY_ZONE` (the bureau's "today" at ``at``)."""
+    return at.astimezone(DISPLAY_ZONE).date()
 
 
 _DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[T ]00:00(?::00)?)?$")

@@ -4,6 +4,12 @@ Every error envbot raises on purpose derives from :class:`EnvbotError`::
 
     EnvbotError
     ├── ConfigError            bad settings or rule data; raised at start-up
+    ├── DomainError            a request the domain rules refuse; ``str(exc)`` is a polite Chinese sentence
+    │   ├── IncidentError      handlers.incidents: a change the reporting rules or the incident's state forbid
+    │   ├── HazardError        handlers.hazards: a ledger move the hazard's status forbids
+    │   ├── SheetError         handlers.hazards: a ledger sheet that cannot be imported (``errors``: bad rows)
+    │   ├── RosterError        handlers.roster: a roster file that cannot be imported (``errors``: bad rows)
+    │   └── ConsoleError       bot.console: a request refused with a page (``status`` attached)
     ├── KnowledgeError         the knowledge base cannot do what was asked
     │   └── IngestError        one file could not be ingested (``path`` attached)
     │       └── UnsupportedFormat
@@ -34,6 +40,15 @@ class EnvbotError(Exception):
 
 class ConfigError(EnvbotError):
     """Settings or rule data are invalid; the process should not start."""
+
+
+class DomainError(EnvbotError):
+    """A request the domain's rules or a record's state refuse; ``str(exc)`` is shown to the user as is.
+
+    The subclasses live beside their domain (see the tree above) and keep their own context
+    attributes (``errors`` for a file's bad rows, ``status`` for a console page). Catch the
+    subclass a call documents; catch ``DomainError`` where any refusal is answered the same way.
+    """
 
 
 class KnowledgeError(EnvbotError):

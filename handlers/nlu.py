@@ -20,12 +20,13 @@ import contextlib
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
+from core import DISPLAY_ZONE, HAZARD_RE, RecordKind, find
 from handlers.base import Role
 from handlers.commands import is_cancel, is_help, load_commands
 from handlers.ruledata import RuleModel
@@ -36,9 +37,6 @@ if TYPE_CHECKING:  # the domain packages import this module; their models are on
     from handlers.incidents import IncidentWords
     from handlers.rulebook import Rules
 
-SHANGHAI = timezone(timedelta(hours=8))
-TICKET_RE = re.compile(r"\bT\d{8}-?\d{3,4}\b", re.IGNORECASE)
-INCIDENT_RE = re.compile(r"(?<![A-Za-z0-9])E\d{8}-?\d{3}(?!\d)", re.IGNORECASE)  # incident number, e.g. E20261129001
 _ENTERPRISE_RE = re.compile(r"([\u4e00-\u9fa5（）()]{2,30}?(?:有限责任公司|股份有限公司|有限公司|公司|厂|场|站))")
 _PLACE_SUFFIX = "段边岸口村组社区路街湾坝桥附近"
 
@@ -161,7 +159,7 @@ def _jionlp() -> Any:
 def occurred_at(text: str, now: datetime) -> datetime | None:
     """When the reported event happened, resolved against ``now`` in Asia/Shanghai (aware UTC), or None."""
     jio = _jionlp()
-    base = now.astimezone(SHANGHAI)
+    base = now.astimezone(DISPLAY_ZONE)
     try:
         found = jio.ner.extract_time(text, time_base=base.replace(tzinfo=None).timestamp() - 0, with_parsing=True)
     except Exception:  # jionlp raises plain exceptions on odd input
@@ -170,8 +168,8 @@ def occurred_at(text: str, now: datetime) -> datetime | None:
         detail = item.get("detail") or {}
         times = detail.get("time")
         if detail.get("type") in ("time_point", "time_span") and times and times[0] not in ("inf", "-inf"):
-            local = datetime.strptime(times[0], "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI)
-            return local.astimezone(now.tzinfo or SHANGHAI)
+            local = datetime.strptime(times[0], "%Y-%m-%d %H:%M:%S").replace(tzinfo=DISPLAY_ZONE)
+            return local.astimezone(now.tzinfo or DISPLAY_ZONE)
     return None
 
 
@@ -215,9 +213,9 @@ def understand(text: str, role: Role, now: datetime, rules: Rules) -> Understand
         return Understanding("help")
     if is_cancel(t) or (len(t) <= 12 and _any(t, sorted(load_commands().cancel_words))):
         return Understanding("cancel")
-    ticket = TICKET_RE.search(t)
+    ticket = find(RecordKind.TICKET, t)
     if ticket:
-        return Understanding("complaint_status", {"ticket": ticket.group(0).upper().replace("-", "")})
+        return Understanding("complaint_status", {"ticket": ticket})
     if _any(t, terms.intent.status) or any(re.search(p, t) for p in terms.intent.status_patterns):
         return Understanding("complaint_status")
     urgent = is_urgent(t, terms)
@@ -226,9 +224,9 @@ def understand(text: str, role: Role, now: datetime, rules: Rules) -> Understand
     place = location(t, district)
     if role.is_staff:
         step = _incident_ack_step(t, rules.incident_words)
-        incident = INCIDENT_RE.search(t)
+        incident = find(RecordKind.INCIDENT, t)
         if step:
-            found = {"incident": incident.group(0).upper().replace("-", "")} if incident else {}
+            found = {"incident": incident} if incident else {}
             return Understanding("incident_ack", {"step": step, **found})
         asks_ledger = _asks_ledger(t, rules.hazards)
         ledger = asks_ledger or _any(t, hazard.cues) or bool(_ENTERPRISE_RE.search(t)) or bool(town_of(t, district))
@@ -283,7 +281,7 @@ def understand(text: str, role: Role, now: datetime, rules: Rules) -> Understand
 
 def _asks_ledger(text: str, terms: HazardTerms) -> bool:
     """Asking for the hazard ledger itself (a hazard number, or ``[intent] ledger`` of ``hazards.toml``)."""
-    return bool(re.search(r"(?<![A-Za-z0-9])H\d{8}(?!\d)", text)) or _any(text, terms.intent.ledger)
+    return bool(HAZARD_RE.search(text)) or _any(text, terms.intent.ledger)
 
 
 def looks_like_question(text: str, terms: ComplaintTerms) -> bool:

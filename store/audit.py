@@ -15,12 +15,13 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
+from core import DISPLAY_ZONE
 from store.models import (
     AuditEntry,
     ConsoleUser,
@@ -37,7 +38,6 @@ from store.models import (
 current_actor: ContextVar[str] = ContextVar("envbot_actor", default="system")
 """Who is acting in this context: ``console:<username>``, ``wecom:<userid>``, ``cli`` or ``system``."""
 
-SHANGHAI = timezone(timedelta(hours=8))
 MAX_VALUE_CHARS = 500
 """Longer text values are cut to this many characters in the log."""
 
@@ -80,7 +80,7 @@ _AUDITED: dict[type, tuple[str, Callable[[Any], str], frozenset[str], frozenset[
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         # local time, as every page shows it (stored values are UTC)
-        return (value.astimezone(SHANGHAI) if value.tzinfo else value).isoformat()
+        return (value.astimezone(DISPLAY_ZONE) if value.tzinfo else value).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:

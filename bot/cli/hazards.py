@@ -12,9 +12,9 @@ from typing import Annotated, Any
 import typer
 
 from bot.cli._common import open_store, rules_or_exit, settings_or_exit
+from core import DISPLAY_ZONE, local_day
 from core.clock import SystemClock
-from handlers.hazards import HazardTerms, SheetError, detail, enterprise_key, export_sheet, import_sheet, today
-from handlers.nlu import SHANGHAI
+from handlers.hazards import HazardTerms, SheetError, detail, enterprise_key, export_sheet, import_sheet
 from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import Hazard, HazardRepo
 
@@ -52,7 +52,7 @@ def _json(h: Hazard, day: Any, terms: HazardTerms, *, history: bool = False) -> 
         ]
         data["history"] = [
             {
-                "at": e.at.astimezone(SHANGHAI).isoformat(),
+                "at": e.at.astimezone(DISPLAY_ZONE).isoformat(),
                 "actor": e.actor,
                 "field": e.field,
                 "before": e.before,
@@ -114,7 +114,7 @@ def hazards_show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """One hazard with its checks and history."""
-    day = today(SystemClock().now())
+    day = local_day(SystemClock().now())
     settings = settings_or_exit()
     rules = rules_or_exit(settings)
     with open_store(settings) as store, store.session_factory() as session:
@@ -142,7 +142,7 @@ def hazards_list(
     """Hazards by deadline, filtered."""
     from datetime import timedelta
 
-    day = today(SystemClock().now())
+    day = local_day(SystemClock().now())
     settings = settings_or_exit()
     rules = rules_or_exit(settings)
     key = rules.hazards.lookup("statuses", status) if status else None

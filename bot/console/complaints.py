@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from bot.console.web import ConsoleError, back, form, page, services, text_field, viewer
+from core import normalise
 from core.errors import SendError
 from handlers.complaints import change_status, commands_from
 from store import TicketRepo, acting_as
@@ -58,7 +59,7 @@ def complaint(request: Request, number: str) -> Response:
     who = viewer(request)
     svc = services(request)
     with svc.session_factory() as session:
-        ticket = TicketRepo(session).by_number(number.upper())
+        ticket = TicketRepo(session).by_number(number)
         if ticket is None:
             raise ConsoleError(404, f"没有编号为 {number} 的举报。")
         events = list(ticket.events)
@@ -83,7 +84,7 @@ def photo(request: Request, number: str, index: int) -> Response:
     viewer(request)
     svc = services(request)
     with svc.session_factory() as session:
-        ticket = TicketRepo(session).by_number(number.upper())
+        ticket = TicketRepo(session).by_number(number)
         photos = json.loads(ticket.photos or "[]") if ticket else []
     if ticket is None or not 0 <= index < len(photos):
         raise ConsoleError(404, "没有这张照片。")
@@ -103,7 +104,7 @@ async def change(request: Request, number: str) -> Response:
     data = await form(request, who)
     svc = services(request)
     word, note = text_field(data, "command", 16), text_field(data, "note", 1000)
-    number = number.upper()
+    number = normalise(number)
     with acting_as(who.actor):
         result = await run_in_threadpool(change_status, svc.ctx, word, number, note, actor=who.actor)
     if result.ok:

@@ -11,7 +11,8 @@ from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
 from bot.console.web import XLSX_MAGIC, ConsoleError, import_upload, page, services, staff_of, viewer
-from handlers.hazards import ImportReport, SheetError, enterprise_key, export_sheet, import_sheet, today
+from core import local, local_day
+from handlers.hazards import ImportReport, SheetError, enterprise_key, export_sheet, import_sheet
 from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import HazardRepo
 
@@ -34,7 +35,7 @@ def hazards(request: Request) -> Response:
     }
     if q.get("overdue") == "1":
         filters["statuses"] = [s for s in ACTIVE if not status or s == status]
-        filters["due_before"] = today(svc.clock.now()) - timedelta(days=1)
+        filters["due_before"] = local_day(svc.clock.now()) - timedelta(days=1)
     number = max(1, int(q["page"])) if q.get("page", "").isdigit() else 1
     with svc.session_factory() as session:
         repo = HazardRepo(session)
@@ -54,7 +55,7 @@ def hazards(request: Request) -> Response:
         levels={k: v.label for k, v in svc.rules.hazards.levels.items()},
         statuses={k: v.label for k, v in svc.rules.hazards.statuses.items()},
         label=svc.rules.hazards.label,
-        today=today(svc.clock.now()),
+        today=local_day(svc.clock.now()),
     )
 
 
@@ -66,7 +67,7 @@ def download(request: Request) -> Response:
     tmp = Path(tempfile.mkstemp(suffix=".xlsx")[1])
     with svc.session_factory() as session:
         export_sheet(session, tmp, svc.rules.hazards)
-    stamp = svc.clock.now().strftime("%Y%m%d")
+    stamp = local(svc.clock.now(), "%Y%m%d")  # the local day, as on every page
     return FileResponse(
         tmp,
         filename=f"hazards-{stamp}.xlsx",
@@ -84,7 +85,7 @@ def hazard(request: Request, number: str) -> Response:
         found = HazardRepo(session).by_number(number)
         if found is None:
             raise ConsoleError(404, f"没有编号为 {number} 的隐患。")
-    return page(request, "hazard.html", who, h=found, label=svc.rules.hazards.label, today=today(svc.clock.now()))
+    return page(request, "hazard.html", who, h=found, label=svc.rules.hazards.label, today=local_day(svc.clock.now()))
 
 
 def _summary(report: ImportReport) -> str:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from bot.console.web import XLSX_MAGIC, import_upload, page, services, staff_of, viewer
-from handlers.hazards import today
+from core import local_day
 from handlers.roster import RosterError, import_roster, roster_text
 from store import RosterRepo
 
@@ -23,7 +23,7 @@ def roster(request: Request) -> Response:
     who = viewer(request)
     svc = services(request)
     now = svc.clock.now()
-    first = today(now)
+    first = local_day(now)
     with svc.session_factory() as session:
         current = roster_text(session, "现在谁值班", now, svc.rules.roster)
         dates = [first + timedelta(days=i) for i in range(DAYS_SHOWN)]

@@ -11,7 +11,7 @@ import secrets
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -26,16 +26,16 @@ from starlette.templating import Jinja2Templates
 from bot.bodies import read_capped
 from bot.console.auth import ROLES, Viewer, viewer_of
 from bot.services import Services
+from core import DISPLAY_ZONE, DomainError, local
 from core.errors import PayloadTooLarge
 from store import acting_as
 
 COOKIE = "envbot_console"
 LOGIN_CSRF_COOKIE = "envbot_console_login"
-SHANGHAI = timezone(timedelta(hours=8))
 PREFIX = "/console"
 
 
-class ConsoleError(Exception):
+class ConsoleError(DomainError):
     """A request the console refuses with a page: ``status`` (403, 404, 413, 400) and a Chinese message."""
 
     def __init__(self, status: int, message: str) -> None:
@@ -54,11 +54,11 @@ class SignInRequired(Exception):
 
 
 def _local(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return at.astimezone(SHANGHAI).strftime(fmt) if at else ""
+    return local(at, fmt) if at else ""
 
 
 def _iso(at: datetime | None) -> str:
-    return at.astimezone(SHANGHAI).isoformat() if at else ""
+    return at.astimezone(DISPLAY_ZONE).isoformat() if at else ""
 
 
 _env = Environment(loader=PackageLoader("bot.console", "templates"), autoescape=select_autoescape(["html"]))
@@ -193,7 +193,7 @@ async def import_upload(
     what: str,
     kinds: Mapping[str, bytes],
     work: Callable[[Path, str], str],
-    refused: type[ValueError],
+    refused: type[DomainError],
 ) -> Response:
     """Import the form's ``file`` (an all-or-nothing sheet import) and redirect to ``path`` with its message.
 

@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from core import local
 from core.errors import SendError
 from core.privacy import mask, mask_phones
 from handlers.base import HandlerContext, Inbound, Kind, Reply
@@ -48,7 +49,6 @@ from handlers.forms import (
     with_option,
 )
 from handlers.nlu import (
-    SHANGHAI,
     Understanding,
     life_at_risk,
     location,
@@ -173,7 +173,7 @@ def _summary(data: dict[str, Any]) -> Reply:
 def _time_text(occurred: dict[str, Any]) -> str:
     at, said = occurred.get("at"), occurred.get("text", "")
     if at:
-        when = datetime.fromisoformat(at).astimezone(SHANGHAI).strftime("%Y年%m月%d日 %H:%M")
+        when = local(datetime.fromisoformat(at), "%Y年%m月%d日 %H:%M")
         return f"{when}（{said}）" if said else when
     return str(said or "不清楚")
 
@@ -418,9 +418,9 @@ def _alert_duty(ctx: HandlerContext, inbound: Inbound, data: dict[str, Any]) -> 
         return
     with ctx.session_factory() as session:
         duty = resolve(session, "@duty", ctx.clock.now())  # whoever is on duty now (roster), else duty staff
-    when = (inbound.received_at or ctx.clock.now()).astimezone(SHANGHAI) + timedelta(0)
+    when = local(inbound.received_at or ctx.clock.now(), "%m月%d日 %H:%M")
     text = (
-        f"【紧急举报】{when:%m月%d日 %H:%M} 群众反映：{mask_phones(inbound.text[:200])}"
+        f"【紧急举报】{when} 群众反映：{mask_phones(inbound.text[:200])}"
         f"\n地点：{data.get('location', '未说明')}。请立即核实处置。"
     )
     for user in duty:

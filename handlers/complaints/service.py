@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from core.errors import SendError
+from core import TICKET_PATTERN, RecordKind, SendError, find, local, normalise
 from handlers.base import HandlerContext, Inbound, Reply
 from handlers.complaints.terms import ComplaintTerms, Process
-from handlers.nlu import SHANGHAI, TICKET_RE
 from store import ReminderRepo, Ticket, TicketRepo
 
 log = logging.getLogger(__name__)
@@ -50,7 +49,7 @@ def file_ticket(ctx: HandlerContext, inbound: Inbound, **fields: Any) -> Ticket:
 
 
 def _line(t: Ticket, ctx: HandlerContext) -> str:
-    created = t.created_at.astimezone(SHANGHAI).strftime("%m月%d日")
+    created = local(t.created_at, "%m月%d日")
     kind, status = ctx.rules.complaints.type_label(t.pollution_type), ctx.rules.process.status_label(t.status)
     return f"{t.number}（{created}，{kind}，{t.location}）：{status}"
 
@@ -66,7 +65,7 @@ def status_reply(inbound: Inbound, ctx: HandlerContext, number: str | None) -> l
                 hint = "请核对编号；发送“我的举报”可查看您的全部举报。"
                 return [Reply(f"没有找到您提交的编号为 {number.upper()} 的举报，{hint}")]
             history = "\n".join(
-                f"{e.at.astimezone(SHANGHAI):%m月%d日 %H:%M} {ctx.rules.process.status_label(e.status)}"
+                f"{local(e.at, '%m月%d日 %H:%M')} {ctx.rules.process.status_label(e.status)}"
                 + (f"：{e.note}" if e.note else "")
                 for e in ticket.events
             )
@@ -81,7 +80,7 @@ def status_reply(inbound: Inbound, ctx: HandlerContext, number: str | None) -> l
 def _command_re(process: Process) -> re.Pattern[str]:
     """``<verb> T… [note]`` with the verbs of the process's [commands] (longest first: 不予受理 before 受理)."""
     verbs = "|".join(map(re.escape, sorted(process.commands, key=len, reverse=True)))
-    return re.compile(rf"^\s*({verbs})\s*(T\d{{8}}-?\d{{3,4}})\s*(.*)$", re.IGNORECASE | re.S)
+    return re.compile(rf"^\s*({verbs})\s*({TICKET_PATTERN})\s*(.*)$", re.IGNORECASE | re.S)
 
 
 def is_staff_command(text: str, process: Process) -> bool:
@@ -93,7 +92,7 @@ def staff_command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     """Apply an officer's status command and tell the citizen (customer-service API, else at their next message)."""
     m = _command_re(ctx.rules.process).match(inbound.text)
     assert m is not None
-    word, number, note = m.group(1), m.group(2).upper().replace("-", ""), m.group(3).strip()
+    word, number, note = m.group(1), normalise(m.group(2)), m.group(3).strip()
     return [Reply(change_status(ctx, word, number, note, actor=f"{inbound.channel.value}:{inbound.user_id}").text)]
 
 
@@ -171,20 +170,19 @@ def _plan_deadline(
     process = ctx.rules.process
     lead = process.accept_before if step == "accept" else process.conclude_before
     repo = ReminderRepo(session)
-    local_due = due.astimezone(SHANGHAI)
     what = f"{ticket.number}（{ctx.rules.complaints.type_label(ticket.pollution_type)}，{ticket.location}）"
     repo.plan(
         key=f"ticket:{ticket.number}:{step}:before",
         subject=f"ticket:{ticket.number}",
         recipient=recipient,
-        text=f"【举报办理提醒】{what}应于{local_due:%m月%d日 %H:%M}前{verb}，请抓紧办理。",
+        text=f"【举报办理提醒】{what}应于{local(due, '%m月%d日 %H:%M')}前{verb}，请抓紧办理。",
         due_at=due - lead,
     )
     repo.plan(
         key=f"ticket:{ticket.number}:{step}:due",
         subject=f"ticket:{ticket.number}",
         recipient=recipient,
-        text=f"【举报办理提醒】{what}今天到期，须在{local_due:%H:%M}前{verb}。",
+        text=f"【举报办理提醒】{what}今天到期，须在{local(due, '%H:%M')}前{verb}。",
         due_at=due,
     )
 
@@ -194,7 +192,7 @@ def _notice_text(ticket: Ticket, note: str, process: Process) -> str:
     if note:
         text += f"说明：{note}" + ("" if note[-1] in "。！？!?.…" else "。")
     if ticket.status == "accepted" and ticket.conclude_due is not None:
-        text += f"我们将在{ticket.conclude_due.astimezone(SHANGHAI):%Y年%m月%d日}前办结。"
+        text += f"我们将在{local(ticket.conclude_due, '%Y年%m月%d日')}前办结。"
     return text
 
 
@@ -226,5 +224,4 @@ def pending_notices(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
 
 def ticket_number_in(text: str) -> str | None:
     """A ticket number written in the text, normalised."""
-    m = TICKET_RE.search(text)
-    return m.group(0).upper().replace("-", "") if m else None
+    return find(RecordKind.TICKET, text)

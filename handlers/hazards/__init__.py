@@ -9,7 +9,7 @@
 """
 
 from handlers.hazards.chat import PAGE_FORM, command, continue_page, detail, is_command, query_reply
-from handlers.hazards.service import HazardError, change, plan_digest, render, today
+from handlers.hazards.service import HazardError, change, plan_digest, render
 from handlers.hazards.sheet import ImportReport, SheetError, export_sheet, import_sheet
 from handlers.hazards.terms import HazardTerms, enterprise_key
 
@@ -30,5 +30,4 @@ __all__ = [
     "plan_digest",
     "query_reply",
     "render",
-    "today",
 ]

@@ -16,24 +16,24 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core import HAZARD_PATTERN, RecordKind, find, local, local_day, normalise
 from handlers.base import HandlerContext, Inbound, Reply
 from handlers.commands import verbs_of
 from handlers.forms import clear_state, load_state, save_state
-from handlers.hazards.service import HazardError, action_of, change, follow_up, today
+from handlers.hazards.service import HazardError, action_of, change, follow_up
 from handlers.hazards.terms import HazardTerms, enterprise_key
-from handlers.nlu import SHANGHAI, District, town_of
+from handlers.nlu import District, town_of
 from handlers.staff import actor_of
 from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import Conversation, Enterprise, Hazard, HazardRepo
-
-NUMBER_RE = re.compile(r"(?<![A-Za-z0-9])H\d{8}(?!\d)", re.IGNORECASE)
 
 
 def _command_re() -> re.Pattern[str]:
     """``隐患 H… <verb> …`` with the verbs of ``data/commands.toml`` (longest first)."""
     words = sorted((w for ws in verbs_of("handlers.hazards").values() for w in ws), key=len, reverse=True)
     verbs = "|".join(map(re.escape, words))
-    return re.compile(rf"^\s*隐患\s*(?P<number>H\d{{8}})\s*(?P<verb>{verbs})\s*(?P<rest>.*)$", re.IGNORECASE | re.S)
+    number = HAZARD_PATTERN
+    return re.compile(rf"^\s*隐患\s*(?P<number>{number})\s*(?P<verb>{verbs})\s*(?P<rest>.*)$", re.IGNORECASE | re.S)
 
 
 PAGE_FORM = "hazard_page"
@@ -138,9 +138,8 @@ def detail(h: Hazard, day: date, terms: HazardTerms) -> str:
     if h.history:
         lines.append("变更记录：")
         for ev in h.history[-8:]:
-            when = ev.at.astimezone(SHANGHAI)
             change_text = f"{ev.before} → {ev.after}" if ev.before else ev.after
-            lines.append(f"  {when:%Y-%m-%d %H:%M} {ev.actor} {_field(ev.field)}：{change_text}")
+            lines.append(f"  {local(ev.at, '%Y-%m-%d %H:%M')} {ev.actor} {_field(ev.field)}：{change_text}")
     return "\n".join(lines)
 
 
@@ -162,7 +161,7 @@ def _field(name: str) -> str:
 def _page(ctx: HandlerContext, inbound: Inbound, q: Query, offset: int) -> list[Reply]:
     terms = ctx.rules.hazards
     size = terms.defaults.page_size
-    day = today(ctx.clock.now())
+    day = local_day(ctx.clock.now())
     with ctx.session_factory() as session:
         repo = HazardRepo(session)
         rows = list(repo.search(offset=offset, limit=size + 1, **_filters(q, day)))
@@ -192,7 +191,7 @@ def _title(q: Query, terms: HazardTerms) -> str:
 
 
 def _counts(ctx: HandlerContext) -> list[Reply]:
-    day = today(ctx.clock.now())
+    day = local_day(ctx.clock.now())
     with ctx.session_factory() as session:
         counts = HazardRepo(session).counts()
         overdue = HazardRepo(session).count(**_filters(Query(scope="overdue"), day))
@@ -207,13 +206,13 @@ def query_reply(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     if not inbound.role.is_staff:
         return [Reply(INTERNAL)]
     text = inbound.text
-    number = NUMBER_RE.search(text)
-    day = today(ctx.clock.now())
+    number = find(RecordKind.HAZARD, text)
+    day = local_day(ctx.clock.now())
     if number:
         with ctx.session_factory() as session:
-            hazard = HazardRepo(session).by_number(number.group(0))
+            hazard = HazardRepo(session).by_number(number)
             if hazard is None:
-                return [Reply(f"没有编号为 {number.group(0).upper()} 的隐患，请核对编号。")]
+                return [Reply(f"没有编号为 {number} 的隐患，请核对编号。")]
             return [Reply(detail(hazard, day, ctx.rules.hazards))]
     with ctx.session_factory() as session:
         names = [e.name for e in session.scalars(select(Enterprise))]
@@ -229,7 +228,7 @@ def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     assert m is not None
     if not inbound.role.is_staff:
         return [Reply(INTERNAL)]
-    number, verb, rest = m.group("number").upper(), m.group("verb"), m.group("rest").strip()
+    number, verb, rest = normalise(m.group("number")), m.group("verb"), m.group("rest").strip()
     actor = actor_of(ctx, inbound)
     now = ctx.clock.now()
     with ctx.session_factory.begin() as session:

@@ -17,18 +17,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
+from core import DISPLAY_ZONE, DomainError, local_day
 from handlers.commands import verbs_of
 from handlers.hazards.terms import HazardTerms
-from handlers.nlu import SHANGHAI
 from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import Hazard, HazardCheck, HazardRepo, Reminder, ReminderRepo, StaffRepo
 
 
-class HazardError(ValueError):
+class HazardError(DomainError):
     """A change the ledger does not allow; ``str(exc)`` is a polite Chinese sentence."""
 
 
@@ -51,11 +51,6 @@ MOVES = {
 def action_of(word: str) -> str | None:
     """The action a command verb names ("销号" -> "close"), from ``data/commands.toml``; None if unknown."""
     return next((action for action, words in verbs_of("handlers.hazards").items() if word in words), None)
-
-
-def today(now: datetime) -> date:
-    """The local (Asia/Shanghai) date of an aware time."""
-    return now.astimezone(SHANGHAI).date()
 
 
 def change(
@@ -87,9 +82,9 @@ def change(
         if not inspector:
             raise HazardError(f"销号须有核查记录，请写明核查人，例如：隐患 {hazard.number} 销号 核查人张三")
         hazard.checks.append(
-            HazardCheck(kind="verification", checked_on=today(now), inspector=inspector, passed=True, note=note)
+            HazardCheck(kind="verification", checked_on=local_day(now), inspector=inspector, passed=True, note=note)
         )
-        hazard.closed_on = today(now)
+        hazard.closed_on = local_day(now)
         ReminderRepo(session).cancel(subject=f"hazard:{hazard.number}")
     repo = HazardRepo(session)
     before = hazard.status
@@ -125,7 +120,7 @@ def follow_up(
             f"{hazard.number} 尚未整改完成（{terms.label('statuses', hazard.status)}），回头看请在整改后进行。"
         )
     hazard.checks.append(
-        HazardCheck(kind="follow_up", checked_on=today(now), inspector=inspector or actor, passed=passed, note=note)
+        HazardCheck(kind="follow_up", checked_on=local_day(now), inspector=inspector or actor, passed=passed, note=note)
     )
     repo = HazardRepo(session)
     result = "合格" if passed else "不合格"
@@ -192,7 +187,7 @@ def plan_deadline(
     staff = staff if staff is not None else staff_by_name(session)
     recipient = staff.get(hazard.responsible, "@officers")
     repo = ReminderRepo(session)
-    at_nine = datetime.combine(hazard.deadline, time(9, 0), SHANGHAI)
+    at_nine = datetime.combine(hazard.deadline, time(9, 0), DISPLAY_ZONE)
     what = f"隐患 {hazard.number}（{hazard.description[:30]}）"
     for kind, due, text in (
         (
@@ -219,8 +214,8 @@ DIGEST_SUBJECT = "digest:hazards"
 def next_digest(now: datetime, terms: HazardTerms) -> datetime:
     """The next weekly digest time after ``now`` (``[digest]`` weekday and hour, Asia/Shanghai)."""
     spec = terms.digest
-    local = now.astimezone(SHANGHAI)
-    candidate = datetime.combine(local.date(), time(spec.hour), SHANGHAI)
+    local = now.astimezone(DISPLAY_ZONE)
+    candidate = datetime.combine(local.date(), time(spec.hour), DISPLAY_ZONE)
     candidate += timedelta(days=(spec.weekday - local.isoweekday()) % 7)
     if candidate <= local:
         candidate += timedelta(days=7)
@@ -244,7 +239,7 @@ def plan_digest(session: Session, now: datetime, terms: HazardTerms) -> bool:
 
 def digest_text(session: Session, now: datetime, terms: HazardTerms) -> str:
     """The weekly digest: overdue, due in the next ``horizon_days``, major hazards not closed."""
-    d = today(now)
+    d = local_day(now)
     horizon = terms.digest.horizon_days
     repo = HazardRepo(session)
     overdue = repo.search(statuses=ACTIVE, due_before=d - timedelta(days=1))

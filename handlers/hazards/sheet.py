@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import DomainError
 from core.clock import parse_day
 from handlers.hazards.service import plan_deadline, staff_by_name
 from handlers.hazards.terms import HazardTerms, Table, clean, enterprise_key
@@ -30,7 +31,7 @@ REQUIRED = ("enterprise", "description", "level", "found_by", "found_on")
 FIELDS = ("description", "level", "found_by", "found_on", "deadline", "responsible", "measures", "status")
 
 
-class SheetError(ValueError):
+class SheetError(DomainError):
     """A sheet that cannot be imported; ``errors`` names every bad row ("第5行：……")."""
 
     def __init__(self, errors: list[str]) -> None:

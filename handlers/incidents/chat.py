@@ -31,6 +31,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from core import INCIDENT_PATTERN, INCIDENT_RE, RecordKind, find, local, normalise
 from handlers.base import HandlerContext, Inbound, Kind, Reply
 from handlers.commands import verbs_of
 from handlers.forms import Form, Invalid, StepSpec, clear_state, load_state, save_state, timed_out, with_option
@@ -42,7 +43,6 @@ from handlers.incidents.service import (
     acknowledge,
     details_of,
     end_emergency,
-    local,
     open_steps,
     report,
     step_label,
@@ -51,7 +51,7 @@ from handlers.incidents.service import (
     withdraw,
 )
 from handlers.incidents.words import IncidentFormWords
-from handlers.nlu import INCIDENT_RE, Understanding, looks_like_question, occurred_at, town_of, understand
+from handlers.nlu import Understanding, looks_like_question, occurred_at, town_of, understand
 from handlers.qa import question_reply
 from handlers.staff import actor_of
 from store import Conversation, Incident, IncidentRepo
@@ -334,7 +334,7 @@ def _command_re() -> re.Pattern[str]:
     """``[E…] <verb> [E…] rest`` with the verbs of ``data/commands.toml`` (longest first)."""
     words = sorted((w for ws in _verbs().values() for w in ws), key=len, reverse=True)
     verbs = "|".join(map(re.escape, words))
-    number = r"E\d{8}-?\d{3}"
+    number = INCIDENT_PATTERN
     return re.compile(
         rf"^\s*(?P<number>{number})?\s*(?P<verb>{verbs})\s*(?P<number2>{number})?\s*(?P<rest>.*)$", re.IGNORECASE | re.S
     )
@@ -344,7 +344,7 @@ def _action(verb: str) -> str:
     return next(action for action, words in _verbs().items() if verb in words)
 
 
-BARE_NUMBER_RE = re.compile(r"^\s*(E\d{8}-?\d{3})\s*[。.？?]?\s*$", re.IGNORECASE)
+BARE_NUMBER_RE = re.compile(rf"^\s*({INCIDENT_PATTERN})\s*[。.？?]?\s*$", re.IGNORECASE)
 """An incident number sent alone: read as ``E… 事件进展`` (as a bare T… or H… number shows that record)."""
 
 
@@ -551,7 +551,7 @@ def card_ack(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
         return [Reply("该操作仅限工作人员。")]
     if len(parts) != 3 or not INCIDENT_RE.fullmatch(parts[1]) or parts[2] not in rules_of(ctx).steps:
         return [Reply("这个按钮已失效，请直接回复“已电话报告”等文字确认。")]
-    return _do_ack(inbound, ctx, parts[1].upper(), parts[2])
+    return _do_ack(inbound, ctx, normalise(parts[1]), parts[2])
 
 
 def _short(at: datetime, now: datetime) -> str:
@@ -564,8 +564,7 @@ def continue_pick(inbound: Inbound, ctx: HandlerContext, state: Conversation) ->
     data = load_state(state)
     text = inbound.text.strip()
     numbers = [str(n) for n in data.get("numbers", [])]
-    m = INCIDENT_RE.search(text)
-    chosen = m.group(0).upper().replace("-", "") if m else None
+    chosen = find(RecordKind.INCIDENT, text)
     if chosen is None and text.isdigit() and 1 <= int(text) <= len(numbers):
         chosen = numbers[int(text) - 1]
     if chosen is None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core import local
 from handlers.incidents.rules import DraftRule, IncidentRules
-from handlers.incidents.service import details_of, local, sensitive_of
+from handlers.incidents.service import details_of, sensitive_of
 from store import Incident
 
 UNKNOWN = {"", "不清楚", "不详", "未知"}

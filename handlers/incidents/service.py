@@ -22,9 +22,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core import DISPLAY_ZONE, DomainError, local
 from handlers.incidents.plan import Facts, PlannedStep, plan
 from handlers.incidents.rules import IncidentRules
-from handlers.nlu import SHANGHAI
 from store import Incident, IncidentRepo, IncidentStep, Reminder, ReminderRepo
 
 DUTY = "@duty"  # whoever is on duty when the prompt is sent (handlers.roster.resolve)
@@ -38,16 +38,8 @@ STEP_STATUS_LABELS = {"pending": "待完成", "overdue": "已超时", "done": "�
 FIELD_LABELS = {"location": "地点", "pollutant": "主要污染物", "casualties": "人员伤亡", "summary": "事件情况"}
 
 
-class IncidentError(ValueError):
+class IncidentError(DomainError):
     """A change the rules or the incident's state do not allow; ``str(exc)`` is a polite Chinese sentence."""
-
-
-def local(at: datetime, fmt: str = "%m月%d日 %H:%M", ref: datetime | None = None) -> str:
-    """An aware time as Asia/Shanghai text; with ``ref``, the year is shown when it differs from ``ref``'s."""
-    shown = at.astimezone(SHANGHAI)
-    if ref is not None and shown.year != ref.astimezone(SHANGHAI).year and "%Y" not in fmt:
-        fmt = "%Y年" + fmt
-    return shown.strftime(fmt)
 
 
 def sensitive_of(incident: Incident) -> list[str]:
@@ -432,7 +424,7 @@ def to_dict(rules: IncidentRules, incident: Incident, now: datetime, *, timeline
     """The JSON shape of ``envbot incidents show``: times ISO-8601 with the +08:00 offset."""
 
     def iso(at: datetime | None) -> str | None:
-        return at.astimezone(SHANGHAI).isoformat() if at else None
+        return at.astimezone(DISPLAY_ZONE).isoformat() if at else None
 
     data: dict[str, Any] = {
         "number": incident.number,

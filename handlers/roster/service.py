@@ -21,15 +21,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core import DISPLAY_ZONE, DomainError, local, local_day
 from core.clock import parse_day
-from handlers.nlu import SHANGHAI
 from handlers.roster.terms import REQUIRED_COLUMNS, RosterTerms
 from store import DutyShift, RosterRepo, Staff, StaffRepo
 
 MAX_ROWS = 5000  # a year of three shifts a day with room to spare
 
 
-class RosterError(ValueError):
+class RosterError(DomainError):
     """A roster file that cannot be imported; ``errors`` lists every bad row ("第3行：……")."""
 
     def __init__(self, errors: list[str]) -> None:
@@ -113,8 +113,8 @@ def shift_window(day: date, shift: str, terms: RosterTerms) -> tuple[datetime, d
             names = "、".join(terms.shifts)
             raise ValueError(f"班次“{shift}”无法识别（可用：{names}，或写成 08:30-17:30）")
         start, end = time(int(m.group(1)) % 24, int(m.group(2))), time(int(m.group(3)) % 24, int(m.group(4)))
-    begin = datetime.combine(day, start, SHANGHAI)
-    finish = datetime.combine(day, end, SHANGHAI)
+    begin = datetime.combine(day, start, DISPLAY_ZONE)
+    finish = datetime.combine(day, end, DISPLAY_ZONE)
     if finish <= begin:
         finish += timedelta(days=1)
     return begin, finish
@@ -268,7 +268,7 @@ def resolve(session: Session, recipient: str, at: datetime) -> list[str]:
         users = [s.supervisor_id for s in shifts if s.role == "duty" and s.supervisor_id]
         users += [s.user_id for s in shifts if s.role == "leader"]
         if not users:  # between shifts: today's leaders, then admins, then officers
-            day = at.astimezone(SHANGHAI).date()
+            day = local_day(at)
             users = [s.user_id for s in RosterRepo(session).of_day(day) if s.role == "leader"]
         return _unique(users or admins or [s.user_id for s in staff if s.role == "officer"])
     if recipient == "@officers":
@@ -282,7 +282,7 @@ def _unique(users: list[str]) -> list[str]:
 
 def _line(s: DutyShift) -> str:
     role = "带班" if s.role == "leader" else "值班"
-    hours = f"{s.starts_at.astimezone(SHANGHAI):%H:%M}-{s.ends_at.astimezone(SHANGHAI):%H:%M}"
+    hours = f"{local(s.starts_at, '%H:%M')}-{local(s.ends_at, '%H:%M')}"
     phone = f"，{s.phone}" if s.phone else ""
     period = f"（{s.period}加强）" if s.period else ""
     return f"{s.shift} {hours} {role}：{s.name}{phone}{period}"
@@ -291,7 +291,7 @@ def _line(s: DutyShift) -> str:
 def day_of(text: str, now: datetime, terms: RosterTerms) -> tuple[date | None, str]:
     """The day a roster question asks about ("今天", "明天", "12月3日"), or (None, "现在") for right now
     (``terms.intent.now_words``)."""
-    today = now.astimezone(SHANGHAI).date()
+    today = local_day(now)
     for word, delta in (("前天", -2), ("昨天", -1), ("今天", 0), ("今日", 0), ("明天", 1), ("明日", 1), ("后天", 2)):
         if word in text:
             return today + timedelta(days=delta), word
@@ -314,16 +314,16 @@ def roster_text(session: Session, text: str, now: datetime, terms: RosterTerms) 
         return "没有看懂要查哪一天，请说“今天谁值班”或“12月3日谁值班”。"
     if day is None:
         shifts = list(repo.on_duty(now))
-        title = f"现在（{now.astimezone(SHANGHAI):%m月%d日 %H:%M}）在岗："
+        title = f"现在（{local(now, '%m月%d日 %H:%M')}）在岗："
     else:
         shifts = list(repo.of_day(day))
         title = f"{said}（{day:%m月%d日}）值班安排："
     if not shifts and day is None:
-        today = list(repo.of_day(now.astimezone(SHANGHAI).date()))
+        today = list(repo.of_day(local_day(now)))
         upcoming = [s for s in today if s.starts_at > now]
         if upcoming:
             nxt = upcoming[0]
-            return f"现在（{now.astimezone(SHANGHAI):%H:%M}）不在任何班次内，下一班：\n{_line(nxt)}"
+            return f"现在（{local(now, '%H:%M')}）不在任何班次内，下一班：\n{_line(nxt)}"
     if not shifts:
         return f"{said}没有登记值班安排。请管理员用“envbot roster import 值班表.xlsx”导入值班表。"
     return title + "\n" + "\n".join(_line(s) for s in shifts)

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from core import RecordKind, normalise
 from store.models import Enterprise, Hazard, HazardEvent
-from store.repos.numbering import lock_series
+from store.repos.numbering import next_in_series
 
 ACTIVE = ("open", "rectifying", "rectified", "reopened")  # not closed
 
@@ -23,10 +24,7 @@ class HazardRepo:
 
     def next_number(self, found_on: date) -> str:
         """The next hazard number of the year found: ``H`` + year + 4 digits (e.g. H20260001)."""
-        prefix = f"H{found_on.year}"
-        lock_series(self.session, prefix)
-        last = self.session.scalar(select(func.max(Hazard.number)).where(Hazard.number.like(f"{prefix}%")))
-        return f"{prefix}{(int(last[len(prefix) :]) if last else 0) + 1:04d}"
+        return next_in_series(self.session, Hazard.number, RecordKind.HAZARD, found_on)
 
     def enterprise(
         self, key: str, *, name: str, credit_code: str = "", town: str = "", industry: str = ""
@@ -48,7 +46,7 @@ class HazardRepo:
         stmt = (
             select(Hazard)
             .options(selectinload(Hazard.enterprise), selectinload(Hazard.checks), selectinload(Hazard.history))
-            .where(Hazard.number == number.upper())
+            .where(Hazard.number == normalise(number))
         )
         return self.session.scalar(stmt)
 

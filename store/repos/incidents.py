@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
+from core import RecordKind, local_day, normalise
 from store.models import DutyShift, Incident, IncidentEvent, IncidentStep
 from store.repos.numbering import next_in_series
-
-_SHANGHAI = timezone(timedelta(hours=8))
 
 
 class IncidentRepo:
@@ -23,8 +22,7 @@ class IncidentRepo:
 
     def next_number(self, now: datetime) -> str:
         """The next incident number of the local (Asia/Shanghai) day: ``E`` + YYYYMMDD + 3 digits."""
-        prefix = f"E{now.astimezone(_SHANGHAI):%Y%m%d}"
-        return next_in_series(self.session, Incident.number, prefix, 3)
+        return next_in_series(self.session, Incident.number, RecordKind.INCIDENT, local_day(now))
 
     def create(self, *, now: datetime, **fields: Any) -> Incident:
         """Insert an open incident (no steps yet) and flush it."""
@@ -35,8 +33,7 @@ class IncidentRepo:
 
     def by_number(self, number: str) -> Incident | None:
         """The incident with this number (case and dash insensitive, the E may be left out), or None."""
-        key = number.strip().upper().replace("-", "")
-        key = f"E{key}" if key[:1].isdigit() else key
+        key = normalise(number, RecordKind.INCIDENT)
         stmt = (
             select(Incident)
             .options(selectinload(Incident.steps), selectinload(Incident.events))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
+
+from core import RecordKind, format_number, series
 
 
 def lock_series(session: Session, prefix: str) -> None:
@@ -27,14 +30,16 @@ def lock_series(session: Session, prefix: str) -> None:
         session.execute(text("UPDATE tickets SET id = id WHERE 0"))
 
 
-def next_in_series(session: Session, column: Any, prefix: str, digits: int) -> str:
-    """The next number of series ``prefix``: the highest stored one + 1, zero-padded to ``digits``.
+def next_in_series(session: Session, column: Any, kind: RecordKind, day: date) -> str:
+    """The next ``kind`` number of ``day``'s series (:func:`core.series`): the highest stored one + 1.
 
     Takes the series first (:func:`lock_series`). Longer numbers sort after shorter ones,
-    so a series goes on past ...999 (...1000); gaps are never filled.
+    so a series goes on past ...999 (...1000); gaps are never filled. The shape of a
+    number is :func:`core.format_number`'s.
     """
+    prefix = series(kind, day)
     lock_series(session, prefix)
     last = session.scalar(
         select(column).where(column.like(f"{prefix}%")).order_by(func.length(column).desc(), column.desc()).limit(1)
     )
-    return f"{prefix}{(int(last[len(prefix) :]) if last else 0) + 1:0{digits}d}"
+    return format_number(kind, day, (int(last[len(prefix) :]) if last else 0) + 1)

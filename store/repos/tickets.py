@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from core import RecordKind, local_day, normalise
 from store.models import Ticket, TicketEvent
 from store.repos.numbering import next_in_series
 
-_SHANGHAI = timezone(timedelta(hours=8))
 OPEN_AFTER_ACCEPT = ("accepted", "assigned", "investigating")
 """Statuses in which the 60-day conclusion limit runs."""
 
@@ -26,9 +26,7 @@ class TicketRepo:
 
     def next_number(self, now: datetime) -> str:
         """The next ticket number of the local (Asia/Shanghai) day: ``T`` + YYYYMMDD + 3 digits."""
-        day = now.astimezone(_SHANGHAI).strftime("%Y%m%d")
-        prefix = f"T{day}"
-        return next_in_series(self.session, Ticket.number, prefix, 3)
+        return next_in_series(self.session, Ticket.number, RecordKind.TICKET, local_day(now))
 
     def create(self, *, now: datetime, actor: str, **fields: Any) -> Ticket:
         """Insert a ticket (status submitted) with its first history entry."""
@@ -48,7 +46,7 @@ class TicketRepo:
 
     def by_number(self, number: str) -> Ticket | None:
         """The ticket with this number (case and dash insensitive), or None."""
-        key = number.upper().replace("-", "")
+        key = normalise(number)
         stmt = select(Ticket).options(selectinload(Ticket.events)).where(Ticket.number == key)
         return self.session.scalar(stmt)
 

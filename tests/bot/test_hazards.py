@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from core import DISPLAY_ZONE as SHANGHAI
 from handlers.hazards import import_sheet
-from handlers.nlu import SHANGHAI
 from store import HazardRepo, StaffRepo
 from tests.bot.conftest import WECOM
 from tests.bot.test_wecom import post_wecom, reply_of

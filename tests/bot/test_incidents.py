@@ -14,7 +14,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.cli import app
-from handlers.nlu import SHANGHAI
+from core import DISPLAY_ZONE as SHANGHAI
 from handlers.roster import import_roster
 from store import IncidentRepo, Reminder, StaffRepo
 from tests.bot.conftest import WECOM

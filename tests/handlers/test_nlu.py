@@ -63,3 +63,16 @@ def test_phone_numbers() -> None:
     assert phone_number("电话 139 0000 1111") == "13900001111"
     assert phone_number("023-77712345") == "023-77712345"
     assert phone_number("12345") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "role", "slot", "number"),
+    [
+        ("t20261129-001", Role.CITIZEN, "ticket", "T20261129001"),
+        ("查询T20261129001的进度", Role.CITIZEN, "ticket", "T20261129001"),  # core.numbers: found inside Chinese text
+        ("E20261129-003 已电话报告", Role.DUTY, "incident", "E20261129003"),
+        ("事件e20261129003已电话报告", Role.DUTY, "incident", "E20261129003"),
+    ],
+)
+def test_record_numbers_are_read_normalised(text: str, role: Role, slot: str, number: str) -> None:
+    assert understand(text, role, NOW, RULES).slots[slot] == number

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from handlers.nlu import SHANGHAI
+from core import DISPLAY_ZONE as SHANGHAI
 from handlers.roster import RosterError, import_roster, resolve, roster_text
 from handlers.rulebook import Rules
 from store import DutyShift, StaffRepo, make_engine, make_session_factory, upgrade
