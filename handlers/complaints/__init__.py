@@ -7,7 +7,7 @@
 - ``data/``: pollution categories and the reader's words (``complaint.toml``), the process (``process.toml``).
 """
 
-from handlers.complaints.chat import FORM, continue_form, start
+from handlers.complaints.chat import FORM, start
 from handlers.complaints.service import (
     change_status,
     commands_from,
@@ -21,11 +21,14 @@ from handlers.complaints.service import (
     type_label,
 )
 
+FORMS = (FORM,)
+"""The complaint package's declared forms (the dialogue's form rule is built from them)."""
+
 __all__ = [
     "FORM",
+    "FORMS",
     "change_status",
     "commands_from",
-    "continue_form",
     "file_ticket",
     "is_staff_command",
     "pending_notices",

@@ -7,12 +7,16 @@
 - ``data/``: ``hazards.toml``.
 """
 
-from handlers.hazards.chat import PAGE_FORM, command, continue_page, detail, is_command, query_reply
+from handlers.hazards.chat import PAGE_FORM, command, detail, is_command, query_reply
 from handlers.hazards.service import HazardError, change, plan_digest, render, today
 from handlers.hazards.sheet import ImportReport, SheetError, export_sheet, import_sheet
 from handlers.hazards.terms import config, enterprise_key, label, lookup
 
+FORMS = (PAGE_FORM,)
+"""The hazard package's declared forms: the paging state of a long list."""
+
 __all__ = [
+    "FORMS",
     "PAGE_FORM",
     "HazardError",
     "ImportReport",
@@ -20,7 +24,6 @@ __all__ = [
     "change",
     "command",
     "config",
-    "continue_page",
     "detail",
     "enterprise_key",
     "export_sheet",
