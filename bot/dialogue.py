@@ -106,9 +106,13 @@ FORMS_BY_NAME = registry(FORMS)  # read-only; raises at import when two forms sh
 
 def _handle_cancel(turn: Turn, ctx: HandlerContext) -> list[Reply]:
     name = turn.state.form if turn.state is not None else ""
-    if name and _forget(turn.inbound, ctx):
-        form = FORMS_BY_NAME.get(name)
-        return [Reply(form.cancel_text if form is not None else CANCEL_TEXT)]
+    form = FORMS_BY_NAME.get(name)
+    if form is not None:
+        replies = form.cancel(turn.inbound, ctx).replies  # the form's own cancel text
+        if replies:
+            return replies
+    elif name and _forget(turn.inbound, ctx):  # a state of a form that no longer exists
+        return [Reply(CANCEL_TEXT)]
     return [Reply("当前没有进行中的事项。您可以直接提问，或回复“帮助”查看可以办理的事项。")]
 
 

@@ -24,7 +24,8 @@ One turn (:meth:`Form.handle`) goes, in this order:
    the step's parser (an answer by number picks that option) and the form's ``answered`` hook;
 5. the next empty step is asked, or the confirmation, or the form is done (outcome :data:`END`).
 
-Cancel (outcome :data:`CANCELLED`) is the dialogue's rule; it asks the form for its ``cancel_text``.
+Cancel (:meth:`Form.cancel`, outcome :data:`CANCELLED`) is the dialogue's cancel rule; the form
+declares its own ``cancel_text``.
 State lives in the store (``ConversationRepo``), keyed by channel and user.
 """
 
@@ -304,6 +305,15 @@ class Form:
         no confirmation, the form is done at once and its last replies are returned.
         """
         return self._advance(inbound, ctx, data, "").replies
+
+    def cancel(self, inbound: Inbound, ctx: HandlerContext) -> Result:
+        """End the form at the user's "取消": its own cancel text, outcome :data:`CANCELLED`.
+
+        Returns no replies (outcome :data:`END`) when the sender had no state left to delete.
+        """
+        if not clear_state(ctx, inbound):
+            return Result([], END)
+        return Result([Reply(self.cancel_text)], CANCELLED)
 
     # ---- the turn loop ------------------------------------------------------------------------
 
