@@ -51,3 +51,37 @@ def test_the_sensitive_cases_shown_and_the_numbers_read_agree_with_a_custom_rule
     keys = list(rules.sensitive)
     assert recorded == [keys[0], keys[2]]  # the cases numbered 1 and 3 in the list the user saw
     assert [rules.sensitive[k].label for k in recorded] == [shown["1"], shown["3"]]
+
+
+def _two_incidents(ctx: HandlerContext) -> tuple[Chat, list[str]]:
+    chat = Chat(incidents.PICK_FORM, ctx, role=Role.DUTY, user="duty1")
+    for said in ("白马镇化工厂硫酸泄漏，刚刚发现", "江口镇码头柴油泄漏，刚刚发现"):
+        incidents.start(chat.inbound(said), ctx, understand(said, Role.DUTY, ctx.clock.now()))
+    with ctx.session_factory() as session:
+        numbers = [i.number for i in IncidentRepo(session).active()]
+    return chat, numbers
+
+
+def _ack(chat: Chat, ctx: HandlerContext) -> str:
+    said = "已电话报告"
+    reading = understand(said, Role.DUTY, ctx.clock.now())
+    assert reading.intent == "incident_ack"
+    return incidents.ack(chat.inbound(said), ctx, reading)[0].text
+
+
+def test_which_incident_is_a_one_question_form(ctx: HandlerContext) -> None:
+    chat, numbers = _two_incidents(ctx)
+    asked = _ack(chat, ctx)
+    assert asked.startswith("有2起事件的电话报告待完成，请问是哪一起？回复序号或事件编号：")
+    assert chat.state() is not None and chat.state().form == "incident_pick" and chat.step() == "pick"
+    listed = re.findall(r"^\d\. (E\d+)（", asked, re.M)
+    assert sorted(listed) == sorted(numbers)
+    done = chat.say("2")
+    assert texts(done)[0].startswith(f"已记录 {listed[1]}：") and chat.state() is None
+
+
+def test_which_incident_hands_anything_else_back_and_ends(ctx: HandlerContext) -> None:
+    chat, _ = _two_incidents(ctx)
+    _ack(chat, ctx)
+    other = chat.say("今天谁值班")
+    assert other.rejected and other.replies == [] and chat.state() is None
