@@ -36,6 +36,7 @@ from core.privacy import mask
 from handlers import complaints, hazards, incidents, roster
 from handlers.base import Event, HandlerContext, Inbound, Kind, Reply, Role
 from handlers.commands import help_reply, is_cancel, is_help, menu_entry
+from handlers.forms import CANCEL_TEXT, Form, registry
 from handlers.messages import event_reply, non_text_reply
 from handlers.nlu import Understanding, understand
 from handlers.qa import question_reply
@@ -100,34 +101,36 @@ MENU_STARTS: dict[str, Callable[[Turn, HandlerContext], list[Reply]]] = {
 """Declared entries a menu key may start (``handlers/data/commands.toml`` [menu]); a test clicks every key."""
 
 
+FORMS: tuple[Form, ...] = (*complaints.FORMS, *incidents.FORMS, *hazards.FORMS)
+"""Every declared form, from the domain packages; the form and cancel rules look them up by name."""
+FORMS_BY_NAME = registry(FORMS)  # read-only; raises at import when two forms share a name
+
+
 def _handle_cancel(turn: Turn, ctx: HandlerContext) -> list[Reply]:
-    form = turn.state.form if turn.state is not None else ""
-    if form in (incidents.FORM.name, incidents.PICK_FORM) and _forget(turn.inbound, ctx):
-        return [Reply("好的，已停止补充。已登记的事件仍在计时，之后可用“补充 要素：内容”继续补充。")]
-    if form and _forget(turn.inbound, ctx):
-        return [Reply("好的，已取消当前事项，草稿已删除。如需帮助请回复“帮助”。")]
+    name = turn.state.form if turn.state is not None else ""
+    form = FORMS_BY_NAME.get(name)
+    if form is not None:
+        replies = form.cancel(turn.inbound, ctx).replies  # the form's own cancel text
+        if replies:
+            return replies
+    elif name and _forget(turn.inbound, ctx):  # a state of a form that no longer exists
+        return [Reply(CANCEL_TEXT)]
     return [Reply("当前没有进行中的事项。您可以直接提问，或回复“帮助”查看可以办理的事项。")]
-
-
-FORMS: dict[str, Callable[[Inbound, HandlerContext, Conversation], list[Reply] | None]] = {
-    complaints.FORM.name: complaints.continue_form,
-    incidents.FORM.name: incidents.continue_form,
-    incidents.PICK_FORM: incidents.continue_pick,
-    hazards.PAGE_FORM: hazards.continue_page,
-}
 
 
 def _in_form(turn: Turn) -> bool:
     return (
         turn.state is not None
-        and turn.state.form in FORMS
+        and turn.state.form in FORMS_BY_NAME
         and not (turn.inbound.kind is Kind.EVENT or (turn.inbound.kind is Kind.TEXT and is_cancel(turn.inbound.text)))
     )
 
 
 def _continue_form(turn: Turn, ctx: HandlerContext) -> list[Reply] | None:
+    """One turn of the open form; a hand-back (``Rejected``) passes the message to the next rules."""
     assert turn.state is not None
-    return FORMS[turn.state.form](turn.inbound, ctx, turn.state)
+    result = FORMS_BY_NAME[turn.state.form].handle(turn.inbound, ctx, turn.state)
+    return None if result.rejected else result.replies
 
 
 def _staff_command(turn: Turn, ctx: HandlerContext) -> list[Reply]:

@@ -8,7 +8,7 @@
 - ``data/``: pollution categories and the reader's words (``complaint.toml``), the process (``process.toml``).
 """
 
-from handlers.complaints.chat import FORM, continue_form, start
+from handlers.complaints.chat import FORM, start
 from handlers.complaints.service import (
     change_status,
     commands_from,
@@ -22,15 +22,18 @@ from handlers.complaints.service import (
 )
 from handlers.complaints.terms import Category, ComplaintTerms, Process, StatusCommand
 
+FORMS = (FORM,)
+"""The complaint package's declared forms (the dialogue's form rule is built from them)."""
+
 __all__ = [
     "FORM",
     "Category",
     "ComplaintTerms",
+    "FORMS",
     "Process",
     "StatusCommand",
     "change_status",
     "commands_from",
-    "continue_form",
     "file_ticket",
     "is_staff_command",
     "pending_notices",

@@ -8,6 +8,9 @@ form that timed out (the draft is kept). An urgent report alerts the duty staff
 through WeCom at once.
 
 ```mermaid
+---
+title: complaint
+---
 stateDiagram-v2
     [*] --> pollution_type
     pollution_type --> location
@@ -34,25 +37,13 @@ from typing import TYPE_CHECKING, Any
 from core import local
 from core.errors import SendError
 from core.privacy import mask, mask_phones
-from handlers.base import HandlerContext, Inbound, Kind, Reply
+from handlers.base import HandlerContext, Inbound, Reply
 from handlers.complaints.service import file_ticket, type_label
-from handlers.complaints.terms import ComplaintTerms
-from handlers.forms import (
-    RESUME,
-    Form,
-    Invalid,
-    StepSpec,
-    clear_state,
-    load_state,
-    save_state,
-    timed_out,
-    with_option,
-)
+from handlers.forms import Form, Invalid, Note, Say, StepSpec, Timeout, Turn
 from handlers.nlu import (
     Understanding,
     life_at_risk,
     location,
-    looks_like_question,
     occurred_at,
     outside_district,
     phone_number,
@@ -60,20 +51,12 @@ from handlers.nlu import (
     town_of,
     wants_anonymity,
 )
-from handlers.qa import question_reply
 from handlers.roster import resolve
-from handlers.ruledata import read_rule_file
-from store import Conversation
 
 if TYPE_CHECKING:  # the rule bundle imports this package
     from handlers.rulebook import Rules
 
 log = logging.getLogger(__name__)
-
-
-def _bundled_terms() -> ComplaintTerms:
-    """The bundled ``complaint.toml``, for the prompts the form engine builds without a context."""
-    return read_rule_file(ComplaintTerms, "handlers.complaints", "complaint.toml")
 
 
 class Step(StrEnum):
@@ -93,13 +76,14 @@ _TIME_HINT_RE = re.compile(r"[0-9时点分天日月年早晚午夜前后刚昨�
 
 def _parse_type(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerContext) -> Any:
     text = inbound.text.strip()
-    kinds = list(_ctx.rules.complaints.categories)
+    terms = _ctx.rules.complaints
+    kinds = list(terms.categories)
     if text.isdigit() and 1 <= int(text) <= len(kinds):
         return kinds[int(text) - 1]
-    for kind, cat in _ctx.rules.complaints.categories.items():
+    for kind, cat in terms.categories.items():
         if text.startswith(cat.choice):
             return kind
-    return pollution_type(text, _ctx.rules.complaints) or Invalid("请从下面选一类，回复序号或文字即可。")
+    return pollution_type(text, terms) or Invalid("请从下面选一类，回复序号或文字即可。")
 
 
 def _parse_location(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerContext) -> Any:
@@ -153,13 +137,13 @@ def _parse_contact(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerContext
     return Invalid("这个号码好像不对。请留一个手机号（11位）或座机号，或回复“匿名”。")
 
 
-def _summary(data: dict[str, Any]) -> Reply:
+def _summary(ctx: HandlerContext, data: dict[str, Any]) -> Reply:
     occurred = data.get("occurred") or {}
     contact = data.get("contact") or {}
     phone = contact.get("phone", "")
     lines = [
         "请核对您的举报：",
-        f"类型：{type_label(data.get('pollution_type', 'other'), _bundled_terms())}",  # no ctx here yet
+        f"类型：{type_label(data.get('pollution_type', 'other'), ctx.rules.complaints)}",
         f"地点：{data.get('location', '')}",
         f"时间：{_time_text(occurred)}",
         f"情况：{mask_phones(str(data.get('description', '')))}",
@@ -183,31 +167,7 @@ def _mask_phone(phone: str) -> str:
     return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 8 else phone
 
 
-FORM = Form(
-    name="complaint",
-    steps={
-        Step.TYPE: StepSpec(
-            "pollution_type",
-            "请问是哪一类污染？",
-            _parse_type,
-            options=tuple(c.choice for c in _bundled_terms().categories.values()),  # built at import
-        ),
-        Step.LOCATION: StepSpec("location", "请问具体在什么地方？也可以直接发送微信位置。", _parse_location),
-        Step.OCCURRED: StepSpec(
-            "occurred", "大概是什么时候发生的？（如“今天上午”“昨晚十点”，不清楚可回复“不清楚”）", _parse_occurred
-        ),
-        Step.DESCRIPTION: StepSpec("description", "请简单描述一下您看到、听到或闻到的情况。", _parse_description),
-        Step.CONTACT: StepSpec(
-            "contact",
-            "方便留个联系电话吗？办理人员可能需要向您核实情况；不方便可回复“匿名”。",
-            _parse_contact,
-            options=("匿名",),
-        ),
-    },
-    confirm_prompt=_summary,
-)
-CONFIRM = "confirm"
-
+OUTSIDE_DISTRICT = "提示：该地点可能不在本区范围，我们会登记并转交属地生态环境部门处理。"
 URGENT_ADVICE = "您反映的情况可能属于突发环境事件，请同时立即拨打环保举报热线 12369。"
 LIFE_ADVICE = "如有人员伤亡或火灾爆炸危险，请立即拨打 110 / 119 / 120。"
 
@@ -239,92 +199,69 @@ def start(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -
         _alert_duty(ctx, inbound, data)
         data["alerted"] = True
     if "location" in data and outside_district(data["location"], ctx.rules.district):
-        replies.append(Reply("提示：该地点可能不在本区范围，我们会登记并转交属地生态环境部门处理。"))
-    step = FORM.next_step(data)
-    save_state(ctx, inbound, FORM, step.value if step else CONFIRM, data)
+        replies.append(Reply(OUTSIDE_DISTRICT))
     intro = "好的，我来帮您登记举报。" if not replies else "我来帮您登记举报。"
-    first = FORM.prompt(step, data)
+    first = FORM.start(inbound, ctx, data)[0]
     replies.append(Reply(f"{intro}{first.text}", options=first.options))
     return replies
 
 
-def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) -> list[Reply] | None:
-    """One turn inside the open complaint form; None hands the message back to the router."""
-    data = load_state(state)
-    step_name = state.step
-    if step_name != RESUME and timed_out(state, ctx):
-        data["_resume"] = step_name
-        save_state(ctx, inbound, FORM, RESUME, data)
-        return [
-            Reply(
-                "您之前有一份未提交的举报草稿（已为您保存）。回复“继续”接着填写，回复“取消”放弃。",
-                options=["继续", "取消"],
-            )
-        ]
-    if step_name == RESUME:
-        if inbound.kind is Kind.TEXT and inbound.text.strip() in ctx.rules.complaints.form.continue_words:
-            step_name = data.pop("_resume", CONFIRM)
-            save_state(ctx, inbound, FORM, step_name, data)
-            return [_prompt_for(step_name, data)]
-        return None  # anything else is routed normally; the draft stays
-    # photos and locations are accepted at any step
-    if inbound.kind is Kind.IMAGE:
-        data.setdefault("photos", []).append(inbound.media_id)
-        save_state(ctx, inbound, FORM, step_name, data)
-        return [Reply(f"已收到照片（共{len(data['photos'])}张）。"), _prompt_for(step_name, data)]
-    if inbound.kind is Kind.LOCATION:
-        assert inbound.latitude is not None and inbound.longitude is not None
-        if not (18.0 <= inbound.latitude <= 54.0 and 73.0 <= inbound.longitude <= 136.0):
-            return [Reply("这个位置不在我国境内，请重新发送事发地点的位置，或直接用文字描述地点。")]
-        data["location"] = inbound.label or f"{inbound.latitude:.5f},{inbound.longitude:.5f}"
-        data["coords"] = [inbound.latitude, inbound.longitude]
-        return _advance(inbound, ctx, data, prefix=f"已记录位置：{data['location']}。")
-    if inbound.kind is not Kind.TEXT and inbound.kind is not Kind.VOICE:
-        return [Reply("这类消息无法作为举报内容，请发送文字、照片或位置。"), _prompt_for(step_name, data)]
+# ---- the form's hooks (photos, locations, checks, corrections, answers) ----------------------------
+
+
+def _photo(inbound: Inbound, _ctx: HandlerContext, data: dict[str, Any], _at: str) -> Turn:
+    """A photo at any step is kept; the current step is asked again."""
+    data.setdefault("photos", []).append(inbound.media_id)
+    return Say((Reply(f"已收到照片（共{len(data['photos'])}张）。"),), save=True)
+
+
+def _location(inbound: Inbound, _ctx: HandlerContext, data: dict[str, Any], _at: str) -> Turn:
+    """A location message at any step fills the place (with coordinates)."""
+    assert inbound.latitude is not None and inbound.longitude is not None
+    if not (18.0 <= inbound.latitude <= 54.0 and 73.0 <= inbound.longitude <= 136.0):
+        return Say((Reply("这个位置不在我国境内，请重新发送事发地点的位置，或直接用文字描述地点。"),), again=False)
+    data["location"] = inbound.label or f"{inbound.latitude:.5f},{inbound.longitude:.5f}"
+    data["coords"] = [inbound.latitude, inbound.longitude]
+    return Note(f"已记录位置：{data['location']}。")
+
+
+def _other(_inbound: Inbound, _ctx: HandlerContext, _data: dict[str, Any], _at: str) -> Turn:
+    """Voice without text, links and the like are no part of a report."""
+    return Say((Reply("这类消息无法作为举报内容，请发送文字、照片或位置。"),))
+
+
+def _screen(inbound: Inbound, ctx: HandlerContext, _data: dict[str, Any], _at: str) -> Turn | None:
+    """A text without words, or one too long, is refused; the current step is asked again."""
     text = inbound.text.strip()
     if not _WORD_RE.search(text):
-        return [Reply("没有看到文字内容。"), _prompt_for(step_name, data)]
+        return Say((Reply("没有看到文字内容。"),))
     if len(text) > ctx.max_message_chars:
-        too_long = f"内容太长了（{len(text)}字），请精简到{ctx.max_message_chars}字以内再发送。"
-        return [Reply(too_long), _prompt_for(step_name, data)]
-    described = _describe(text, data, plain=step_name == Step.CONTACT.value)
+        return Say((Reply(f"内容太长了（{len(text)}字），请精简到{ctx.max_message_chars}字以内再发送。"),))
+    return None
+
+
+def _correct(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: str) -> Turn | None:
+    """At any step: "补充：…" / "情况改为…" change the description, "不对，是白马镇" / "地点改为…" correct a slot."""
+    text = inbound.text.strip()
+    described = _describe(text, data, plain=at == Step.CONTACT.value)
     if described:
-        return _advance(inbound, ctx, data, prefix=f"{described}。")
+        return Note(f"{described}。")
     if CORRECTION_RE.match(text) or "改为" in text or "改成" in text:
         changed = _apply_correction(text, data, inbound.received_at or ctx.clock.now(), ctx.rules)
         if changed:
-            return _advance(inbound, ctx, data, prefix=f"已更正：{changed}。")
-    if step_name == CONFIRM:
-        if text in ctx.rules.complaints.form.confirm_words:
-            return _submit(inbound, ctx, data)
-        if looks_like_question(text, ctx.rules.complaints):
-            return [*question_reply(inbound, ctx), FORM.prompt(None, data)]
-        return [Reply("请回复“确认”提交，或直接发送要修改的内容（如“地点改为白马镇”），回复“取消”放弃。")]
-    step = Step(step_name)
-    if step is not Step.DESCRIPTION and looks_like_question(text, ctx.rules.complaints):
-        return [*question_reply(inbound, ctx), Reply("（举报还在登记中）" + FORM.prompt(step, data).text)]
-    value = FORM.steps[step].parse(with_option(inbound, FORM.steps[step]), data, ctx)
-    if isinstance(value, Invalid):
-        spec = FORM.steps[step]
-        return [Reply(value.message, options=list(spec.options))]
+            return Note(f"已更正：{changed}。")
+    return None
+
+
+def _answered(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], step: StrEnum, value: Any) -> Turn:
+    """Keep the answer; a full sentence naming the type or place is also the description."""
+    text = inbound.text.strip()
     data[FORM.steps[step].slot] = value
     if step in (Step.TYPE, Step.LOCATION) and "description" not in data and len(_WORD_RE.findall(text)) >= 8:
         data["description"] = text[:1000]  # a full sentence is also the description
-    prefix = ""
     if step is Step.LOCATION and outside_district(str(value), ctx.rules.district):
-        prefix = "提示：该地点可能不在本区范围，我们会登记并转交属地生态环境部门处理。"
-    return _advance(inbound, ctx, data, prefix=prefix)
-
-
-def _prompt_for(step_name: str, data: dict[str, Any]) -> Reply:
-    return FORM.prompt(None if step_name == CONFIRM else Step(step_name), data)
-
-
-def _advance(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], prefix: str = "") -> list[Reply]:
-    step = FORM.next_step(data)
-    save_state(ctx, inbound, FORM, step.value if step else CONFIRM, data)
-    reply = FORM.prompt(step, data)
-    return [Reply(prefix + reply.text if prefix else reply.text, options=reply.options)]
+        return Note(OUTSIDE_DISTRICT)
+    return Note()
 
 
 _REPLACE_DESCRIPTION_RE = re.compile(r"^(?:情况|描述|情况描述)(?:改为|改成|是)[：:，,]?\s*(?P<body>.+)$", re.S)
@@ -381,7 +318,8 @@ def _apply_correction(text: str, data: dict[str, Any], now: datetime, rules: Rul
     return "，".join(changed)
 
 
-def _submit(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any]) -> list[Reply]:
+def _submit(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], _note: str) -> list[Reply]:
+    """File the confirmed complaint as a ticket (the form engine then deletes the draft)."""
     occurred = data.get("occurred") or {}
     contact = data.get("contact") or {}
     coords = data.get("coords") or [None, None]
@@ -401,7 +339,6 @@ def _submit(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any]) -> list
         anonymous=bool(contact.get("anonymous", False)),
         urgent=bool(data.get("urgent", False)),
     )
-    clear_state(ctx, inbound)
     text = (
         f"举报已提交，编号 {ticket.number}。我们将在15日内告知是否受理；"
         "您可以随时发送编号或“我的举报”查询办理进度。感谢您对生态环境保护的支持！"
@@ -428,3 +365,43 @@ def _alert_duty(ctx: HandlerContext, inbound: Inbound, data: dict[str, Any]) -> 
             ctx.notifier.send_text("wecom", user, text)
         except SendError as exc:
             log.warning("urgent alert to %s not delivered: %s", mask(user), exc)
+
+
+def _type_options(ctx: HandlerContext, _data: dict[str, Any]) -> list[str]:
+    return [c.choice for c in ctx.rules.complaints.categories.values()]
+
+
+FORM = Form(
+    name="complaint",
+    steps={
+        Step.TYPE: StepSpec("pollution_type", "请问是哪一类污染？", _parse_type, options=_type_options),
+        Step.LOCATION: StepSpec("location", "请问具体在什么地方？也可以直接发送微信位置。", _parse_location),
+        Step.OCCURRED: StepSpec(
+            "occurred", "大概是什么时候发生的？（如“今天上午”“昨晚十点”，不清楚可回复“不清楚”）", _parse_occurred
+        ),
+        Step.DESCRIPTION: StepSpec(
+            "description", "请简单描述一下您看到、听到或闻到的情况。", _parse_description, questions=False
+        ),
+        Step.CONTACT: StepSpec(
+            "contact",
+            "方便留个联系电话吗？办理人员可能需要向您核实情况；不方便可回复“匿名”。",
+            _parse_contact,
+            options=("匿名",),
+        ),
+    },
+    confirm=_summary,
+    confirmed=lambda ctx, text: text in ctx.rules.complaints.form.confirm_words,
+    confirm_again="请回复“确认”提交，或直接发送要修改的内容（如“地点改为白马镇”），回复“取消”放弃。",
+    done=_submit,
+    timeout=Timeout.PAUSE,
+    resume_words=lambda ctx: ctx.rules.complaints.form.continue_words,
+    pause_text="您之前有一份未提交的举报草稿（已为您保存）。回复“继续”接着填写，回复“取消”放弃。",
+    on_photo=_photo,
+    on_location=_location,
+    on_other=_other,
+    screen=_screen,
+    correct=_correct,
+    answered=_answered,
+    after_question=lambda asked: Reply("（举报还在登记中）" + asked.text),
+)
+"""The complaint form (PTB's ``states`` table): pauses on timeout with the draft kept, confirms before filing."""

@@ -8,12 +8,16 @@
 - ``data/``: ``hazards.toml`` (also the words that make a staff message a ledger query).
 """
 
-from handlers.hazards.chat import PAGE_FORM, command, continue_page, detail, is_command, query_reply
+from handlers.hazards.chat import PAGE_FORM, command, detail, is_command, query_reply
 from handlers.hazards.service import HazardError, change, plan_digest, render
 from handlers.hazards.sheet import ImportReport, SheetError, export_sheet, import_sheet
 from handlers.hazards.terms import HazardTerms, enterprise_key
 
+FORMS = (PAGE_FORM,)
+"""The hazard package's declared forms: the paging state of a long list."""
+
 __all__ = [
+    "FORMS",
     "PAGE_FORM",
     "HazardError",
     "HazardTerms",
@@ -21,7 +25,6 @@ __all__ = [
     "SheetError",
     "change",
     "command",
-    "continue_page",
     "detail",
     "enterprise_key",
     "export_sheet",

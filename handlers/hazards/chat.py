@@ -5,6 +5,16 @@ enterprise's open hazards, by town, major hazards not closed, overdue, due this 
 or this month, counts by status. Long lists are paged ("下一页"). Updates:
 ``隐患 H… 整改中`` / ``已整改`` / ``销号 核查人X [说明]`` / ``回头看 合格|不合格 [说明]``,
 each written to the history with the sender.
+
+```mermaid
+---
+title: hazard_page
+---
+stateDiagram-v2
+    [*] --> page: a list longer than one page
+    page --> page: 下一页
+    page --> [*]: the last page / anything else (routed normally)
+```
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -19,13 +30,13 @@ from sqlalchemy import select
 from core import HAZARD_PATTERN, RecordKind, find, local, local_day, normalise
 from handlers.base import HandlerContext, Inbound, Reply
 from handlers.commands import verbs_of
-from handlers.forms import clear_state, load_state, save_state
+from handlers.forms import REJECTED, Ended, Form, Say, StepSpec, Timeout, Turn, clear_state
 from handlers.hazards.service import HazardError, action_of, change, follow_up
 from handlers.hazards.terms import HazardTerms, enterprise_key
 from handlers.nlu import District, town_of
 from handlers.staff import actor_of
 from store import ACTIVE_HAZARD_STATUSES as ACTIVE
-from store import Conversation, Enterprise, Hazard, HazardRepo
+from store import Enterprise, Hazard, HazardRepo
 
 
 def _command_re() -> re.Pattern[str]:
@@ -36,7 +47,7 @@ def _command_re() -> re.Pattern[str]:
     return re.compile(rf"^\s*隐患\s*(?P<number>{number})\s*(?P<verb>{verbs})\s*(?P<rest>.*)$", re.IGNORECASE | re.S)
 
 
-PAGE_FORM = "hazard_page"
+NONE_FOUND = "没有找到符合条件的隐患。"
 INTERNAL = "隐患台账为内部管理信息，仅供工作人员查询。如发现环境安全隐患，欢迎直接向我们举报。"
 
 
@@ -158,27 +169,23 @@ def _field(name: str) -> str:
     }.get(name, name)
 
 
-def _page(ctx: HandlerContext, inbound: Inbound, q: Query, offset: int) -> list[Reply]:
+def _page(ctx: HandlerContext, q: Query, offset: int) -> tuple[list[Reply], int | None]:
+    """One page of hazards from ``offset``, and the offset of the next page (None: no more)."""
     terms = ctx.rules.hazards
     size = terms.defaults.page_size
     day = local_day(ctx.clock.now())
     with ctx.session_factory() as session:
         repo = HazardRepo(session)
         rows = list(repo.search(offset=offset, limit=size + 1, **_filters(q, day)))
-        if not rows and offset == 0:
-            return [Reply("没有找到符合条件的隐患。")]
         if not rows:
-            clear_state(ctx, inbound)
-            return [Reply("已经是最后一页了。")]
+            return [Reply(NONE_FOUND if offset == 0 else "已经是最后一页了。")], None
         total = repo.count(**_filters(q, day))
         lines = [_line(h, day, terms) for h in rows[:size]]
     title = _title(q, terms)
     text = f"{title}共{total}条（第{offset + 1}-{offset + len(lines)}条）：\n" + "\n".join(lines)
     if len(rows) > size:
-        save_state(ctx, inbound, PAGE_FORM, "page", {"query": asdict(q), "offset": offset + size})
-        return [Reply(text + "\n回复“下一页”查看更多。", options=["下一页"])]
-    clear_state(ctx, inbound)
-    return [Reply(text)]
+        return [Reply(text + "\n回复“下一页”查看更多。", options=["下一页"])], offset + size
+    return [Reply(text)], None
 
 
 def _title(q: Query, terms: HazardTerms) -> str:
@@ -219,7 +226,12 @@ def query_reply(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     q = parse(text, names, ctx.rules.hazards, ctx.rules.district)
     if q.count and not (q.enterprise or q.town or q.level or q.period):
         return _counts(ctx)
-    return _page(ctx, inbound, q, 0)
+    replies, following = _page(ctx, q, 0)
+    if following is not None:
+        PAGE_FORM.save(ctx, inbound, PageStep.PAGE.value, {"query": asdict(q), "offset": following})
+    elif replies[0].text != NONE_FOUND:  # a list that fits one page ends any paging (as before)
+        clear_state(ctx, inbound)
+    return replies
 
 
 def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
@@ -267,11 +279,35 @@ def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     return [Reply(f"已记录：隐患 {number} 现为“{status}”（{actor}）。")]
 
 
-def continue_page(inbound: Inbound, ctx: HandlerContext, state: Conversation) -> list[Reply] | None:
-    """ "下一页" shows the next page; anything else ends paging and is routed normally."""
-    if inbound.text.strip() not in ctx.rules.hazards.query.next_page:
-        clear_state(ctx, inbound)
-        return None
-    data = load_state(state)
-    q = Query(**data.get("query", {}))
-    return _page(ctx, inbound, q, int(data.get("offset", 0)))
+# ---- paging: a one-question form ---------------------------------------------------------------
+
+
+class PageStep(StrEnum):
+    """The paging state's one step."""
+
+    PAGE = "page"
+
+
+def _parse_next(inbound: Inbound, _data: dict[str, Any], ctx: HandlerContext) -> Any:
+    """ "下一页" asks for the next page (``hazards.toml`` [query] next_page); anything else ends paging."""
+    return True if inbound.text.strip() in ctx.rules.hazards.query.next_page else REJECTED
+
+
+def _next_page(_inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], _step: StrEnum, _value: Any) -> Turn:
+    replies, following = _page(ctx, Query(**data.get("query", {})), int(data.get("offset", 0)))
+    if following is None:
+        return Ended(tuple(replies))
+    data["offset"] = following
+    return Say(tuple(replies), again=False, save=True)
+
+
+PAGE_FORM = Form(
+    name="hazard_page",
+    steps={
+        PageStep.PAGE: StepSpec("next", "回复“下一页”查看更多。", _parse_next, options=("下一页",), questions=False)
+    },
+    timeout=Timeout.NEVER,
+    hand_back_ends=True,
+    answered=_next_page,
+)
+"""The paging state of a long hazard list ("下一页")."""

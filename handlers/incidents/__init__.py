@@ -15,8 +15,6 @@ from handlers.incidents.chat import (
     ack,
     card_ack,
     command,
-    continue_form,
-    continue_pick,
     is_command,
     start,
 )
@@ -38,9 +36,13 @@ from handlers.incidents.service import (
 )
 from handlers.incidents.words import IncidentWords
 
+FORMS = (FORM, PICK_FORM)
+"""The incident package's declared forms: the report form and the "which incident?" question."""
+
 __all__ = [
     "ACK_PREFIX",
     "FORM",
+    "FORMS",
     "PICK_FORM",
     "STATUS_LABELS",
     "STEP_STATUS_LABELS",
@@ -52,8 +54,6 @@ __all__ = [
     "acknowledge",
     "card_ack",
     "command",
-    "continue_form",
-    "continue_pick",
     "is_command",
     "load_rules",
     "parse_rules",

@@ -10,7 +10,15 @@
   ``生成初报|续报|终报 [E…]``, ``补充 [E…] 要素：内容``, ``事件列表``.
 * ``roster_query``: "今天谁值班".
 
+The forms (``handlers.forms``): ``incident`` (an answer at each step updates the incident; an
+acknowledgement, a command or a second incident is handed back to the router and the form waits;
+a timeout or "取消" drops the form, the incident keeps counting) and ``incident_pick`` (one
+question, "which incident?"; anything else ends it and is routed normally).
+
 ```mermaid
+---
+title: incident
+---
 stateDiagram-v2
     [*] --> location: incident recorded, deadlines planned
     location --> discovered
@@ -19,6 +27,16 @@ stateDiagram-v2
     casualties --> sensitive
     sensitive --> grade
     grade --> [*]: summary with every deadline
+    discovered --> [*]: 取消 / idle > timeout (the incident keeps counting)
+```
+
+```mermaid
+---
+title: incident_pick
+---
+stateDiagram-v2
+    [*] --> pick: an acknowledgement fits several incidents
+    pick --> [*]: a number from the list (step acknowledged) / anything else (routed normally)
 ```
 """
 
@@ -32,11 +50,11 @@ from enum import StrEnum
 from typing import Any
 
 from core import INCIDENT_PATTERN, INCIDENT_RE, RecordKind, find, local, normalise
-from handlers.base import HandlerContext, Inbound, Kind, Reply
+from handlers.base import HandlerContext, Inbound, Reply
 from handlers.commands import verbs_of
-from handlers.forms import Form, Invalid, StepSpec, clear_state, load_state, save_state, timed_out, with_option
+from handlers.forms import REJECTED, Answer, Ended, Form, Invalid, Note, Say, StepSpec, Timeout, Turn
 from handlers.incidents.drafts import build, element_keys
-from handlers.incidents.rules import IncidentRules, load_rules
+from handlers.incidents.rules import IncidentRules
 from handlers.incidents.service import (
     STATUS_LABELS,
     IncidentError,
@@ -51,10 +69,9 @@ from handlers.incidents.service import (
     withdraw,
 )
 from handlers.incidents.words import IncidentFormWords
-from handlers.nlu import Understanding, looks_like_question, occurred_at, town_of, understand
-from handlers.qa import question_reply
+from handlers.nlu import Understanding, occurred_at, town_of, understand
 from handlers.staff import actor_of
-from store import Conversation, Incident, IncidentRepo
+from store import Incident, IncidentRepo
 
 
 def words_of(ctx: HandlerContext) -> IncidentFormWords:
@@ -62,8 +79,12 @@ def words_of(ctx: HandlerContext) -> IncidentFormWords:
     return ctx.rules.incident_words.form
 
 
+STOP_TEXT = "好的，已停止补充。已登记的事件仍在计时，之后可用“补充 要素：内容”继续补充。"
+"""What "取消" answers in the incident form and the "which incident?" question: the incident itself goes on."""
+
+
 def rules_of(ctx: HandlerContext) -> IncidentRules:
-    """The incident rule set of the context (``incident_rules.toml``)."""
+    """The incident rule set of the context (``incident_rules.toml``, or ``ENVBOT_INCIDENT_RULES``)."""
     return ctx.rules.incidents
 
 
@@ -95,13 +116,13 @@ def _parse_discovered(inbound: Inbound, _d: dict[str, Any], ctx: HandlerContext)
 
 
 def _parse_free(field: str) -> Callable[[Inbound, dict[str, Any], HandlerContext], Any]:
-    def parse(inbound: Inbound, _d: dict[str, Any], _c: HandlerContext) -> Any:
+    def parse(inbound: Inbound, _d: dict[str, Any], ctx: HandlerContext) -> Any:
         text = inbound.text.strip()
         if not text:
             return Invalid(f"请说明{field}，不清楚请回复“不清楚”。")
-        if text in words_of(_c).unsure_words:
+        if text in words_of(ctx).unsure_words:
             return "不清楚"
-        if text in words_of(_c).none_words:
+        if text in words_of(ctx).none_words:
             return "无"
         return text[:200]
 
@@ -143,40 +164,11 @@ def _parse_grade(inbound: Inbound, _d: dict[str, Any], ctx: HandlerContext) -> A
     return grade
 
 
-def _sensitive_prompt() -> str:
-    cases = load_rules().sensitive.values()  # the bundled file: built at import (the form engine will pass ctx)
+def _sensitive_prompt(ctx: HandlerContext, _data: dict[str, Any]) -> str:
+    """The Order 17 第四条 cases of the rule set in use, numbered as :func:`_parse_sensitive` reads them."""
+    cases = rules_of(ctx).sensitive.values()
     lines = "\n".join(f"{n}. {c.label}" for n, c in enumerate(cases, start=1))
     return f"是否可能涉及以下情形？可多选，回复序号（如“1 3”）；都不涉及请回复“无”。\n{lines}"
-
-
-FORM = Form(
-    name="incident",
-    steps={
-        Step.LOCATION: StepSpec(
-            "location", "事发地点在哪里？（乡镇/街道、河段或企业名称，也可发送位置）", _parse_location
-        ),
-        Step.DISCOVERED: StepSpec(
-            "discovered", "什么时候发现的？回复“刚刚”，或写成“14:20”“今天下午两点”。", _parse_discovered, ("刚刚",)
-        ),
-        Step.POLLUTANT: StepSpec(
-            "pollutant", "主要污染物是什么？（如“硫酸约5吨”，不清楚请回复“不清楚”）", _parse_free("污染物")
-        ),
-        Step.CASUALTIES: StepSpec(
-            "casualties",
-            "有无人员伤亡？（如“无”“2人受伤”，不清楚请回复“不清楚”）",
-            _parse_casualties,
-            ("无", "不清楚"),
-        ),
-        Step.SENSITIVE: StepSpec("sensitive", _sensitive_prompt(), _parse_sensitive),  # numbers name the cases
-        Step.GRADE: StepSpec(
-            "grade",
-            "初步判断的事件级别？回复：一般、较大、重大、特别重大，或“不确定”。",
-            _parse_grade,
-            ("一般", "较大", "重大", "特别重大", "不确定"),
-        ),
-    },
-    confirm_prompt=lambda data: Reply(""),
-)
 
 
 def _deadlines(rules: IncidentRules, incident: Incident, now: datetime) -> str:
@@ -202,9 +194,8 @@ def start(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -
         discovered = None  # a date in the message that makes no sense is asked again below
     if place:
         data["location"] = place
-    if discovered is None and any(
-        w in text for w in words_of(ctx).now_words
-    ):  # "刚刚发现": discovered as it is reported
+    # "刚刚发现": discovered as it is reported
+    if discovered is None and any(w in text for w in words_of(ctx).now_words):
         discovered = inbound.received_at or now
     if discovered is not None:
         data["discovered"] = discovered.isoformat()
@@ -229,16 +220,17 @@ def start(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -
             "我会在每个时限前提醒当班值班人员；完成后请回复“已电话报告”“书面报告已报送”等。"
         )
     data["number"] = number
-    step = FORM.next_step(data)
-    save_state(ctx, inbound, FORM, step.value if step else "done", data)
-    first = FORM.prompt(step, data)
+    first = FORM.start(inbound, ctx, data)
+    if FORM.next_step(data) is None:
+        return [Reply(head), *first]
     return [
         Reply(head),
-        Reply("请补充以下信息（可随时回复“取消”停止补充，事件仍会计时）。" + first.text, options=first.options),
+        Reply("请补充以下信息（可随时回复“取消”停止补充，事件仍会计时）。" + first[0].text, options=first[0].options),
     ]
 
 
-def _apply(ctx: HandlerContext, inbound: Inbound, number: str, slot: str, value: Any) -> tuple[list[str], str]:
+def _apply(ctx: HandlerContext, inbound: Inbound, number: str, slot: str, value: Any) -> list[str]:
+    """Write one answer to the incident and re-plan its deadlines; returns the changes (for the reply)."""
     rules = rules_of(ctx)
     now = ctx.clock.now()
     changes: dict[str, Any] = {}
@@ -258,55 +250,90 @@ def _apply(ctx: HandlerContext, inbound: Inbound, number: str, slot: str, value:
         incident = IncidentRepo(session).by_number(number)
         if incident is None:
             raise IncidentError(f"事件 {number} 不存在。")
-        lines = update(session, rules, incident, now=now, actor=actor_of(ctx, inbound), record_all=True, **changes)
-        summary = _deadlines(rules, incident, now)
-    return lines, summary
+        return update(session, rules, incident, now=now, actor=actor_of(ctx, inbound), record_all=True, **changes)
 
 
-def continue_form(inbound: Inbound, ctx: HandlerContext, state: Conversation) -> list[Reply] | None:
-    """One answer in the incident form; None hands the message to the router (acks, commands, questions)."""
-    data = load_state(state)
-    number = str(data.get("number", ""))
-    if timed_out(state, ctx):
-        clear_state(ctx, inbound)
-        return None
-    if inbound.kind is Kind.LOCATION and state.step == Step.LOCATION.value:
-        inbound_text = inbound.label or f"{inbound.latitude:.5f},{inbound.longitude:.5f}"
-        value: Any = inbound_text
-    elif inbound.kind not in (Kind.TEXT, Kind.VOICE) or not inbound.text.strip():
-        return None
-    else:
-        text = inbound.text.strip()
-        reading = understand(text, inbound.role, inbound.received_at, ctx.rules)
-        second_incident = reading.intent == "incident_report" and any(w in text for w in words_of(ctx).new_report_words)
-        if second_incident or reading.intent in ("incident_ack", "roster_query", "cancel", "help") or is_command(text):
-            return None  # handled by the router; the form waits (a second incident starts its own form)
-        step = Step(state.step)
-        if step is not Step.LOCATION and looks_like_question(text, ctx.rules.complaints):
-            again = FORM.prompt(step, data)
-            return [*question_reply(inbound, ctx), Reply("（事件信息补充中）" + again.text, options=again.options)]
-        value = FORM.steps[step].parse(with_option(inbound, FORM.steps[step]), data, ctx)
-        if isinstance(value, Invalid):
-            return [Reply(value.message, options=list(FORM.steps[step].options))]
-    slot = FORM.steps[Step(state.step)].slot
+def _location(inbound: Inbound, _ctx: HandlerContext, _data: dict[str, Any], at: str) -> Turn:
+    """A location message answers the place question; at another step it is handed back."""
+    if at != Step.LOCATION.value:
+        return REJECTED
+    return Answer(inbound.label or f"{inbound.latitude:.5f},{inbound.longitude:.5f}")
+
+
+def _screen(inbound: Inbound, ctx: HandlerContext, _data: dict[str, Any], _at: str) -> Turn | None:
+    """Acknowledgements, the roster, commands and a second incident are handed back; the form waits."""
+    text = inbound.text.strip()
+    if not text:
+        return None  # the engine hands an empty message back
+    reading = understand(text, inbound.role, inbound.received_at, ctx.rules)
+    second_incident = reading.intent == "incident_report" and any(w in text for w in words_of(ctx).new_report_words)
+    if second_incident or reading.intent in ("incident_ack", "roster_query", "cancel", "help") or is_command(text):
+        return REJECTED  # handled by the router; the form waits (a second incident starts its own form)
+    return None
+
+
+def _answered(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], step: StrEnum, value: Any) -> Turn:
+    """Apply the answer to the incident at once (deadlines re-planned) and keep it in the form."""
+    spec = FORM.steps[step]
     try:
-        lines, summary = _apply(ctx, inbound, number, slot, value)
+        lines = _apply(ctx, inbound, str(data.get("number", "")), spec.slot, value)
     except IncidentError as exc:
-        return [Reply(str(exc), options=list(FORM.steps[Step(state.step)].options))]
-    data[slot] = value
-    prefix = ("时限已按新情况调整：" + "；".join(lines) + "\n") if lines else ""
-    following = FORM.next_step(data)
-    if following is None:
-        clear_state(ctx, inbound)
-        return [
-            Reply(
-                f"{prefix}事件 {number} 信息已记录。当前待办报告：\n{summary}\n"
-                "可回复“生成初报”起草书面报告，“时间线”查看全过程，“定级 重大”调整级别，“应急结束”结束应急状态。"
-            )
-        ]
-    save_state(ctx, inbound, FORM, following.value, data)
-    reply = FORM.prompt(following, data)
-    return [Reply(prefix + reply.text, options=reply.options)]
+        return Say((Reply(str(exc), options=spec.options_for(ctx, data)),), again=False)
+    data[spec.slot] = value
+    return Note(("时限已按新情况调整：" + "；".join(lines) + "\n") if lines else "")
+
+
+def _done(_inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], note: str) -> list[Reply]:
+    """Every question answered: what is recorded and the reports still due."""
+    number = str(data.get("number", ""))
+    rules = rules_of(ctx)
+    with ctx.session_factory() as session:
+        incident = IncidentRepo(session).by_number(number)
+        summary = _deadlines(rules, incident, ctx.clock.now()) if incident is not None else "· 暂无待办报告"
+    return [
+        Reply(
+            f"{note}事件 {number} 信息已记录。当前待办报告：\n{summary}\n"
+            "可回复“生成初报”起草书面报告，“时间线”查看全过程，“定级 重大”调整级别，“应急结束”结束应急状态。"
+        )
+    ]
+
+
+FORM = Form(
+    name="incident",
+    steps={
+        Step.LOCATION: StepSpec(
+            "location", "事发地点在哪里？（乡镇/街道、河段或企业名称，也可发送位置）", _parse_location, questions=False
+        ),
+        Step.DISCOVERED: StepSpec(
+            "discovered", "什么时候发现的？回复“刚刚”，或写成“14:20”“今天下午两点”。", _parse_discovered, ("刚刚",)
+        ),
+        Step.POLLUTANT: StepSpec(
+            "pollutant", "主要污染物是什么？（如“硫酸约5吨”，不清楚请回复“不清楚”）", _parse_free("污染物")
+        ),
+        Step.CASUALTIES: StepSpec(
+            "casualties",
+            "有无人员伤亡？（如“无”“2人受伤”，不清楚请回复“不清楚”）",
+            _parse_casualties,
+            ("无", "不清楚"),
+        ),
+        Step.SENSITIVE: StepSpec("sensitive", _sensitive_prompt, _parse_sensitive),  # built from ctx when asked
+        Step.GRADE: StepSpec(
+            "grade",
+            "初步判断的事件级别？回复：一般、较大、重大、特别重大，或“不确定”。",
+            _parse_grade,
+            ("一般", "较大", "重大", "特别重大", "不确定"),
+        ),
+    },
+    done=_done,
+    timeout=Timeout.END,
+    cancel_text=STOP_TEXT,
+    on_location=_location,
+    screen=_screen,
+    answered=_answered,
+    after_question=lambda asked: Reply("（事件信息补充中）" + asked.text, options=asked.options),
+)
+"""The incident form: each answer updates the incident at once; a timeout drops the form (the incident keeps
+counting); acknowledgements, commands and a second incident are handed back to the router."""
 
 
 # ---- commands -------------------------------------------------------------------------------
@@ -495,7 +522,43 @@ def timeline_text(rules: IncidentRules, incident: Incident, now: datetime) -> st
 
 # ---- acknowledgement ----------------------------------------------------------------------------
 
-PICK_FORM = "incident_pick"
+
+class PickStep(StrEnum):
+    """The "which incident?" question's one step."""
+
+    PICK = "pick"
+
+
+def _pick_prompt(_ctx: HandlerContext, data: dict[str, Any]) -> str:
+    listed = zip(data.get("numbers", []), data.get("summaries", []), strict=False)
+    lines = "\n".join(f"{k}. {n}（{s}）" for k, (n, s) in enumerate(listed, start=1))
+    count, label = len(data.get("numbers", [])), data.get("label", "")
+    return f"有{count}起事件的{label}待完成，请问是哪一起？回复序号或事件编号：\n{lines}"
+
+
+def _parse_pick(inbound: Inbound, data: dict[str, Any], _ctx: HandlerContext) -> Any:
+    """A number from the list, or an incident number; anything else is handed back (and the question ends)."""
+    text = inbound.text.strip()
+    numbers = [str(n) for n in data.get("numbers", [])]
+    chosen = find(RecordKind.INCIDENT, text)
+    if chosen is None and text.isdigit() and 1 <= int(text) <= len(numbers):
+        chosen = numbers[int(text) - 1]
+    return chosen if chosen is not None else REJECTED
+
+
+def _picked(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], _step: StrEnum, value: Any) -> Turn:
+    return Ended(tuple(_do_ack(inbound, ctx, str(value), str(data.get("step", "")))))
+
+
+PICK_FORM = Form(
+    name="incident_pick",
+    steps={PickStep.PICK: StepSpec("chosen", _pick_prompt, _parse_pick, questions=False)},
+    timeout=Timeout.NEVER,
+    cancel_text=STOP_TEXT,
+    hand_back_ends=True,
+    answered=_picked,
+)
+"""The one-question "which incident?" state of an acknowledgement that fits several incidents."""
 
 
 def ack(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -> list[Reply]:
@@ -515,9 +578,8 @@ def ack(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -> 
         which = f"事件 {number} 不存在或" if number else "目前"
         return [Reply(f"{which}没有待完成的{label}，无需确认。如要登记新事件，请直接描述事件情况。")]
     if len(listed) > 1:
-        save_state(ctx, inbound, PICK_FORM, "pick", {"step": step, "numbers": [n for n, _ in listed]})
-        lines = "\n".join(f"{k}. {n}（{s}）" for k, (n, s) in enumerate(listed, start=1))
-        return [Reply(f"有{len(listed)}起事件的{label}待完成，请问是哪一起？回复序号或事件编号：\n{lines}")]
+        numbers, summaries = [n for n, _ in listed], [s for _, s in listed]
+        return PICK_FORM.start(inbound, ctx, {"step": step, "numbers": numbers, "summaries": summaries, "label": label})
     return _do_ack(inbound, ctx, listed[0][0], step)
 
 
@@ -557,18 +619,3 @@ def card_ack(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
 def _short(at: datetime, now: datetime) -> str:
     """ "16:20" today, "12月03日 05:36" another day."""
     return local(at, "%H:%M") if local(at, "%m%d") == local(now, "%m%d") else local(at, "%m月%d日 %H:%M")
-
-
-def continue_pick(inbound: Inbound, ctx: HandlerContext, state: Conversation) -> list[Reply] | None:
-    """The answer to "which incident?": a number from the list, or an incident number."""
-    data = load_state(state)
-    text = inbound.text.strip()
-    numbers = [str(n) for n in data.get("numbers", [])]
-    chosen = find(RecordKind.INCIDENT, text)
-    if chosen is None and text.isdigit() and 1 <= int(text) <= len(numbers):
-        chosen = numbers[int(text) - 1]
-    if chosen is None:
-        clear_state(ctx, inbound)
-        return None  # something else: route it normally
-    clear_state(ctx, inbound)
-    return _do_ack(inbound, ctx, chosen, str(data.get("step", "")))
