@@ -87,16 +87,16 @@ def _handle_event(turn: Turn, ctx: HandlerContext) -> list[Reply]:
     if turn.inbound.event is Event.CARD and turn.inbound.text.startswith(incidents.ACK_PREFIX):
         return incidents.card_ack(turn.inbound, ctx)
     if turn.inbound.event is Event.CLICK:
-        entry = menu_entry(turn.inbound.text)
+        entry = menu_entry(turn.inbound.text, ctx.rules.commands)
         start = MENU_STARTS.get(entry.name) if entry is not None else None
-        return start(turn, ctx) if start is not None else [help_reply(turn.inbound.role)]
-    return event_reply(turn.inbound)
+        return start(turn, ctx) if start is not None else [help_reply(turn.inbound.role, ctx.rules.commands)]
+    return event_reply(turn.inbound, ctx.rules.commands)
 
 
 MENU_STARTS: dict[str, Callable[[Turn, HandlerContext], list[Reply]]] = {
     "complaint": lambda t, c: complaints.start(t.inbound, c, Understanding("complaint")),
     "complaint_status": lambda t, c: complaints.status_reply(t.inbound, c, None),
-    "help": lambda t, c: [help_reply(t.inbound.role)],
+    "help": lambda t, c: [help_reply(t.inbound.role, c.rules.commands)],
 }
 """Declared entries a menu key may start (``handlers/data/commands.toml`` [menu]); a test clicks every key."""
 
@@ -122,7 +122,10 @@ def _in_form(turn: Turn) -> bool:
     return (
         turn.state is not None
         and turn.state.form in FORMS_BY_NAME
-        and not (turn.inbound.kind is Kind.EVENT or (turn.inbound.kind is Kind.TEXT and is_cancel(turn.inbound.text)))
+        and not (
+            turn.inbound.kind is Kind.EVENT
+            or (turn.inbound.kind is Kind.TEXT and is_cancel(turn.inbound.text, turn.rules.commands))
+        )
     )
 
 
@@ -136,7 +139,7 @@ def _continue_form(turn: Turn, ctx: HandlerContext) -> list[Reply] | None:
 def _staff_command(turn: Turn, ctx: HandlerContext) -> list[Reply]:
     if complaints.is_staff_command(turn.inbound.text, ctx.rules.process):
         return complaints.staff_command(turn.inbound, ctx)
-    if hazards.is_command(turn.inbound.text):
+    if hazards.is_command(turn.inbound.text, ctx.rules.hazards):
         return hazards.command(turn.inbound, ctx)
     return incidents.command(turn.inbound, ctx)
 
@@ -148,8 +151,16 @@ def _staff_intent(intent: str) -> Callable[[Turn], bool]:
 RULES: tuple[Rule, ...] = (
     Rule("form", _in_form, _continue_form),
     Rule("event", lambda t: t.inbound.kind is Kind.EVENT, _handle_event),
-    Rule("cancel", lambda t: t.inbound.kind is Kind.TEXT and is_cancel(t.inbound.text), _handle_cancel),
-    Rule("help", lambda t: t.text_kind and is_help(t.inbound.text), lambda t, c: [help_reply(t.inbound.role)]),
+    Rule(
+        "cancel",
+        lambda t: t.inbound.kind is Kind.TEXT and is_cancel(t.inbound.text, t.rules.commands),
+        _handle_cancel,
+    ),
+    Rule(
+        "help",
+        lambda t: t.text_kind and is_help(t.inbound.text, t.rules.commands),
+        lambda t, c: [help_reply(t.inbound.role, c.rules.commands)],
+    ),
     Rule(
         "staff_command",
         lambda t: (
@@ -157,8 +168,8 @@ RULES: tuple[Rule, ...] = (
             and t.text_kind
             and (
                 complaints.is_staff_command(t.inbound.text, t.rules.process)
-                or incidents.is_command(t.inbound.text)
-                or hazards.is_command(t.inbound.text)
+                or incidents.is_command(t.inbound.text, t.rules.incident_words)
+                or hazards.is_command(t.inbound.text, t.rules.hazards)
             )
         ),
         _staff_command,
@@ -166,7 +177,11 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "non_text",
         lambda t: not t.text_kind or not t.inbound.text.strip(),
-        lambda t, c: non_text_reply(t.inbound) if t.inbound.kind is not Kind.TEXT else [help_reply(t.inbound.role)],
+        lambda t, c: (
+            non_text_reply(t.inbound)
+            if t.inbound.kind is not Kind.TEXT
+            else [help_reply(t.inbound.role, c.rules.commands)]
+        ),
     ),
     Rule(
         "complaint_status",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.base import Event, Inbound, Kind, Reply
-from handlers.commands import welcome_reply
+from handlers.commands import Catalogue, welcome_reply
 
 
 def non_text_reply(inbound: Inbound) -> list[Reply]:
@@ -25,9 +25,9 @@ def non_text_reply(inbound: Inbound) -> list[Reply]:
     return [Reply("抱歉，暂不支持这类消息，请发送文字。回复“帮助”查看可以办理的事项。")]
 
 
-def event_reply(inbound: Inbound) -> list[Reply]:
+def event_reply(inbound: Inbound, catalogue: Catalogue) -> list[Reply]:
     """Replies to channel events other than menu clicks and card buttons (the dialogue routes those to the
     entry they start); most events need none (the adapter then answers ``success``)."""
     if inbound.event in (Event.SUBSCRIBE, Event.ENTER):
-        return [welcome_reply(inbound)]
+        return [welcome_reply(inbound, catalogue)]
     return []

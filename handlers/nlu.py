@@ -28,7 +28,7 @@ from pydantic import Field
 
 from core import DISPLAY_ZONE, HAZARD_RE, RecordKind, find
 from handlers.base import Role
-from handlers.commands import is_cancel, is_help, load_commands
+from handlers.commands import is_cancel, is_help
 from handlers.ruledata import RuleModel
 
 if TYPE_CHECKING:  # the domain packages import this module; their models are only annotations here
@@ -209,9 +209,9 @@ def understand(text: str, role: Role, now: datetime, rules: Rules) -> Understand
     t = text.strip()
     terms, district = rules.complaints, rules.district
     hazard = rules.hazards.intent
-    if not t or is_help(t):
+    if not t or is_help(t, rules.commands):
         return Understanding("help")
-    if is_cancel(t) or (len(t) <= 12 and _any(t, sorted(load_commands().cancel_words))):
+    if is_cancel(t, rules.commands) or (len(t) <= 12 and _any(t, sorted(rules.commands.cancel_words))):
         return Understanding("cancel")
     ticket = find(RecordKind.TICKET, t)
     if ticket:

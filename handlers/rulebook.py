@@ -9,12 +9,12 @@
 | ``incident_words`` | ``handlers/incidents/data/incident_words.toml`` | ``handlers.incidents.IncidentWords`` |
 | ``hazards`` | ``handlers/hazards/data/hazards.toml`` | ``handlers.hazards.HazardTerms`` |
 | ``roster`` | ``handlers/roster/data/roster.toml`` | ``handlers.roster.RosterTerms`` |
+| ``commands`` | ``handlers/data/commands.toml`` + ``data/<domain>_commands.toml`` | ``handlers.commands.Catalogue`` |
 
 ``ENVBOT_RULES_DIR`` names a directory whose files override the bundled ones file by file (same
 file name; a file absent there is the bundled one). ``ENVBOT_INCIDENT_RULES`` names one file
 that wins for ``incident_rules.toml``. A bad file stops start-up with
-:class:`core.errors.ConfigError` naming the file and the line. (``handlers/data/commands.toml``
-is read by :mod:`handlers.commands`.)
+:class:`core.errors.ConfigError` naming the file and the line.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import ConfigError
+from handlers.commands import DOMAIN_FILES, SHARED_FILE, Catalogue, load_catalogue
 from handlers.complaints import ComplaintTerms, Process
 from handlers.hazards import HazardTerms
 from handlers.incidents import IncidentRules, IncidentWords
@@ -30,7 +31,7 @@ from handlers.nlu import District
 from handlers.roster import RosterTerms
 from handlers.ruledata import read_rule_file
 
-__all__ = ["RULE_FILES", "Rules", "load_rules_bundle"]
+__all__ = ["COMMAND_FILES", "RULE_FILES", "Rules", "load_rules_bundle"]
 
 RULE_FILES: dict[str, tuple[str, str]] = {
     # field -> (package whose data/ holds the bundled file, file name)
@@ -42,6 +43,8 @@ RULE_FILES: dict[str, tuple[str, str]] = {
     "hazards": ("handlers.hazards", "hazards.toml"),
     "roster": ("handlers.roster", "roster.toml"),
 }
+COMMAND_FILES: tuple[tuple[str, str], ...] = (SHARED_FILE, *DOMAIN_FILES)
+"""The files of the ``commands`` field (one catalogue from several files)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class Rules:
     incident_words: IncidentWords
     hazards: HazardTerms
     roster: RosterTerms
+    commands: Catalogue
 
     @classmethod
     def bundled(cls) -> Rules:
@@ -77,7 +81,7 @@ def load_rules_bundle(rules_dir: Path | None = None, incident_rules: Path | None
     if rules_dir is not None:
         if not rules_dir.is_dir():
             raise ConfigError(f"ENVBOT_RULES_DIR {rules_dir} is not a directory")
-        known = {name for _, name in RULE_FILES.values()}
+        known = {name for _, name in (*RULE_FILES.values(), *COMMAND_FILES)}
         strays = sorted(p.name for p in rules_dir.glob("*.toml") if p.name not in known)
         if strays:
             raise ConfigError(
@@ -93,4 +97,5 @@ def load_rules_bundle(rules_dir: Path | None = None, incident_rules: Path | None
         incident_words=read_rule_file(IncidentWords, "handlers.incidents", "incident_words.toml", rules_dir=rules_dir),
         hazards=read_rule_file(HazardTerms, "handlers.hazards", "hazards.toml", rules_dir=rules_dir),
         roster=read_rule_file(RosterTerms, "handlers.roster", "roster.toml", rules_dir=rules_dir),
+        commands=load_catalogue(rules_dir),
     )

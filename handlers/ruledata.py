@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from core.errors import ConfigError
 
-__all__ = ["RuleModel", "line_of", "parse_rule_text", "read_rule_file"]
+__all__ = ["RuleModel", "check_columns", "check_verbs", "line_of", "parse_rule_text", "read_rule_file"]
 
 
 class RuleModel(BaseModel):
@@ -32,6 +32,44 @@ class RuleModel(BaseModel):
 
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def check_columns(value: dict[str, list[str]], fields: tuple[str, ...]) -> dict[str, list[str]]:
+    """A sheet's ``[columns]`` table: every field of ``fields`` with at least one header, and no other.
+
+    Raises:
+        ValueError: an unknown or missing field, or a field without headers.
+    """
+    unknown = [f for f in value if f not in fields]
+    if unknown:
+        raise ValueError(f"unknown column {unknown[0]!r}; known: {', '.join(fields)}")
+    missing = [f for f in fields if f not in value]
+    if missing:
+        raise ValueError(f"column {missing[0]!r} is missing")
+    if any(not headers for headers in value.values()):
+        raise ValueError("each column needs at least one header")
+    return value
+
+
+def check_verbs(verbs: dict[str, tuple[str, ...]], actions: tuple[str, ...]) -> None:
+    """A command's ``[verbs]`` table: exactly the code's ``actions``, each with words, no word for two actions.
+
+    Raises:
+        ValueError: an unknown or missing action, an empty word list, or a word used twice (pydantic
+            turns it into the validation error that names the line).
+    """
+    unknown = [a for a in verbs if a not in actions]
+    if unknown:
+        raise ValueError(f"unknown action {unknown[0]!r}; known: {', '.join(actions)}")
+    missing = [a for a in actions if a not in verbs]
+    if missing:
+        raise ValueError(f"action {missing[0]!r} has no verbs")
+    words = [w.strip() for ws in verbs.values() for w in ws]
+    if any(not w for w in words) or any(not ws for ws in verbs.values()):
+        raise ValueError("each action needs at least one non-empty word")
+    twice = sorted({w for w in words if words.count(w) > 1})
+    if twice:
+        raise ValueError(f"verb {twice[0]!r} names two actions")
 
 
 def _key_re(key: str) -> str:

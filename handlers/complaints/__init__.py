@@ -5,7 +5,8 @@
 - ``service``: filing, status changes with the citizen's notice and the time-limit prompts
   (信访工作条例 第二十二、二十三、三十四条), used by the chat, the console and Open311;
 - ``terms``: the typed rule files (:class:`ComplaintTerms`, :class:`Process`), loaded with the others;
-- ``data/``: pollution categories and the reader's words (``complaint.toml``), the process (``process.toml``).
+- ``data/``: pollution categories and the reader's words (``complaint.toml``), the process (``process.toml``),
+  what 帮助 lists (``complaint_commands.toml``).
 """
 
 from handlers.complaints.chat import FORM, start

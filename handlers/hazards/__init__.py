@@ -5,7 +5,8 @@
   (一般隐患整治不过年, Wulong 三（二）13; Order 34 第十条 for major hazards);
 - ``sheet``: Excel import (validated all-or-nothing) and export; ``terms``: the vocabulary
   (:class:`HazardTerms`, the typed ``hazards.toml``, loaded with the other rule files);
-- ``data/``: ``hazards.toml`` (also the words that make a staff message a ledger query).
+- ``data/``: ``hazards.toml`` (also the ledger-query words and the update verbs), ``hazard_commands.toml``
+  (what 帮助 lists).
 """
 
 from handlers.hazards.chat import PAGE_FORM, command, detail, is_command, query_reply

@@ -29,9 +29,8 @@ from sqlalchemy import select
 
 from core import HAZARD_PATTERN, RecordKind, find, local, local_day, normalise
 from handlers.base import HandlerContext, Inbound, Reply
-from handlers.commands import verbs_of
 from handlers.forms import REJECTED, Ended, Form, Say, StepSpec, Timeout, Turn, clear_state
-from handlers.hazards.service import HazardError, action_of, change, follow_up
+from handlers.hazards.service import HazardError, change, follow_up
 from handlers.hazards.terms import HazardTerms, enterprise_key
 from handlers.nlu import District, town_of
 from handlers.staff import actor_of
@@ -39,9 +38,9 @@ from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import Enterprise, Hazard, HazardRepo
 
 
-def _command_re() -> re.Pattern[str]:
-    """``隐患 H… <verb> …`` with the verbs of ``data/commands.toml`` (longest first)."""
-    words = sorted((w for ws in verbs_of("handlers.hazards").values() for w in ws), key=len, reverse=True)
+def _command_re(terms: HazardTerms) -> re.Pattern[str]:
+    """``隐患 H… <verb> …`` with the verbs of ``hazards.toml`` [verbs] (longest first)."""
+    words = sorted((w for ws in terms.verbs.values() for w in ws), key=len, reverse=True)
     verbs = "|".join(map(re.escape, words))
     number = HAZARD_PATTERN
     return re.compile(rf"^\s*隐患\s*(?P<number>{number})\s*(?P<verb>{verbs})\s*(?P<rest>.*)$", re.IGNORECASE | re.S)
@@ -64,9 +63,9 @@ class Query:
     count: bool = False
 
 
-def is_command(text: str) -> bool:
+def is_command(text: str, terms: HazardTerms) -> bool:
     """True for ``隐患 H… 已整改`` and the other update commands."""
-    return bool(_command_re().match(text))
+    return bool(_command_re(terms).match(text))
 
 
 def parse(text: str, enterprise_names: list[str], terms: HazardTerms, district: District) -> Query:
@@ -236,7 +235,7 @@ def query_reply(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
 
 def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     """Apply ``隐患 H… 整改中|已整改|销号 核查人X|回头看 合格/不合格 …`` (staff only)."""
-    m = _command_re().match(inbound.text)
+    m = _command_re(ctx.rules.hazards).match(inbound.text)
     assert m is not None
     if not inbound.role.is_staff:
         return [Reply(INTERNAL)]
@@ -248,7 +247,7 @@ def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
         if hazard is None:
             return [Reply(f"没有编号为 {number} 的隐患，请核对编号。")]
         try:
-            if action_of(verb) == "follow_up":
+            if ctx.rules.hazards.action_of(verb) == "follow_up":
                 result = re.match(r"^(合格|不合格)\s*(?:核查人[:：]?\s*(\S+))?\s*(.*)$", rest, re.S)
                 if not result:
                     return [Reply(f"请写明结果，例如：隐患 {number} 回头看 合格，或 隐患 {number} 回头看 不合格 原因")]

@@ -22,7 +22,6 @@ from datetime import datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from core import DISPLAY_ZONE, DomainError, local_day
-from handlers.commands import verbs_of
 from handlers.hazards.terms import HazardTerms
 from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import Hazard, HazardCheck, HazardRepo, Reminder, ReminderRepo, StaffRepo
@@ -48,11 +47,6 @@ MOVES = {
 """Status moves by action; the words that name each action are data (``data/commands.toml`` [verbs])."""
 
 
-def action_of(word: str) -> str | None:
-    """The action a command verb names ("销号" -> "close"), from ``data/commands.toml``; None if unknown."""
-    return next((action for action, words in verbs_of("handlers.hazards").items() if word in words), None)
-
-
 def change(
     session: Session,
     hazard: Hazard,
@@ -69,7 +63,7 @@ def change(
     Raises:
         HazardError: the move is not allowed from the current status, or 销号 has no inspector.
     """
-    action = action_of(word)
+    action = terms.action_of(word)
     if action not in MOVES:
         raise HazardError(f"没有“{word}”这个整改操作。")
     move = MOVES[action]

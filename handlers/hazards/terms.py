@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from handlers.ruledata import RuleModel
+from handlers.ruledata import RuleModel, check_columns, check_verbs
 
 Table = Literal["levels", "found_by", "statuses"]
 COLUMN_FIELDS = (
@@ -88,6 +88,10 @@ class IntentWords(RuleModel):
     ledger: list[str]
 
 
+UPDATE_ACTIONS = ("rectifying", "rectified", "close", "follow_up")
+"""The ledger updates by chat (``handlers.hazards.service.MOVES`` and 回头看); ``[verbs]`` names the words."""
+
+
 class HazardTerms(RuleModel):
     """The whole ``hazards.toml``."""
 
@@ -100,19 +104,22 @@ class HazardTerms(RuleModel):
     columns: dict[str, list[str]]  # field -> accepted headers (the first is written on export), in sheet order
     query: QueryWords
     intent: IntentWords
+    verbs: dict[str, tuple[str, ...]]  # update action -> words after 隐患 H… (UPDATE_ACTIONS)
+
+    @field_validator("verbs")
+    @classmethod
+    def _verbs(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        check_verbs(value, UPDATE_ACTIONS)
+        return value
+
+    def action_of(self, word: str) -> str | None:
+        """The update action a verb names ("销号" -> "close"), or None."""
+        return next((action for action, words in self.verbs.items() if word in words), None)
 
     @field_validator("columns")
     @classmethod
     def _columns(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        unknown = [f for f in value if f not in COLUMN_FIELDS]
-        if unknown:
-            raise ValueError(f"unknown column {unknown[0]!r}; known: {', '.join(COLUMN_FIELDS)}")
-        missing = [f for f in COLUMN_FIELDS if f not in value]
-        if missing:
-            raise ValueError(f"column {missing[0]!r} is missing")
-        if any(not headers for headers in value.values()):
-            raise ValueError("each column needs at least one header")
-        return value
+        return check_columns(value, COLUMN_FIELDS)
 
     def table(self, table: Table) -> dict[str, Term]:
         """One vocabulary table by name."""

@@ -6,7 +6,8 @@
 - ``rules`` / ``plan`` / ``drafts``: the reporting rules as validated data (Order 17 第三、四、十二、
   十三、十四条; Order 32 第十六条; Wulong 半小时电话报、1小时书面报), the pure deadline planner, report drafts;
 - ``words``: the words of incident messages and of the form (:class:`IncidentWords`);
-- ``data/``: ``incident_rules.toml``, ``incident_words.toml``.
+- ``data/``: ``incident_rules.toml``, ``incident_words.toml`` (also the command verbs),
+  ``incident_commands.toml`` (what 帮助 lists).
 """
 
 from handlers.incidents.chat import (

@@ -44,14 +44,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from core import INCIDENT_PATTERN, INCIDENT_RE, RecordKind, find, local, normalise
 from handlers.base import HandlerContext, Inbound, Reply
-from handlers.commands import verbs_of
 from handlers.forms import REJECTED, Answer, Ended, Form, Invalid, Note, Say, StepSpec, Timeout, Turn
 from handlers.incidents.drafts import build, element_keys
 from handlers.incidents.rules import IncidentRules
@@ -68,7 +67,7 @@ from handlers.incidents.service import (
     update,
     withdraw,
 )
-from handlers.incidents.words import IncidentFormWords
+from handlers.incidents.words import IncidentFormWords, IncidentWords
 from handlers.nlu import Understanding, occurred_at, town_of, understand
 from handlers.staff import actor_of
 from store import Incident, IncidentRepo
@@ -267,7 +266,11 @@ def _screen(inbound: Inbound, ctx: HandlerContext, _data: dict[str, Any], _at: s
         return None  # the engine hands an empty message back
     reading = understand(text, inbound.role, inbound.received_at, ctx.rules)
     second_incident = reading.intent == "incident_report" and any(w in text for w in words_of(ctx).new_report_words)
-    if second_incident or reading.intent in ("incident_ack", "roster_query", "cancel", "help") or is_command(text):
+    if (
+        second_incident
+        or reading.intent in ("incident_ack", "roster_query", "cancel", "help")
+        or is_command(text, ctx.rules.incident_words)
+    ):
         return REJECTED  # handled by the router; the form waits (a second incident starts its own form)
     return None
 
@@ -338,51 +341,36 @@ counting); acknowledgements, commands and a second incident are handed back to t
 
 # ---- commands -------------------------------------------------------------------------------
 
-ACTIONS = (
-    "grade",
-    "end",
-    "timeline",
-    "withdraw",
-    "list",
-    "draft_initial",
-    "draft_follow_up",
-    "draft_final",
-    "add_detail",
-)
-"""What the incident commands do; the words for each are data (``data/commands.toml`` [verbs])."""
 DRAFTS = {"draft_initial": "initial_report", "draft_follow_up": "follow_up_report", "draft_final": "final_report"}
 
 
-def _verbs() -> dict[str, tuple[str, ...]]:
-    return verbs_of("handlers.incidents")
-
-
-def _command_re() -> re.Pattern[str]:
-    """``[E…] <verb> [E…] rest`` with the verbs of ``data/commands.toml`` (longest first)."""
-    words = sorted((w for ws in _verbs().values() for w in ws), key=len, reverse=True)
-    verbs = "|".join(map(re.escape, words))
+def _command_re(verbs: Mapping[str, tuple[str, ...]]) -> re.Pattern[str]:
+    """``[E…] <verb> [E…] rest`` with the verbs of ``incident_words.toml`` [verbs] (longest first)."""
+    words = sorted((w for ws in verbs.values() for w in ws), key=len, reverse=True)
+    alternatives = "|".join(map(re.escape, words))
     number = INCIDENT_PATTERN
     return re.compile(
-        rf"^\s*(?P<number>{number})?\s*(?P<verb>{verbs})\s*(?P<number2>{number})?\s*(?P<rest>.*)$", re.IGNORECASE | re.S
+        rf"^\s*(?P<number>{number})?\s*(?P<verb>{alternatives})\s*(?P<number2>{number})?\s*(?P<rest>.*)$",
+        re.IGNORECASE | re.S,
     )
 
 
-def _action(verb: str) -> str:
-    return next(action for action, words in _verbs().items() if verb in words)
+def _action(verb: str, verbs: Mapping[str, tuple[str, ...]]) -> str:
+    return next(action for action, words in verbs.items() if verb in words)
 
 
 BARE_NUMBER_RE = re.compile(rf"^\s*({INCIDENT_PATTERN})\s*[。.？?]?\s*$", re.IGNORECASE)
 """An incident number sent alone: read as ``E… 事件进展`` (as a bare T… or H… number shows that record)."""
 
 
-def _as_command(text: str) -> str:
+def _as_command(text: str, verbs: Mapping[str, tuple[str, ...]]) -> str:
     m = BARE_NUMBER_RE.match(text)
-    return f"{m.group(1)} {_verbs()['timeline'][0]}" if m else text
+    return f"{m.group(1)} {verbs['timeline'][0]}" if m else text
 
 
-def is_command(text: str) -> bool:
+def is_command(text: str, words: IncidentWords) -> bool:
     """True for an incident command (``定级``, ``应急结束``, ``时间线``, ``生成初报``, ``补充`` …) or an E… alone."""
-    return bool(_command_re().match(_as_command(text)))
+    return bool(_command_re(words.verbs).match(_as_command(text, words.verbs)))
 
 
 def _pick(session: Any, number: str | None) -> tuple[Incident | None, str]:
@@ -404,9 +392,10 @@ def _pick(session: Any, number: str | None) -> tuple[Incident | None, str]:
 
 def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     """Run one incident command (see the module docstring)."""
-    m = _command_re().match(_as_command(inbound.text))
+    verbs = ctx.rules.incident_words.verbs
+    m = _command_re(verbs).match(_as_command(inbound.text, verbs))
     assert m is not None
-    action, rest = _action(m.group("verb")), m.group("rest").strip()
+    action, rest = _action(m.group("verb"), verbs), m.group("rest").strip()
     number = m.group("number") or m.group("number2")
     rules = rules_of(ctx)
     now = ctx.clock.now()

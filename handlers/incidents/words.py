@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import model_validator
 
 from handlers.incidents.rules import STEP_NAMES
-from handlers.ruledata import RuleModel
+from handlers.ruledata import RuleModel, check_verbs
 
 
 class AckWords(RuleModel):
@@ -41,9 +41,29 @@ class IncidentFormWords(RuleModel):
     new_report_words: list[str]
 
 
+COMMAND_ACTIONS = (
+    "grade",
+    "end",
+    "timeline",
+    "withdraw",
+    "list",
+    "draft_initial",
+    "draft_follow_up",
+    "draft_final",
+    "add_detail",
+)
+"""What the incident commands do (``handlers.incidents.chat``); ``[verbs]`` names the words for each."""
+
+
 class IncidentWords(RuleModel):
     """The whole ``incident_words.toml``."""
 
     ack: AckWords
     report: ReportWords
     form: IncidentFormWords
+    verbs: dict[str, tuple[str, ...]]
+
+    @model_validator(mode="after")
+    def _every_action_has_verbs(self) -> IncidentWords:
+        check_verbs(self.verbs, COMMAND_ACTIONS)
+        return self

@@ -10,7 +10,7 @@ import re
 
 from pydantic import Field, field_validator
 
-from handlers.ruledata import RuleModel
+from handlers.ruledata import RuleModel, check_columns
 
 COLUMN_FIELDS = ("date", "shift", "person", "role", "phone", "supervisor", "period")
 REQUIRED_COLUMNS = ("date", "shift", "person")
@@ -64,12 +64,4 @@ class RosterTerms(RuleModel):
     @field_validator("columns")
     @classmethod
     def _columns(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        unknown = [f for f in value if f not in COLUMN_FIELDS]
-        if unknown:
-            raise ValueError(f"unknown column {unknown[0]!r}; known: {', '.join(COLUMN_FIELDS)}")
-        missing = [f for f in COLUMN_FIELDS if f not in value]
-        if missing:
-            raise ValueError(f"column {missing[0]!r} is missing")
-        if any(not headers for headers in value.values()):
-            raise ValueError("each column needs at least one header")
-        return value
+        return check_columns(value, COLUMN_FIELDS)

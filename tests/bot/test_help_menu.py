@@ -10,7 +10,7 @@ import pytest
 
 from bot.dialogue import MENU_STARTS, Dialogue
 from handlers.base import Channel, Event, Inbound, Kind, Reply, Role
-from handlers.commands import load_commands
+from handlers.rulebook import Rules
 
 ROLES = (Role.CITIZEN, Role.OFFICER, Role.DUTY, Role.ADMIN)
 
@@ -44,7 +44,7 @@ def bot(services) -> Recorder:
 @pytest.mark.parametrize("role", ROLES)
 def test_help_lists_exactly_the_entries_of_the_role(bot: Recorder, role: Role) -> None:
     text = bot.send(role, "帮助", user=f"help-{role}")[0].text
-    catalogue = load_commands()
+    catalogue = Rules.bundled().commands
     for entry in catalogue.entries:
         shown = f"{entry.title}：{entry.usage}，例如“{entry.example}”" in text
         assert shown is (entry.listed and role in entry.roles), (role, entry.name)
@@ -52,7 +52,7 @@ def test_help_lists_exactly_the_entries_of_the_role(bot: Recorder, role: Role) -
     assert text.startswith(catalogue.help.staff_intro if role.is_staff else catalogue.help.citizen_intro)
 
 
-@pytest.mark.parametrize("entry", load_commands().entries, ids=lambda e: e.name)
+@pytest.mark.parametrize("entry", Rules.bundled().commands.entries, ids=lambda e: e.name)
 def test_declared_example_reaches_its_rule(bot: Recorder, entry) -> None:
     for role in entry.roles:
         replies = bot.send(role, entry.example, user=f"ex-{entry.name}-{role}")
@@ -61,7 +61,7 @@ def test_declared_example_reaches_its_rule(bot: Recorder, entry) -> None:
 
 
 def test_help_and_unknown_staff_commands_are_not_offered_to_citizens(bot: Recorder) -> None:
-    for entry in load_commands().entries:
+    for entry in Rules.bundled().commands.entries:
         if Role.CITIZEN not in entry.roles and entry.rule == "staff_command":
             bot.send(Role.CITIZEN, entry.example, user="citizen-x")
             assert bot.rules[-1] != "staff_command", entry.name
@@ -78,7 +78,7 @@ def _menu_keys() -> list[str]:
 
 
 def test_every_menu_key_names_a_declared_entry_with_a_start() -> None:
-    catalogue = load_commands()
+    catalogue = Rules.bundled().commands
     for key in _menu_keys():
         entry = catalogue.entry(catalogue.menu[key])
         assert entry is not None and entry.name in MENU_STARTS, key
@@ -87,7 +87,7 @@ def test_every_menu_key_names_a_declared_entry_with_a_start() -> None:
 
 def test_clicking_each_menu_key(bot: Recorder) -> None:
     keys = _menu_keys()
-    catalogue = load_commands()
+    catalogue = Rules.bundled().commands
     click = {k: catalogue.menu[k] for k in keys}
     assert set(click.values()) == {"complaint", "complaint_status", "help"}
     for key, name in click.items():
