@@ -1,8 +1,8 @@
 """The duty roster (值班表): import from CSV/Excel, who is on duty at a time, "今天谁值班".
 
-Rules and words: ``data/roster.toml`` (and ``data/roster_commands.toml``, what 帮助 lists), typed as :class:`RosterTerms` and loaded with the other rule files
-(shift names, columns, key periods of the Wulong plan
-三（二）9). The dispatcher resolves ``@duty`` / ``@supervisor`` through :func:`resolve`.
+Rules and words: ``data/roster.toml``, typed as :class:`RosterTerms` and loaded with the other rule
+files (shift names, columns, key periods of the Wulong plan 三（二）9); ``data/roster_commands.toml``
+is what 帮助 lists. The dispatcher resolves ``@duty`` / ``@supervisor`` through :func:`resolve`.
 """
 
 from handlers.roster.chat import roster_reply
