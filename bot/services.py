@@ -217,6 +217,7 @@ def build_services(
             unreadable or invalid; the message names the file and line. Checked before anything else.
     """
     rules = load_rules_bundle(settings.rules_dir, settings.incident_rules)  # a bad rule file stops start-up
+    rules.reader  # noqa: B018  (the reader is trained now, at start-up, not inside the first message's turn)
     store = build_store(settings, clock=clock, migrate=migrate)
     engine, session_factory, clock = store.engine, store.session_factory, store.clock
     knowledge = build_knowledge(settings, session_factory, clock, embeddings=embeddings, llm=llm)

@@ -24,11 +24,12 @@ from datetime import datetime
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from core import DISPLAY_ZONE, HAZARD_RE, RecordKind, find
 from handlers.base import Role
 from handlers.commands import is_cancel, is_help
+from handlers.reader import Prediction
 from handlers.ruledata import RuleModel
 
 if TYPE_CHECKING:  # the domain packages import this module; their models are only annotations here
@@ -38,7 +39,6 @@ if TYPE_CHECKING:  # the domain packages import this module; their models are on
     from handlers.rulebook import Rules
 
 _ENTERPRISE_RE = re.compile(r"([\u4e00-\u9fa5（）()]{2,30}?(?:有限责任公司|股份有限公司|有限公司|公司|厂|场|站))")
-_PLACE_SUFFIX = "段边岸口村组社区路街湾坝桥附近"
 
 
 class District(RuleModel):
@@ -53,8 +53,35 @@ class District(RuleModel):
 
     name: str = Field(min_length=1)
     towns: list[str] = Field(min_length=1)
+    former: dict[str, str] = {}
     landmarks: list[str]
     outside: list[str]
+    place_parts: list[str] = []
+
+    @model_validator(mode="after")
+    def _former_names_current_towns(self) -> District:
+        for old, town in self.former.items():
+            if town not in self.towns:
+                raise ValueError(f"former name {old!r} points at {town!r}, which is not in towns")
+        return self
+
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        """Every place name that can start a place phrase, longest first."""
+        every = {*self.towns, *self.short_towns, *self.former, *self.landmarks, *self.outside}
+        return tuple(sorted(every, key=len, reverse=True))
+
+    @cached_property
+    def phrase_re(self) -> re.Pattern[str]:
+        """A place phrase: a name, then names, place parts, villages (红岩村) and groups (3组) that follow it."""
+        names = "|".join(map(re.escape, self.names))
+        parts = "|".join(map(re.escape, sorted(self.place_parts, key=len, reverse=True)))
+        tail = (
+            rf"(?:{names}|{parts}|[\u4e00-\u9fa5]{{1,3}}村|[0-9一二三四五六七八九十]{{1,3}}[组号社])"
+            if parts
+            else names
+        )
+        return re.compile(rf"(?:{names})(?:{tail})*")
 
     @cached_property
     def short_towns(self) -> dict[str, str]:
@@ -75,15 +102,30 @@ class Understanding:
         intent: one of the intent labels.
         slots: slot name -> value, only those the message fills.
         urgent: True when the message describes a possible emergency.
+        confidence: the reader's probability for ``intent`` (1.0 for a structured match).
+        alternative: the runner-up intent ('' for a structured match), for a clarifying question.
     """
+
+    @property
+    def uncertain(self) -> bool:
+        """The reader is unsure (:data:`CLARIFY_BELOW`) that this message starts what ``intent`` names."""
+        return self.confidence < CLARIFY_BELOW and self.intent in CLARIFIED
 
     intent: str
     slots: dict[str, Any] = field(default_factory=dict)
     urgent: bool = False
+    confidence: float = 1.0
+    alternative: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape of ``envbot nlu --json``."""
-        return {"intent": self.intent, "slots": dict(self.slots), "urgent": self.urgent}
+        return {
+            "intent": self.intent,
+            "slots": dict(self.slots),
+            "urgent": self.urgent,
+            "confidence": round(self.confidence, 3),
+            "alternative": self.alternative,
+        }
 
 
 def _any(text: str, words: list[str] | tuple[str, ...]) -> bool:
@@ -113,22 +155,11 @@ def life_at_risk(text: str, terms: ComplaintTerms) -> bool:
 
 
 def location(text: str, district: District) -> str | None:
-    """The place as written: a town of the district, a landmark with its part (乌江白马段), or None."""
-    lex = district
-    found = [(text.find(t), t) for t in lex.towns if t in text]
-    if found:
-        return min(found)[1]
-    for mark in lex.landmarks:
-        m = re.search(re.escape(mark) + rf"[\u4e00-\u9fa5]{{0,4}}?[{_PLACE_SUFFIX}]", text)
-        if m:
-            return m.group(0)
-    found = [(text.find(s), s) for s in lex.short_towns if s in text]
-    if found:
-        return min(found)[1]
-    for place in (*lex.landmarks, *lex.outside):
-        if place in text:
-            return place
-    return None
+    """The place as written, or None: the first place phrase of the text (:attr:`District.phrase_re`),
+    e.g. "乌江白马电站库区", "芙蓉江江口段", "长坝镇红岩村3组", "白马" — a name of the gazetteer (towns with
+    or without 镇/乡/街道, former names, landmarks, places outside) and the names and place parts that follow it."""
+    m = district.phrase_re.search(text)
+    return m.group(0) if m else None
 
 
 def outside_district(place: str, district: District) -> bool:
@@ -141,6 +172,9 @@ def town_of(place: str, district: District) -> str | None:
     lex = district
     for t in lex.towns:
         if t in place:
+            return t
+    for old, t in lex.former.items():
+        if old in place:
             return t
     for short, t in lex.short_towns.items():
         if short in place:
@@ -199,16 +233,32 @@ def _incident_ack_step(text: str, words: IncidentWords) -> str | None:
     return None
 
 
-def understand(text: str, role: Role, now: datetime, rules: Rules) -> Understanding:
-    """Classify one message and read its slots, with the words of ``rules``.
+TYPE_CONFIDENCE = 0.35
+"""Below this probability the learned pollution type is not taken (the complaint form asks for it)."""
+STEP_CONFIDENCE = 0.4
+"""Below this probability the learned step gives way to the acknowledgement words of the data file."""
+URGENT_PROBABILITY = 0.35
+"""From this probability the learned urgency marks a complaint urgent (the urgent words of the data file
+too). Chosen by 5-fold cross-validation on the complaint examples (best F1: precision 0.73, recall 0.82)."""
 
-    Order: cancel and help words, a ticket number, status phrases, staff intents
-    (incident acknowledgement and report, hazard, roster), questions about
-    complaints, complaints, and the question fallback.
+
+def understand(text: str, role: Role, now: datetime, rules: Rules, *, intent: str | None = None) -> Understanding:
+    """Classify one message and read its slots.
+
+    Structured things first, by rule: an empty message or a help word (help), a cancel word
+    (cancel), a ticket number (complaint_status), a hazard number or ledger word from a citizen
+    (hazard_query: answered "internal"). Everything else is read by the trained reader
+    (:mod:`handlers.reader`, learned from the example files) among the intents the role can have;
+    the slots of the intent follow: the pollution type and urgency (learned), the place (the
+    district's gazetteer), times (jionlp, resolved against ``now``), phone numbers, the
+    acknowledged step (learned), the ledger's filters. A reading below :data:`CLARIFY_BELOW` is
+    ``uncertain``; an uncertain reading that is no report falls back to a question.
+
+    ``intent`` forces the intent (the user chose it in a clarifying question): only the slots are read.
     """
     t = text.strip()
-    terms, district = rules.complaints, rules.district
-    hazard = rules.hazards.intent
+    if intent is not None:
+        return _read_slots(t, role, now, rules, Prediction(intent, 1.0))
     if not t or is_help(t, rules.commands):
         return Understanding("help")
     if is_cancel(t, rules.commands) or (len(t) <= 12 and _any(t, sorted(rules.commands.cancel_words))):
@@ -216,67 +266,84 @@ def understand(text: str, role: Role, now: datetime, rules: Rules) -> Understand
     ticket = find(RecordKind.TICKET, t)
     if ticket:
         return Understanding("complaint_status", {"ticket": ticket})
-    if _any(t, terms.intent.status) or any(re.search(p, t) for p in terms.intent.status_patterns):
-        return Understanding("complaint_status")
-    urgent = is_urgent(t, terms)
-    slots: dict[str, Any] = {}
-    kind = pollution_type(t, terms)
-    place = location(t, district)
-    if role.is_staff:
-        step = _incident_ack_step(t, rules.incident_words)
-        incident = find(RecordKind.INCIDENT, t)
-        if step:
-            found = {"incident": incident} if incident else {}
-            return Understanding("incident_ack", {"step": step, **found})
-        asks_ledger = _asks_ledger(t, rules.hazards)
-        ledger = asks_ledger or _any(t, hazard.cues) or bool(_ENTERPRISE_RE.search(t)) or bool(town_of(t, district))
-        if (_any(t, hazard.words) and (ledger or not looks_like_question(t, terms))) or asks_ledger:
-            m = _ENTERPRISE_RE.search(t)
-            if m:
-                slots["enterprise"] = re.sub(r"^(查一下|查询|看看|查)", "", m.group(1))
-            if "重大隐患" in t:
-                slots["level"] = "major"
-            elif "一般隐患" in t:
-                slots["level"] = "general"
-            if place:
-                slots["location"] = place
-            return Understanding("hazard_query", slots)
-        if _any(t, rules.roster.intent.words):
-            return Understanding("roster_query")
-        report = rules.incident_words.report
-        asks = looks_like_question(t, terms) or _any(t, report.question_words)
-        if _any(t, report.words) and not asks:
-            if kind:
-                slots["pollution_type"] = kind
-            if place:
-                slots["location"] = place
-            when = occurred_at(t, now)
-            if when is not None:
-                slots["discovered_at"] = when.isoformat()
-            return Understanding("incident_report", slots, urgent=True)
-        return Understanding("question")
-    if _asks_ledger(t, rules.hazards) or (_any(t, hazard.words) and _any(t, hazard.cues)):
+    ledger = rules.hazards.intent
+    asks_ledger = _asks_ledger(t, rules.hazards) or (_any(t, ledger.words) and _any(t, ledger.cues))
+    if role is Role.CITIZEN and asks_ledger:
         return Understanding("hazard_query")  # a citizen asking for the ledger: answered "internal to staff"
-    if looks_like_question(t, terms):
-        return Understanding("question")
-    reported_source = place is not None and _any(t, terms.intent.sources)
-    if kind or urgent or reported_source or _any(t, terms.intent.complaint):
-        if kind:
-            slots["pollution_type"] = kind
+    reading = rules.reader.read_intent(t, role)
+    if role.is_staff and HAZARD_RE.search(t):
+        reading = Prediction("hazard_query", 1.0)
+    elif reading.confidence < CLARIFY_BELOW and reading.label not in CLARIFIED:
+        reading = Prediction("question", reading.confidence, reading.label, reading.confidence)
+    return _read_slots(t, role, now, rules, reading)
+
+
+def _read_slots(t: str, role: Role, now: datetime, rules: Rules, reading: Prediction) -> Understanding:
+    """The slots of the intent ``reading`` names."""
+    terms, district, reader = rules.complaints, rules.district, rules.reader
+    intent = reading.label
+    slots: dict[str, Any] = {}
+    urgent = False
+    if intent in ("complaint", "incident_report"):
+        kind = reader.pollution_type(t, role)
+        if kind.confidence >= TYPE_CONFIDENCE:
+            slots["pollution_type"] = kind.label
+        place = location(t, district)
         if place:
             slots["location"] = place
-        if urgent:
-            slots["urgent"] = True
         when = occurred_at(t, now)
-        if when is not None:
-            slots["occurred_at"] = when.isoformat()
-        phone = phone_number(t)
-        if phone:
-            slots["phone"] = phone
-        if wants_anonymity(t, terms):
-            slots["anonymous"] = True
-        return Understanding("complaint", slots, urgent=urgent)
-    return Understanding("question")
+        if intent == "incident_report":
+            urgent = True
+            if when is not None:
+                slots["discovered_at"] = when.isoformat()
+        else:
+            urgent = reader.urgency(t, role) >= URGENT_PROBABILITY or is_urgent(t, terms)
+            if urgent:
+                slots["urgent"] = True
+            if when is not None:
+                slots["occurred_at"] = when.isoformat()
+            phone = phone_number(t)
+            if phone:
+                slots["phone"] = phone
+            if wants_anonymity(t, terms):
+                slots["anonymous"] = True
+    elif intent == "incident_ack":
+        step = reader.step_of(t, role)
+        slots["step"] = (
+            step.label
+            if step.confidence >= STEP_CONFIDENCE
+            else _incident_ack_step(t, rules.incident_words) or step.label
+        )
+        incident = find(RecordKind.INCIDENT, t)
+        if incident:
+            slots["incident"] = incident
+    elif intent == "hazard_query":
+        slots.update(_ledger_filters(t, district))
+    return Understanding(intent, slots, urgent=urgent, confidence=reading.confidence, alternative=reading.second)
+
+
+CLARIFY_BELOW = 0.5
+"""A reading less probable than this is uncertain: a report or acknowledgement is asked about (one short
+question with numbered choices), anything else is taken as a question. Chosen by 5-fold cross-validation
+on the examples: readings below it are right about 60 % of the time, above it 95 %."""
+CLARIFIED = frozenset({"complaint", "incident_report", "incident_ack"})
+"""The intents that start something (a form, a record): never guessed when the reading is uncertain."""
+
+
+def _ledger_filters(t: str, district: District) -> dict[str, Any]:
+    """The enterprise, level and place a ledger question names."""
+    slots: dict[str, Any] = {}
+    m = _ENTERPRISE_RE.search(t)
+    if m:
+        slots["enterprise"] = re.sub(r"^(查一下|查询|看看|查)", "", m.group(1))
+    if "重大隐患" in t:
+        slots["level"] = "major"
+    elif "一般隐患" in t:
+        slots["level"] = "general"
+    place = location(t, district)
+    if place:
+        slots["location"] = place
+    return slots
 
 
 def _asks_ledger(text: str, terms: HazardTerms) -> bool:

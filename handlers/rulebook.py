@@ -9,6 +9,7 @@
 | ``incident_words`` | ``handlers/incidents/data/incident_words.toml`` | ``handlers.incidents.IncidentWords`` |
 | ``hazards`` | ``handlers/hazards/data/hazards.toml`` | ``handlers.hazards.HazardTerms`` |
 | ``roster`` | ``handlers/roster/data/roster.toml`` | ``handlers.roster.RosterTerms`` |
+| ``examples`` | ``handlers/data/examples.jsonl`` + ``data/<domain>_examples.jsonl`` | ``handlers.examples.Examples`` |
 | ``commands`` | ``handlers/data/commands.toml`` + ``data/<domain>_commands.toml`` | ``handlers.commands.Catalogue`` |
 
 ``ENVBOT_RULES_DIR`` names a directory whose files override the bundled ones file by file (same
@@ -20,14 +21,17 @@ that wins for ``incident_rules.toml``. A bad file stops start-up with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from core.errors import ConfigError
 from handlers.commands import DOMAIN_FILES, SHARED_FILE, Catalogue, load_catalogue
 from handlers.complaints import ComplaintTerms, Process
+from handlers.examples import Examples, load_examples
 from handlers.hazards import HazardTerms
 from handlers.incidents import IncidentRules, IncidentWords
 from handlers.nlu import District
+from handlers.reader import Reader, train_reader
 from handlers.roster import RosterTerms
 from handlers.ruledata import read_rule_file
 
@@ -59,6 +63,12 @@ class Rules:
     hazards: HazardTerms
     roster: RosterTerms
     commands: Catalogue
+    examples: Examples
+
+    @cached_property
+    def reader(self) -> Reader:
+        """The reader trained on :attr:`examples` (trained on first use, cached per process by their digest)."""
+        return train_reader(self.examples)
 
     @classmethod
     def bundled(cls) -> Rules:
@@ -98,4 +108,5 @@ def load_rules_bundle(rules_dir: Path | None = None, incident_rules: Path | None
         hazards=read_rule_file(HazardTerms, "handlers.hazards", "hazards.toml", rules_dir=rules_dir),
         roster=read_rule_file(RosterTerms, "handlers.roster", "roster.toml", rules_dir=rules_dir),
         commands=load_catalogue(rules_dir),
+        examples=load_examples(rules_dir),
     )

@@ -51,7 +51,8 @@ from typing import Any
 
 from core import INCIDENT_PATTERN, INCIDENT_RE, RecordKind, find, local, normalise
 from handlers.base import HandlerContext, Inbound, Reply
-from handlers.forms import REJECTED, Answer, Ended, Form, Invalid, Note, Say, StepSpec, Timeout, Turn
+from handlers.commands import is_cancel, is_help
+from handlers.forms import REJECTED, Answer, Ended, Form, Invalid, Note, Rejected, Say, StepSpec, Timeout, Turn
 from handlers.incidents.drafts import build, element_keys
 from handlers.incidents.rules import IncidentRules
 from handlers.incidents.service import (
@@ -259,19 +260,29 @@ def _location(inbound: Inbound, _ctx: HandlerContext, _data: dict[str, Any], at:
     return Answer(inbound.label or f"{inbound.latitude:.5f},{inbound.longitude:.5f}")
 
 
-def _screen(inbound: Inbound, ctx: HandlerContext, _data: dict[str, Any], _at: str) -> Turn | None:
-    """Acknowledgements, the roster, commands and a second incident are handed back; the form waits."""
+def _screen(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: str) -> Turn | None:
+    """Acknowledgements, the roster, commands and a second incident are handed back; the form waits.
+
+    A message the current question's parser accepts is its answer, however the reader reads it on
+    its own ("今天晚上11点" at the discovery question is a time, not a roster question); only an
+    acknowledgement, a command or a second incident is always handed back.
+    """
     text = inbound.text.strip()
     if not text:
         return None  # the engine hands an empty message back
+    if is_command(text, ctx.rules.incident_words):
+        return REJECTED
     reading = understand(text, inbound.role, inbound.received_at, ctx.rules)
-    second_incident = reading.intent == "incident_report" and any(w in text for w in words_of(ctx).new_report_words)
-    if (
-        second_incident
-        or reading.intent in ("incident_ack", "roster_query", "cancel", "help")
-        or is_command(text, ctx.rules.incident_words)
-    ):
-        return REJECTED  # handled by the router; the form waits (a second incident starts its own form)
+    if reading.intent == "incident_report" and any(w in text for w in words_of(ctx).new_report_words):
+        return REJECTED  # a second incident starts its own form
+    if reading.intent == "incident_ack" and not reading.uncertain:
+        return REJECTED
+    if reading.intent == "roster_query":
+        step = FORM.step_of(at)
+        answers = step is not None and not isinstance(FORM.steps[step].parse(inbound, data, ctx), Invalid | Rejected)
+        return None if answers else REJECTED
+    if is_help(text, ctx.rules.commands) or is_cancel(text, ctx.rules.commands):
+        return REJECTED  # the words themselves (a fuzzy reading of help or cancel is an answer to check)
     return None
 
 

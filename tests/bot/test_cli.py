@@ -125,13 +125,33 @@ def test_wechat_menu_is_created_on_the_api(
 def test_nlu_json_uses_the_eval_labels() -> None:
     r = runner.invoke(app, ["nlu", "--role", "citizen", "江口镇有个养猪场往乌江里排粪水，臭得很", "--json"])
     assert r.exit_code == 0
-    assert json.loads(r.stdout) == {
+    reading = json.loads(r.stdout)
+    assert {k: reading[k] for k in ("intent", "slots", "urgent")} == {
         "intent": "complaint",
         "slots": {"pollution_type": "water", "location": "江口镇"},
         "urgent": False,
     }
+    assert 0.5 < reading["confidence"] <= 1.0 and reading["alternative"] not in ("", "complaint")
     r = runner.invoke(app, ["nlu", "--role", "duty", "终报已报", "--json"])
     assert json.loads(r.stdout)["slots"] == {"step": "final_report"}
+
+
+def test_nlu_reads_a_file_line_by_line_in_order(tmp_path: Path) -> None:
+    lines = [
+        {"role": "duty", "text": "火炉镇一辆运硫酸的罐车翻了，硫酸流进河里"},
+        {"role": "citizen", "text": "我家楼下的饭馆油烟熏得窗子都打不开"},
+        {"role": "officer", "text": "今天晚上哪个值班"},
+    ]
+    messages = tmp_path / "m.jsonl"
+    messages.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n\n", "utf-8")
+    r = runner.invoke(app, ["nlu", "--file", str(messages), "--json"])
+    assert r.exit_code == 0, r.stderr
+    readings = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [x["intent"] for x in readings] == ["incident_report", "complaint", "roster_query"]
+    assert readings[0]["urgent"] is True and readings[1]["slots"]["pollution_type"] == "air"
+    messages.write_text('{"role": "citizen", "text": "好"}\n[1, 2]\n', "utf-8")
+    r = runner.invoke(app, ["nlu", "--file", str(messages), "--json"])
+    assert r.exit_code == 2 and "line 2" in r.stderr
 
 
 def test_console_accounts_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,68 @@
+"""The reader's example files: valid, big enough, overridable, and never copied from the evaluation sets."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from core.errors import ConfigError
+from handlers.examples import EXAMPLE_FILES, INTENTS, load_examples, parse_examples
+
+EVAL = Path(__file__).resolve().parents[2].parent / "shared" / "eval"
+_PUNCT = re.compile(r"[\s\W_]+", re.U)
+
+
+def _norm(text: str) -> str:
+    return _PUNCT.sub("", text).lower()
+
+
+def test_every_file_loads_and_every_intent_has_enough_examples() -> None:
+    examples = load_examples()
+    counts = Counter(e.intent for e in examples.items)
+    assert set(counts) == set(INTENTS)
+    for intent in INTENTS:
+        assert counts[intent] >= 60, intent
+    for intent in ("complaint", "incident_report", "incident_ack", "question"):
+        assert counts[intent] >= 200, intent
+    roles = {e.intent: {e2.role for e2 in examples.items if e2.intent == e.intent} for e in examples.items}
+    assert {r.value for r in roles["question"]} == {"citizen", "officer", "duty"}
+
+
+@pytest.mark.skipif(not EVAL.is_dir(), reason="../shared/eval is not beside the repository")
+def test_no_example_is_a_line_of_the_evaluation_sets() -> None:
+    evaluated = set()
+    for path in EVAL.glob("*.jsonl"):
+        for line in path.read_text("utf-8").splitlines():
+            if line.strip():
+                case = json.loads(line)
+                evaluated.add(_norm(case.get("text") or case.get("question") or ""))
+    copied = [e.text for e in load_examples().items if _norm(e.text) in evaluated]
+    assert copied == []
+
+
+def test_a_bad_line_names_the_file_and_line() -> None:
+    good = '{"role": "citizen", "text": "河里有死鱼", "intent": "complaint", "slots": {"urgent": true}}'
+    assert parse_examples(good + "\n\n", "x.jsonl")[0].slots.urgent is True
+    with pytest.raises(ConfigError, match=r"x.jsonl line 2: intent"):
+        parse_examples(good + '\n{"role": "citizen", "text": "t", "intent": "praise"}\n', "x.jsonl")
+    with pytest.raises(ConfigError, match=r"x.jsonl line 1: not JSON"):
+        parse_examples("{role: citizen}", "x.jsonl")
+    with pytest.raises(ConfigError, match=r"x.jsonl line 1: slots.pollution_type"):
+        parse_examples(
+            '{"role": "duty", "text": "t", "intent": "incident_report", "slots": {"pollution_type": "smell"}}',
+            "x.jsonl",
+        )
+
+
+def test_an_office_replaces_one_example_file(tmp_path: Path) -> None:
+    name = EXAMPLE_FILES[-1][1]
+    (tmp_path / name).write_text('{"role": "duty", "text": "今天哪个守夜", "intent": "roster_query"}\n', "utf-8")
+    bundled, replaced = load_examples(), load_examples(tmp_path)
+    assert replaced.digest != bundled.digest
+    rosters = [e.text for e in replaced.items if e.intent == "roster_query"]
+    assert rosters == ["今天哪个守夜"]  # roster questions live in the replaced file only
+    assert len(replaced.items) < len(bundled.items)
