@@ -2,7 +2,8 @@
 
 The order (python-telegram-bot's handler groups, kept in one place):
 
-1. ``form``             continue the user's open form (complaint, incident, "which incident?")
+1. ``form``             continue the user's open form (complaint, incident, "which incident?", paging, the
+                        clarifying question: its answer routes the first message as the chosen intent)
 2. ``event``            channel events: subscribe, unsubscribe, menu clicks, ...
 3. ``cancel``           "取消" ends the open form, if any
 4. ``help``             "帮助" / "菜单"
@@ -10,13 +11,18 @@ The order (python-telegram-bot's handler groups, kept in one place):
                         or incident command (定级 / 应急结束 / 时间线 / 撤销 / 生成初报 / 补充 …)
                         or hazard update (隐患 H… 整改中 / 已整改 / 销号 / 回头看)
 6. ``non_text``         images, voice without text, locations, links, other kinds, empty text
-7. ``complaint_status`` a ticket number or "我的举报处理得怎么样了" (classifier)
-8. ``complaint``        a citizen's pollution report (classifier) starts the complaint form
-9. ``incident_ack``     staff: "已电话报告", "书面报告已报送" … completes a reporting step
-10. ``incident_report`` staff: an incident happening now is recorded and its deadlines start
-11. ``roster_query``    staff: "今天谁值班"
-12. ``hazard_query``    staff: the hazard ledger ("白马镇有哪些重大隐患"); citizens are told it is internal
-13. ``question``        everything else is a question for the knowledge base (the fallback)
+7. ``complaint_status`` a ticket number or "我的举报处理得怎么样了" (the reader)
+8. ``clarify``          the reader is unsure a message is a report or acknowledgement: one question with
+                        numbered choices instead of a guess (handlers.clarify)
+9. ``complaint``        a citizen's pollution report (the reader) starts the complaint form
+10. ``incident_ack``    staff: "已电话报告", "书面报告已报送" … completes a reporting step
+11. ``incident_report`` staff: an incident happening now is recorded and its deadlines start
+12. ``roster_query``    staff: "今天谁值班"
+13. ``hazard_query``    staff: the hazard ledger ("白马镇有哪些重大隐患"); citizens are told it is internal
+14. ``question``        everything else is a question for the knowledge base (the fallback)
+
+The reader (handlers.nlu, trained from the example files) is asked lazily, once per message, only
+when a rule after the structured ones needs it.
 
 Each rule has a pure ``match(turn)`` and a ``handle(turn, ctx)``; a failure in a
 handler goes through one error funnel and becomes a polite reply. Updates to a
@@ -29,11 +35,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from core.privacy import mask
-from handlers import complaints, hazards, incidents, roster
+from handlers import clarify, complaints, hazards, incidents, roster
 from handlers.base import Event, HandlerContext, Inbound, Kind, Reply, Role
 from handlers.commands import help_reply, is_cancel, is_help, menu_entry
 from handlers.forms import CANCEL_TEXT, Form, registry
@@ -54,11 +60,20 @@ class Turn:
     state: Conversation | None
     rules: Rules  # the words the reading uses
     rule: str = "none"  # the rule that answered, set by Dialogue.route
+    forced: str | None = None  # the intent the user chose in a clarifying question
 
     @cached_property
     def reading(self) -> Understanding:
         """The classifier's reading of the text (computed once, only when a rule asks)."""
-        return understand(self.inbound.text, self.inbound.role, self.inbound.received_at, self.rules)
+        return understand(
+            self.inbound.text, self.inbound.role, self.inbound.received_at, self.rules, intent=self.forced
+        )
+
+    def reroute(self, text: str, intent: str) -> None:
+        """Route ``text`` as ``intent`` from here on (the answer to a clarifying question)."""
+        self.inbound = replace(self.inbound, text=text)
+        self.forced = intent
+        self.__dict__.pop("reading", None)
 
     @property
     def text_kind(self) -> bool:
@@ -101,7 +116,7 @@ MENU_STARTS: dict[str, Callable[[Turn, HandlerContext], list[Reply]]] = {
 """Declared entries a menu key may start (``handlers/data/commands.toml`` [menu]); a test clicks every key."""
 
 
-FORMS: tuple[Form, ...] = (*complaints.FORMS, *incidents.FORMS, *hazards.FORMS)
+FORMS: tuple[Form, ...] = (*complaints.FORMS, *incidents.FORMS, *hazards.FORMS, clarify.FORM)
 """Every declared form, from the domain packages; the form and cancel rules look them up by name."""
 FORMS_BY_NAME = registry(FORMS)  # read-only; raises at import when two forms share a name
 
@@ -133,6 +148,8 @@ def _continue_form(turn: Turn, ctx: HandlerContext) -> list[Reply] | None:
     """One turn of the open form; a hand-back (``Rejected``) passes the message to the next rules."""
     assert turn.state is not None
     result = FORMS_BY_NAME[turn.state.form].handle(turn.inbound, ctx, turn.state)
+    if result.reroute is not None:
+        turn.reroute(*result.reroute)  # the clarifying question answered: the first message, as chosen
     return None if result.rejected else result.replies
 
 
@@ -188,6 +205,7 @@ RULES: tuple[Rule, ...] = (
         lambda t: t.reading.intent == "complaint_status",
         lambda t, c: complaints.status_reply(t.inbound, c, t.reading.slots.get("ticket")),
     ),
+    Rule("clarify", lambda t: t.reading.uncertain, lambda t, c: clarify.start(t.inbound, c, t.reading)),
     Rule(
         "complaint",
         lambda t: t.reading.intent == "complaint" and t.inbound.role is Role.CITIZEN,

@@ -130,7 +130,15 @@ class Ended:
     replies: tuple[Reply, ...]
 
 
-Turn = Note | Say | Answer | Ended | Rejected
+@dataclass(frozen=True)
+class Rerouted:
+    """The form is over and ``text`` is to be routed again as ``intent`` (the clarifying question's answer)."""
+
+    text: str
+    intent: str
+
+
+Turn = Note | Say | Answer | Ended | Rejected | Rerouted
 """What a hook decides for the turn."""
 
 Prompt = str | Callable[[HandlerContext, Data], "str | Reply"]
@@ -196,11 +204,13 @@ class Result:
         outcome: where the form stands now: a step value, :data:`CONFIRM`, :data:`RESUME`,
             or :data:`END` / :data:`CANCELLED` / :data:`TIMED_OUT`.
         rejected: the message was handed back to the router.
+        reroute: (text, intent) the router is to take instead of the message (with ``rejected``).
     """
 
     replies: list[Reply]
     outcome: str
     rejected: bool = False
+    reroute: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -408,6 +418,9 @@ class Form:
         if isinstance(turn, Ended):
             clear_state(ctx, inbound)
             return Result(list(turn.replies), END)
+        if isinstance(turn, Rerouted):
+            clear_state(ctx, inbound)
+            return Result([], END, rejected=True, reroute=(turn.text, turn.intent))
         if isinstance(turn, Say):
             if turn.save:
                 self.save(ctx, inbound, at, data)

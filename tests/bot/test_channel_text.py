@@ -59,6 +59,7 @@ def test_routing_order() -> None:
         "staff_command",
         "non_text",
         "complaint_status",
+        "clarify",
         "complaint",
         "incident_ack",
         "incident_report",
