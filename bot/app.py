@@ -13,8 +13,9 @@ from importlib import resources
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,6 +29,7 @@ from bot.open311 import open311_router
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from core.errors import ChannelError
+from core.text import clean_text
 from handlers import answer_question
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,12 @@ class AskRequest(BaseModel):
     """Body of ``POST /api/ask``."""
 
     question: str = Field(description="The question, in Chinese.")
+
+    @field_validator("question")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        """A lone surrogate or a control character cannot reach the embedder."""
+        return clean_text(value)
 
 
 class CitationOut(BaseModel):
@@ -120,6 +128,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         version="0.2.0",
         lifespan=lifespan,
     )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        """422 naming where and what, without echoing the input (it may be long, personal, or unencodable)."""
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": errors}, status_code=422)
 
     def svc_of(request: Request) -> Services:
         s: Services = request.app.state.services

@@ -34,8 +34,10 @@ from core.numbers import (
     normalise,
     series,
 )
+from core.text import clean_text
 
 __all__ = [
+    "clean_text",
     "DISPLAY_ZONE",
     "HAZARD_PATTERN",
     "HAZARD_RE",

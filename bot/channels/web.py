@@ -12,10 +12,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from core.clock import Clock
 from core.errors import ChannelError
+from core.text import clean_text
 from handlers.base import Channel, Inbound, Kind, Reply, Role
 
 STAFF_REFUSED = "网页体验仅对群众开放；工作人员请使用企业微信或管理后台。"
@@ -27,6 +28,12 @@ class ChatRequest(BaseModel):
     role: Literal["citizen", "officer", "duty"] = Field(description="Who the visitor plays.")
     user: str = Field(min_length=1, max_length=64, description="A visitor id chosen by the page.")
     text: str = Field(max_length=5000, description="The message.")
+
+    @field_validator("text", "user")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        """A lone surrogate (a cut emoji) or a control character cannot reach the dialogue or a log."""
+        return clean_text(value)
 
 
 class StaffRoleRefused(ChannelError):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from bot.app import create_app
 from bot.services import Services
@@ -96,3 +98,28 @@ def test_staff_roles_are_refused_in_production(corpus_services: Services) -> Non
     assert Settings().web_chat and Settings().web_chat_staff
     with pytest.raises(ValueError):
         Settings(env="prod")  # a typo is an error, not development by accident
+
+
+def _post(client: TestClient, path: str, body: dict[str, str]) -> Response:
+    """POST JSON written with \\u escapes, as a browser or an attacker may send a lone surrogate."""
+    return client.post(path, content=json.dumps(body), headers={"content-type": "application/json"})
+
+
+def test_lone_surrogates_and_control_characters_get_a_clear_answer_not_a_500(client: TestClient) -> None:
+    for text in ("\ud800", "abc\ud83d", "河里\ud83d有死鱼"):  # a reply (surrogate replaced) or a clear 422
+        r = _post(client, "/api/chat", {"role": "citizen", "user": "s1", "text": text})
+        ok = r.status_code == 200 and bool(r.json()["replies"])
+        assert ok or (r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "text"]), (text, r.text)
+    r = _post(client, "/api/ask", {"question": "\ud800"})
+    assert r.status_code in (200, 422) and "\ud800" not in r.text
+    r = _post(client, "/api/chat", {"role": "citizen", "user": "s2", "text": "\u0000帮助\u0007"})
+    assert r.status_code == 200 and "您可以" in r.json()["replies"][0]["text"]  # control characters dropped: 帮助
+
+
+def test_an_invalid_body_is_a_422_that_does_not_echo_the_input(client: TestClient) -> None:
+    long_text = "长" * 6000
+    r = _post(client, "/api/chat", {"role": "citizen", "user": "s3", "text": long_text})
+    assert r.status_code == 422 and "长长长" not in r.text
+    assert r.json()["detail"][0]["loc"] == ["body", "text"]
+    r = _post(client, "/api/chat", {"role": "king", "user": "\ud800", "text": "\ud800"})
+    assert r.status_code == 422 and "king" not in r.text
