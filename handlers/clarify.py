@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from handlers.base import HandlerContext, Inbound, Reply
-from handlers.forms import REJECTED, Data, Form, Rerouted, StepSpec, Timeout, Turn
+from handlers.forms import REJECTED, Data, Form, Invalid, Rerouted, StepSpec, Timeout, Turn
 from handlers.nlu import Understanding
 from handlers.reader import CITIZEN_INTENTS, STAFF_INTENTS
 
@@ -65,9 +65,12 @@ def _prompt(_ctx: HandlerContext, _data: Data) -> str:
 def _parse(inbound: Inbound, data: Data, ctx: HandlerContext) -> Any:
     """A choice by number (the engine turns "2" into its title) or by its title's words; else hand back."""
     text = inbound.text.strip()
-    for intent, title in zip(data.get("choices", []), _titles(ctx, data), strict=True):
+    titles = _titles(ctx, data)
+    for intent, title in zip(data.get("choices", []), titles, strict=True):
         if text and (text == title or text in title or title in text):
             return str(intent)
+    if text.isdigit():
+        return Invalid(f"请回复 1 到 {len(titles)} 的序号，或直接说明您要办的事。")
     return REJECTED
 
 

@@ -24,8 +24,9 @@ One turn (:meth:`Form.handle`) goes, in this order:
    the step's parser (an answer by number picks that option) and the form's ``answered`` hook;
 5. the next empty step is asked, or the confirmation, or the form is done (outcome :data:`END`).
 
-Cancel (:meth:`Form.cancel`, outcome :data:`CANCELLED`) is the dialogue's cancel rule; the form
-declares its own ``cancel_text``.
+Cancel (:meth:`Form.cancel`, outcome :data:`CANCELLED`) is the dialogue's cancel rule for the cancel
+words; a message the reader reads as "stop" in any phrasing cancels too, unless the current step takes
+it as an answer. The form declares its own ``cancel_text``.
 State lives in the store (``ConversationRepo``), keyed by channel and user.
 """
 
@@ -72,6 +73,8 @@ CANCEL_TEXT: Final = "好的，已取消当前事项，草稿已删除。如需�
 """What "取消" answers when the form declares no text of its own."""
 PAUSE_OPTIONS: Final = ("继续", "取消")
 RESUME_WORDS: Final = frozenset({"继续", "继续填写", "好", "好的"})
+CANCEL_CONFIDENCE: Final = 0.8
+"""From this reading of "stop" a message in a form cancels it (the exact cancel words always do)."""
 
 
 class Timeout(StrEnum):
@@ -166,6 +169,8 @@ class StepSpec:
         options: quick replies shown with the prompt (an answer by number picks one).
         questions: whether a message that looks like a question is answered from the knowledge
             base at this step (False where a free sentence is the expected answer).
+        free: the parser takes almost any sentence (a place, a description): a message that reads as
+            "stop" cancels here even though the parser would take it.
     """
 
     slot: str
@@ -173,6 +178,7 @@ class StepSpec:
     parse: Parser
     options: Options = ()
     questions: bool = True
+    free: bool = False
 
     def options_for(self, ctx: HandlerContext, data: Data) -> list[str]:
         """The step's options for this context and data."""
@@ -349,12 +355,30 @@ class Form:
                 self.save(ctx, inbound, at, data)
                 return Result([self.prompt(ctx, at, data)], at)
             return Result([], RESUME, rejected=True)  # routed normally; the draft stays
+        if self._wants_out(inbound, ctx, data, at):
+            return self.cancel(inbound, ctx)
         turn = self._screen(inbound, ctx, data, at)
         if turn is None and at == CONFIRM:
             turn = self._confirm(inbound, ctx, data)
         if turn is None:
             turn = self._ask(inbound, ctx, data, at)
         return self._apply(turn, inbound, ctx, data, at)
+
+    def _wants_out(self, inbound: Inbound, ctx: HandlerContext, data: Data, at: str) -> bool:
+        """The message reads as "stop" ("算了不举报了", "不弄了") with :data:`CANCEL_CONFIDENCE` and is no
+        answer the current step takes ("不留了" at the phone question is an answer: anonymous)."""
+        text = inbound.text.strip()
+        if inbound.kind not in (Kind.TEXT, Kind.VOICE) or not text:
+            return False
+        reading = ctx.rules.reader.read_intent(text, inbound.role)
+        if reading.label != "cancel" or reading.confidence < CANCEL_CONFIDENCE:
+            return False
+        step = self.step_of(at)
+        if step is None or self.steps[step].free:
+            return True
+        spec = self.steps[step]
+        value = spec.parse(with_option(inbound, spec.options_for(ctx, data)), data, ctx)
+        return isinstance(value, Invalid | Rejected)
 
     def _screen(self, inbound: Inbound, ctx: HandlerContext, data: Data, at: str) -> Turn | None:
         """Photos, locations, other kinds, the form's checks and its corrections."""

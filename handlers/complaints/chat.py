@@ -375,12 +375,12 @@ FORM = Form(
     name="complaint",
     steps={
         Step.TYPE: StepSpec("pollution_type", "请问是哪一类污染？", _parse_type, options=_type_options),
-        Step.LOCATION: StepSpec("location", "请问具体在什么地方？也可以直接发送微信位置。", _parse_location),
+        Step.LOCATION: StepSpec("location", "请问具体在什么地方？也可以直接发送微信位置。", _parse_location, free=True),
         Step.OCCURRED: StepSpec(
             "occurred", "大概是什么时候发生的？（如“今天上午”“昨晚十点”，不清楚可回复“不清楚”）", _parse_occurred
         ),
         Step.DESCRIPTION: StepSpec(
-            "description", "请简单描述一下您看到、听到或闻到的情况。", _parse_description, questions=False
+            "description", "请简单描述一下您看到、听到或闻到的情况。", _parse_description, questions=False, free=True
         ),
         Step.CONTACT: StepSpec(
             "contact",
@@ -390,7 +390,7 @@ FORM = Form(
         ),
     },
     confirm=_summary,
-    confirmed=lambda ctx, text: text in ctx.rules.complaints.form.confirm_words,
+    confirmed=lambda ctx, text: ctx.rules.complaints.form.confirms(text),
     confirm_again="请回复“确认”提交，或直接发送要修改的内容（如“地点改为白马镇”），回复“取消”放弃。",
     done=_submit,
     timeout=Timeout.PAUSE,

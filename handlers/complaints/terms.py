@@ -68,6 +68,14 @@ class FormWords(RuleModel):
     confirm_words: frozenset[str]
     unknown_time_words: frozenset[str]
     continue_words: frozenset[str]
+    particles: tuple[str, ...] = ()
+
+    def confirms(self, text: str) -> bool:
+        """True when every piece of ``text`` (split at punctuation and spaces), without a trailing
+        particle, is a confirm word: "确认", "好的，确认", "没问题 提交吧"."""
+        pieces = [p for p in re.split(r"[\s，,。.！!～~、]+", text.strip()) if p]
+        tail = re.compile("(" + "|".join(map(re.escape, self.particles)) + ")+$") if self.particles else None
+        return bool(pieces) and all((tail.sub("", p) if tail else p) in self.confirm_words for p in pieces)
 
 
 class ComplaintTerms(RuleModel):

@@ -316,13 +316,17 @@ FORM = Form(
     name="incident",
     steps={
         Step.LOCATION: StepSpec(
-            "location", "事发地点在哪里？（乡镇/街道、河段或企业名称，也可发送位置）", _parse_location, questions=False
+            "location",
+            "事发地点在哪里？（乡镇/街道、河段或企业名称，也可发送位置）",
+            _parse_location,
+            questions=False,
+            free=True,
         ),
         Step.DISCOVERED: StepSpec(
             "discovered", "什么时候发现的？回复“刚刚”，或写成“14:20”“今天下午两点”。", _parse_discovered, ("刚刚",)
         ),
         Step.POLLUTANT: StepSpec(
-            "pollutant", "主要污染物是什么？（如“硫酸约5吨”，不清楚请回复“不清楚”）", _parse_free("污染物")
+            "pollutant", "主要污染物是什么？（如“硫酸约5吨”，不清楚请回复“不清楚”）", _parse_free("污染物"), free=True
         ),
         Step.CASUALTIES: StepSpec(
             "casualties",
