@@ -26,11 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, model_validator
 
-from core import DISPLAY_ZONE, HAZARD_RE, RecordKind, find
+from core import HAZARD_RE, RecordKind, find
 from handlers.base import Role
 from handlers.commands import is_cancel, is_help
 from handlers.reader import Prediction
 from handlers.ruledata import RuleModel
+from handlers.times import occurred_at as occurred_at  # re-exported: the forms read times through the reader
 
 if TYPE_CHECKING:  # the domain packages import this module; their models are only annotations here
     from handlers.complaints import ComplaintTerms
@@ -188,23 +189,6 @@ def _jionlp() -> Any:
         import jionlp
 
     return jionlp
-
-
-def occurred_at(text: str, now: datetime) -> datetime | None:
-    """When the reported event happened, resolved against ``now`` in Asia/Shanghai (aware UTC), or None."""
-    jio = _jionlp()
-    base = now.astimezone(DISPLAY_ZONE)
-    try:
-        found = jio.ner.extract_time(text, time_base=base.replace(tzinfo=None).timestamp() - 0, with_parsing=True)
-    except Exception:  # jionlp raises plain exceptions on odd input
-        return None
-    for item in found:
-        detail = item.get("detail") or {}
-        times = detail.get("time")
-        if detail.get("type") in ("time_point", "time_span") and times and times[0] not in ("inf", "-inf"):
-            local = datetime.strptime(times[0], "%Y-%m-%d %H:%M:%S").replace(tzinfo=DISPLAY_ZONE)
-            return local.astimezone(now.tzinfo or DISPLAY_ZONE)
-    return None
 
 
 def phone_number(text: str) -> str | None:
