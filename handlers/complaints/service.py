@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core import TICKET_PATTERN, RecordKind, SendError, find, local, normalise
+from core.privacy import mask_phones
 from handlers.base import HandlerContext, Inbound, Reply
 from handlers.complaints.terms import ComplaintTerms, Process
 from store import ReminderRepo, Ticket, TicketRepo
@@ -55,7 +56,10 @@ def _line(t: Ticket, ctx: HandlerContext) -> str:
 
 
 def status_reply(inbound: Inbound, ctx: HandlerContext, number: str | None) -> list[Reply]:
-    """The sender's tickets, or one of them by number; never another citizen's."""
+    """A citizen's own tickets, or one of them by number (never another citizen's); staff see any ticket by
+    number, and a list by status or time limit ("未受理的举报有哪些", "快超期的举报")."""
+    if inbound.role.is_staff:
+        return _staff_status(inbound, ctx, number)
     with ctx.session_factory() as session:
         repo = TicketRepo(session)
         if number:
@@ -64,17 +68,58 @@ def status_reply(inbound: Inbound, ctx: HandlerContext, number: str | None) -> l
             if ticket is None or not mine:
                 hint = "请核对编号；发送“我的举报”可查看您的全部举报。"
                 return [Reply(f"没有找到您提交的编号为 {number.upper()} 的举报，{hint}")]
-            history = "\n".join(
-                f"{local(e.at, '%m月%d日 %H:%M')} {ctx.rules.process.status_label(e.status)}"
-                + (f"：{e.note}" if e.note else "")
-                for e in ticket.events
-            )
-            return [Reply(f"{_line(ticket, ctx)}\n办理记录：\n{history}")]
+            return [Reply(f"{_line(ticket, ctx)}\n办理记录：\n{_history(ticket, ctx)}")]
         tickets = repo.of_user(inbound.channel.value, inbound.user_id)
         if not tickets:
             return [Reply("您还没有通过本平台提交过举报。如需举报，请直接描述污染情况（什么地方、什么污染）。")]
         lines = "\n".join(_line(t, ctx) for t in tickets)
     return [Reply(f"您最近的举报：\n{lines}\n发送编号可查看办理记录。")]
+
+
+def _history(ticket: Ticket, ctx: HandlerContext) -> str:
+    return "\n".join(
+        f"{local(e.at, '%m月%d日 %H:%M')} {ctx.rules.process.status_label(e.status)}"
+        + (f"：{e.note}" if e.note else "")
+        for e in ticket.events
+    )
+
+
+def _staff_status(inbound: Inbound, ctx: HandlerContext, number: str | None) -> list[Reply]:
+    """Staff: one ticket by number with its history and what can be done next, or a list."""
+    process = ctx.rules.process
+    now = ctx.clock.now()
+    with ctx.session_factory() as session:
+        repo = TicketRepo(session)
+        if number:
+            ticket = repo.by_number(number)
+            if ticket is None:
+                return [Reply(f"没有编号为 {number.upper()} 的举报，请核对编号。")]
+            allowed = commands_from(ticket.status, process)
+            due = ticket.accept_due if ticket.status == "submitted" else ticket.conclude_due
+            limit = (
+                f"\n时限：{local(due, '%Y年%m月%d日')}前{'受理' if ticket.status == 'submitted' else '办结'}"
+                if due
+                else ""
+            )
+            then = f"\n可办理：{' / '.join(allowed)}（如“{allowed[0]} {ticket.number}”）" if allowed else ""
+            place = f"\n情况：{mask_phones(ticket.description[:200])}" if ticket.description else ""
+            return [Reply(f"{_line(ticket, ctx)}{place}{limit}\n办理记录：\n{_history(ticket, ctx)}{then}")]
+        text = inbound.text
+        status = process.listed_status(text)
+        overdue = any(w in text for w in process.staff_list.overdue)
+        filters: dict[str, Any] = {"overdue": True} if overdue else ({"status": status} if status else {})
+        tickets = repo.search(now=now, limit=process.staff_list.size, **filters)
+        total = repo.count(now=now, **filters)
+        lines = [_line(t, ctx) for t in tickets]
+    what = "已超过受理或办结时限的" if overdue else (f"“{process.status_label(status)}”的" if status else "最近的")
+    if not lines:
+        return [Reply(f"没有{what}举报。")]
+    more = (
+        f"\n（共{total}条，显示最新{len(lines)}条；发送编号查看详情）"
+        if total > len(lines)
+        else "\n发送编号可查看详情和办理记录。"
+    )
+    return [Reply(f"{what}举报：\n" + "\n".join(lines) + more)]
 
 
 def _command_re(process: Process) -> re.Pattern[str]:

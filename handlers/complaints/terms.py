@@ -69,6 +69,7 @@ class FormWords(RuleModel):
     unknown_time_words: frozenset[str]
     continue_words: frozenset[str]
     particles: tuple[str, ...] = ()
+    correction_words: tuple[str, ...] = ()
 
     def confirms(self, text: str) -> bool:
         """True when every piece of ``text`` (split at punctuation and spaces), without a trailing
@@ -131,6 +132,14 @@ class ProcessReminders(RuleModel):
     conclude_before_days: float = Field(ge=0)
 
 
+class StaffList(RuleModel):
+    """How staff ask for a list of tickets by chat."""
+
+    statuses: dict[str, list[str]] = {}
+    overdue: list[str] = []
+    size: int = Field(default=10, ge=1, le=50)
+
+
 class Process(RuleModel):
     """``process.toml``: status labels, the officers' commands (in file order) and the time limits."""
 
@@ -138,9 +147,23 @@ class Process(RuleModel):
     commands: dict[str, StatusCommand]
     deadlines: Deadlines
     reminders: ProcessReminders
+    staff_list: StaffList = StaffList()
+
+    def listed_status(self, text: str) -> str | None:
+        """The status a staff list question names (a label, or a word of ``[staff_list] statuses``)."""
+        for status, words in self.staff_list.statuses.items():
+            if any(w in text for w in words):
+                return status
+        for status, label in self.labels.items():
+            if label in text:
+                return status
+        return None
 
     @model_validator(mode="after")
     def _known_statuses(self) -> Process:
+        for status in self.staff_list.statuses:
+            if status not in self.labels:
+                raise ValueError(f"staff_list names status {status!r}, which has no label")
         for word, cmd in self.commands.items():
             for status in (cmd.status, *cmd.from_):
                 if status not in self.labels:
