@@ -69,7 +69,9 @@ class Step(StrEnum):
     CONTACT = "contact"
 
 
-CORRECTION_RE = re.compile(r"^(不对|不是|错了|改成|改为|更正|修改|应该是)")
+CORRECTION_RE = re.compile(r"^[哦噢嗯啊呃哎]*[，,\s]*(不对|不是|错了|改成|改为|更正|修改|应该是)")
+_DENIED_RE = re.compile(r"[，,；;\s]*不是[^，,。；;]*")
+"""The old value a correction denies ("…，不是羊角"): not part of the new value."""
 _WORD_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _TIME_HINT_RE = re.compile(r"[0-9时点分天日月年早晚午夜前后刚昨今明周星期最近一直经常每]")
 
@@ -246,7 +248,8 @@ def _correct(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: st
     described = _describe(text, data, plain=at == Step.CONTACT.value)
     if described:
         return Note(f"{described}。")
-    if CORRECTION_RE.match(text) or "改为" in text or "改成" in text:
+    cue = any(w in text for w in ctx.rules.complaints.form.correction_words)
+    if CORRECTION_RE.match(text) or cue or "改为" in text or "改成" in text:
         changed = _apply_correction(text, data, inbound.received_at or ctx.clock.now(), ctx.rules)
         if changed:
             return Note(f"已更正：{changed}。")
@@ -290,11 +293,15 @@ def _describe(text: str, data: dict[str, Any], *, plain: bool) -> str:
 def _apply_correction(text: str, data: dict[str, Any], now: datetime, rules: Rules) -> str:
     """Update the slots a correction names; returns what changed (for the reply), or ''."""
     changed = []
-    body = CORRECTION_RE.sub("", text).lstrip("，,：: ")
+    body = CORRECTION_RE.sub("", text)
+    for word in rules.complaints.form.correction_words:
+        body = body.replace(word, "")
+    body = _DENIED_RE.sub("", body).strip("，,：:。 ")
     place = None
     if "时间" not in text and ("地点" in text or "地方" in text or "位置" in text):
         # the place is named as the field changed: keep all of it ("江口镇码头上游200米", not just 江口镇)
-        place = re.sub(r"^.*?(地点|地方|位置)(改为|改成|是|在)?", "", body).strip("，。 ")[:100] or None
+        rest = re.sub(r"^.*?(地点|地方|位置)", "", body)
+        place = re.sub(r"^[，,：:\s]*(改为|改成|应该是|是|在)?", "", rest).rstrip("的，,。 ")[:100] or None
     if place is None and "时间" not in text:
         place = location(body, rules.district)
     if place:

@@ -57,3 +57,12 @@ def test_the_clarifying_question_asks_again_for_a_number_it_did_not_offer(ctx: H
     assert "请回复 1 到 2 的序号" in texts(result)[0] and chat.step() == "choice"
     result = chat.say("2")
     assert result.rejected and result.reroute == ("那个厂是不是有问题", "question") and chat.step() is None
+
+
+def test_a_correction_in_everyday_words_keeps_the_new_place_whole(ctx: HandlerContext) -> None:
+    chat = Chat(complaints.FORM, ctx, user="u-correct")
+    chat.start(**{**KNOWN, "location": "羊角镇的滨江小区后面"}, contact={"anonymous": True})
+    result = chat.say("哦不对，地方说错了，是仙女山镇的，不是羊角")
+    assert "已更正：地点为仙女山镇" in texts(result)[0] and "地点：仙女山镇" in texts(result)[0]
+    result = chat.say("不对，地点是江口镇码头上游200米")
+    assert "地点：江口镇码头上游200米" in texts(result)[0]
