@@ -16,12 +16,10 @@ complaint words (``handlers/complaints/data/complaint.toml``), incident words
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, model_validator
@@ -31,6 +29,7 @@ from handlers.base import Role
 from handlers.commands import is_cancel, is_help
 from handlers.reader import Prediction
 from handlers.ruledata import RuleModel
+from handlers.times import jionlp_module
 from handlers.times import occurred_at as occurred_at  # re-exported: the forms read times through the reader
 
 if TYPE_CHECKING:  # the domain packages import this module; their models are only annotations here
@@ -183,17 +182,9 @@ def town_of(place: str, district: District) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1)
-def _jionlp() -> Any:
-    with contextlib.redirect_stdout(io.StringIO()):  # jionlp prints a banner on import
-        import jionlp
-
-    return jionlp
-
-
 def phone_number(text: str) -> str | None:
     """A Chinese mobile (digits only) or landline number (as written) in the text (jionlp), or None."""
-    for number in _jionlp().extract_phone_number(text):
+    for number in jionlp_module().extract_phone_number(text):
         digits = re.sub(r"\D", "", number)
         if re.fullmatch(r"1[3-9]\d{9}", digits):
             return digits

@@ -103,8 +103,9 @@ def _clock(text: str, local_now: datetime) -> datetime | None:
 
 
 @lru_cache(maxsize=1)
-def _jionlp() -> Any:
-    with contextlib.redirect_stdout(io.StringIO()):  # jionlp prints a banner on import
+def jionlp_module() -> Any:
+    """jionlp, imported on first use (about a second; it prints a banner, which is swallowed)."""
+    with contextlib.redirect_stdout(io.StringIO()):
         import jionlp
 
     return jionlp
@@ -112,7 +113,7 @@ def _jionlp() -> Any:
 
 def _jio(text: str, local_now: datetime) -> datetime | None:
     try:
-        found = _jionlp().ner.extract_time(
+        found = jionlp_module().ner.extract_time(
             text, time_base=local_now.replace(tzinfo=None).timestamp(), with_parsing=True
         )
     except Exception:  # jionlp raises plain exceptions on odd input
