@@ -15,6 +15,7 @@ from bot.services import Services, build_services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 DEFAULT_QUESTIONS = ROOT.parent / "shared" / "eval" / "qa-public.jsonl"
+DEFAULT_DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "qa-dev.jsonl"
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 
 

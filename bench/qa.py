@@ -1,24 +1,28 @@
 """Retrieval and abstention quality on a question file.
 
-Prints hit@1, hit@5, MRR@10 over the answerable cases, abstain accuracy over the
-abstain cases and the false-abstain rate over the answerable ones, for envbot's
-retriever and, side by side, BM25 only, dense only, and a naive LangChain
-baseline (fixed-size RecursiveCharacterTextSplitter chunks + the same embeddings
-+ Chroma).
+For the public set, the development set, our own banks and any file given: hit@1, hit@5
+and MRR@10 over the answerable questions for envbot, envbot without associated questions,
+without the thesaurus, without either, BM25 only, dense only and a naive LangChain baseline
+(fixed-size RecursiveCharacterTextSplitter chunks + the same embeddings + Chroma); the rates
+of the three outcomes (answer / hedge / abstain) on answerable and unanswerable questions;
+the answer latency p50/p99.
 
-    python bench/qa.py [--file F.jsonl] [--extra-abstain F.jsonl] [--corpus DIR] [--data-dir DIR]
+    python bench/qa.py [--file F.jsonl ...] [--corpus DIR] [--data-dir DIR] [--no-naive]
 """
 
 from __future__ import annotations
 
 import argparse
 import tempfile
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
-from common import DEFAULT_CORPUS, DEFAULT_QUESTIONS, ROOT, Case, build_index, is_hit, load_cases
+import numpy as np
+from common import DEFAULT_CORPUS, DEFAULT_DEV_QUESTIONS, DEFAULT_QUESTIONS, ROOT, Case, build_index, is_hit, load_cases
 
-from knowledge import Mode, load_document
+from knowledge import AnswerService, HybridRetriever, Mode, Outcome, RetrievalConfig, load_document
 
 Ranker = Callable[[str], list[tuple[str, str]]]  # question -> [(source file, passage text)] best first
 
@@ -73,57 +77,105 @@ def naive_langchain(corpus: Path, embeddings: object) -> Ranker:
     return rank
 
 
+def variants(service: AnswerService) -> list[tuple[str, Ranker]]:
+    """envbot and its ablations over the same passages and questions."""
+    base = service.retriever
+    cfg = base.config
+
+    def ranker(config: RetrievalConfig, mode: Mode = Mode.HYBRID) -> Ranker:
+        r = HybridRetriever(
+            base.chunks,
+            base.tokenizer,
+            base.vectors,
+            config,
+            questions=base.questions,
+            question_vectors=None,
+            thesaurus=base.thesaurus,
+        )
+        r._q_matrix = base._q_matrix  # the same question vectors, not embedded again
+        r._query_cache = base._query_cache  # and the same query vectors
+        return lambda q: [(h.chunk.source_name, h.chunk.text) for h in r.search(q, k=10, mode=mode)]
+
+    no_q = replace(cfg, question_lexical_weight=0.0, question_dense_weight=0.0)
+    return [
+        ("envbot (hybrid)", ranker(cfg)),
+        ("  no questions", ranker(no_q)),
+        ("  no thesaurus", ranker(replace(cfg, use_thesaurus=False))),
+        ("  neither", ranker(replace(no_q, use_thesaurus=False))),
+        ("BM25 only", ranker(cfg, Mode.LEXICAL)),
+        ("dense only", ranker(cfg, Mode.DENSE)),
+    ]
+
+
+def outcomes(service: AnswerService, questions: list[str]) -> tuple[dict[str, float], list[float]]:
+    """Share of each outcome over ``questions`` and the time of each answer (ms)."""
+    counts = {o.value: 0 for o in Outcome}
+    times = []
+    for q in questions:
+        t0 = time.perf_counter()
+        counts[service.ask(q).outcome] += 1
+        times.append((time.perf_counter() - t0) * 1000)
+    n = max(1, len(questions))
+    return {k: v / n for k, v in counts.items()}, times
+
+
+def report(name: str, cases: list[Case], rows: list[tuple[str, Ranker]], service: AnswerService) -> list[float]:
+    answerable = [c for c in cases if c.expect == "answer"]
+    unanswerable = [c for c in cases if c.expect == "abstain"]
+    print(f"\n## {name}: {len(answerable)} answerable, {len(unanswerable)} unanswerable")
+    times: list[float] = []
+    if answerable:
+        print(f"{'retriever':<18} {'hit@1':>6} {'hit@5':>6} {'MRR@10':>7}")
+        for label, ranker in rows:
+            h1, h5, mrr = score(cases, ranker)
+            print(f"{label:<18} {h1:6.3f} {h5:6.3f} {mrr:7.3f}")
+        rates, t = outcomes(service, [c.question for c in answerable])
+        times += t
+        wrong = [c.id for c in answerable if service.ask(c.question).abstained]
+        print(
+            f"answerable:   answer {rates['answer']:.3f}  hedge {rates['hedge']:.3f}  abstain {rates['abstain']:.3f}"
+            + (f"  {wrong}" if wrong and len(wrong) <= 12 else "")
+        )
+    if unanswerable:
+        rates, t = outcomes(service, [c.question for c in unanswerable])
+        times += t
+        print(f"unanswerable: answer {rates['answer']:.3f}  hedge {rates['hedge']:.3f}  abstain {rates['abstain']:.3f}")
+    return times
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--file", type=Path, default=DEFAULT_QUESTIONS, help="question file (JSONL)")
-    ap.add_argument(
-        "--extra-abstain",
-        type=Path,
-        default=ROOT / "bench" / "data" / "abstain-probe.jsonl",
-        help="more abstain cases (our own); pass '' to skip",
-    )
+    ap.add_argument("--file", type=Path, action="append", default=[], help="more question files (JSONL)")
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--data-dir", type=Path, default=None, help="reuse an index here (built if empty)")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive LangChain baseline")
     args = ap.parse_args()
 
-    cases = load_cases(args.file)
-    abstain_cases = [c for c in cases if c.expect == "abstain"]
-    extra = load_cases(args.extra_abstain) if args.extra_abstain and str(args.extra_abstain) else []
-    print(f"questions: {args.file} ({len(cases) - len(abstain_cases)} answer, {len(abstain_cases)} abstain)")
-    if extra:
-        print(f"extra abstain probe: {args.extra_abstain} ({len(extra)})")
+    sets: list[tuple[str, Path]] = [
+        ("public", DEFAULT_QUESTIONS),
+        ("development", DEFAULT_DEV_QUESTIONS),
+        ("own answerable bank", ROOT / "bench" / "data" / "own-answerable.jsonl"),
+        ("own unanswerable bank", ROOT / "bench" / "data" / "own-unanswerable.jsonl"),
+        ("abstain probe", ROOT / "bench" / "data" / "abstain-probe.jsonl"),
+    ] + [(str(f), f) for f in args.file]
     svc, _, _ = build_index(args.corpus, args.data_dir)
     service = svc.knowledge.service
-
-    def product_ranker(mode: Mode) -> Ranker:
-        return lambda q: [(h.chunk.source_name, h.chunk.text) for h in service.retrieve(q, k=10, mode=mode)]
-
-    rows = [
-        ("envbot (hybrid)", product_ranker(Mode.HYBRID)),
-        ("BM25 only", product_ranker(Mode.LEXICAL)),
-        ("dense only", product_ranker(Mode.DENSE)),
-    ]
+    print(
+        f"index: {len(service.retriever)} passages, {len(service.retriever.questions)} associated questions, "
+        f"{len(service.retriever.thesaurus)} thesaurus phrases; decision model: "
+        f"{'yes' if service.decision is not None else 'no (floors)'}"
+    )
+    rows = variants(service)
     if not args.no_naive:
         rows.append(("naive LangChain", naive_langchain(args.corpus, svc.knowledge.vectors.embeddings)))
-    print(f"\n{'retriever':<18} {'hit@1':>6} {'hit@5':>6} {'MRR@10':>7}")
-    for name, ranker in rows:
-        h1, h5, mrr = score(cases, ranker)
-        print(f"{name:<18} {h1:6.3f} {h5:6.3f} {mrr:7.3f}")
-
-    answerable = [c for c in cases if c.expect == "answer"]
-    false_abstain = [c.id for c in answerable if svc.knowledge.ask(c.question).abstained]
-    print("\nabstention (envbot):")
-    print(
-        f"  false-abstain rate on answerable: {len(false_abstain) / max(1, len(answerable)):.3f} {false_abstain or ''}"
-    )
-    for label, group in (("file", abstain_cases), ("extra probe", extra)):
-        if group:
-            missed = [c.id for c in group if not svc.knowledge.ask(c.question).abstained]
-            acc = 1 - len(missed) / len(group)
-            print(f"  abstain accuracy ({label}, {len(group)}): {acc:.3f} {missed or ''}")
-        else:
-            print(f"  abstain accuracy ({label}): n/a (no abstain cases)")
+    times: list[float] = []
+    for name, path in sets:
+        if path.exists():
+            times += report(name, load_cases(path), rows, service)
+    if times:
+        t = np.asarray(times)
+        p50, p99 = np.percentile(t, 50), np.percentile(t, 99)
+        print(f"\nanswer latency (warm, {len(t)} questions): p50 {p50:.1f} ms, p99 {p99:.1f} ms")
     svc.close()
 
 

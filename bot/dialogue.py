@@ -39,6 +39,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from core.privacy import mask
+from core.text import urgent_contact
 from handlers import clarify, complaints, hazards, incidents, roster
 from handlers.base import Event, HandlerContext, Inbound, Kind, Reply, Role
 from handlers.commands import help_reply, is_cancel, is_help, menu_entry
@@ -275,4 +276,4 @@ class Dialogue:
                 log.exception("handler failed for %s message from %s", inbound.kind, mask(inbound.user_id))
                 if self.observe is not None:
                     self.observe(inbound, "error", 0.0, [])
-                return [Reply(f"抱歉，系统出了点问题，请稍后再试。如情况紧急，请拨打值班电话 {self.ctx.duty_phone}。")]
+                return [Reply(f"抱歉，系统出了点问题，请稍后再试。{urgent_contact(self.ctx.duty_phone)}。")]

@@ -65,6 +65,7 @@ from sqlalchemy.orm import selectinload
 from bot.services import Services
 from core import DISPLAY_ZONE, normalise
 from core.errors import EnvbotError
+from core.text import HOTLINE
 from handlers.rulebook import Rules
 from store import Ticket
 
@@ -361,7 +362,7 @@ def _tickets(svc: Services, stmt: Select[Ticket]) -> Sequence[dict[str, Any]]:
 def _discovery(base_url: str, svc: Services) -> dict[str, Any]:
     return {
         "changeset": CHANGESET,
-        "contact": f"{_agency(svc.rules)}，电话 {svc.settings.duty_phone}",
+        "contact": f"{_agency(svc.rules)}，电话 {svc.settings.duty_phone or HOTLINE}",
         "key_service": "不需要密钥：本接口只读、公开，不含个人信息。",
         "endpoints": [
             {

@@ -24,7 +24,7 @@ from core.clock import Clock, SystemClock
 from handlers.base import HandlerContext, Inbound, Reply, Role
 from handlers.incidents import IncidentRules
 from handlers.rulebook import Rules, load_rules_bundle
-from knowledge import LLM, AnswerConfig, ChunkingConfig, KnowledgeBase, VectorIndex
+from knowledge import LLM, AnswerConfig, ChunkingConfig, KnowledgeBase, VectorIndex, bundled_decision
 from store import StaffRepo, make_engine, make_session_factory, upgrade
 
 
@@ -124,6 +124,7 @@ def build_knowledge(
             duty_phone=settings.duty_phone,
         ),
         llm=llm or build_llm(settings),
+        decision=bundled_decision(),
     )
 
 

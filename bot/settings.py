@@ -52,7 +52,11 @@ class Settings(BaseSettings):
     answer_min_coverage: float = Field(0.4, ge=0, le=1, description="Abstain floor: share of question words found.")
     answer_min_dense: float = Field(0.86, ge=-1, le=1, description="Abstain floor: cosine similarity (model-specific).")
     max_question_chars: int = Field(500, ge=10, description="Longer questions get a polite request to shorten.")
-    duty_phone: str = Field("12369", description="Phone number given when the bot cannot answer.")
+    duty_phone: str = Field(
+        "",
+        description="The bureau's duty phone (区生态环境局值班电话), given when the bot cannot answer; "
+        "empty: replies name the duty office and the 12369 hotline.",
+    )
     llm_base_url: str = Field("", description="OpenAI-compatible endpoint; empty means extractive answers only.")
     llm_api_key: str = Field("", description="API key of the LLM endpoint.")
     llm_model: str = Field("qwen-plus", description="Model name at the LLM endpoint.")

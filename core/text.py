@@ -16,3 +16,19 @@ def clean_text(text: str) -> str:
     line breaks) removed; encodable as UTF-8 afterwards. A string that can be encoded is only stripped
     of control characters."""
     return _CONTROL.sub("", _SURROGATE.sub(REPLACEMENT, text))
+
+
+HOTLINE = "12369"
+"""The environmental complaint hotline (生态环境部 12369 环保举报热线): for reporting pollution, not the duty office."""
+
+
+def urgent_contact(duty_phone: str) -> str:
+    """Who to phone when the bot cannot help and it is urgent (Simplified Chinese, one clause).
+
+    Args:
+        duty_phone: the bureau's duty phone from the settings ("" when not configured: the
+            12369 hotline is named instead).
+    """
+    if duty_phone:
+        return f"如情况紧急，请拨打区生态环境局值班电话 {duty_phone}"
+    return f"如情况紧急，请拨打 {HOTLINE} 环保举报热线"

@@ -160,5 +160,5 @@ class HandlerContext:
     notifier: Notifier | None = None
     max_question_chars: int = 500
     max_message_chars: int = 2000
-    duty_phone: str = "12369"
+    duty_phone: str = ""
     form_timeout: float = 1800.0

@@ -10,6 +10,7 @@ import logging
 import re
 
 from core.errors import EnvbotError
+from core.text import urgent_contact
 from handlers.base import HandlerContext, Inbound, Reply
 from knowledge import Answer, KnowledgeBase
 
@@ -52,7 +53,7 @@ def answer_question(question: str, knowledge: KnowledgeBase, *, max_chars: int, 
     except EnvbotError:
         log.exception("question answering failed")
         return Answer(
-            answer=f"抱歉，系统暂时无法查询，请稍后再试。如情况紧急，请拨打值班电话 {duty_phone}。",
+            answer=f"抱歉，系统暂时无法查询，请稍后再试。{urgent_contact(duty_phone)}。",
             abstained=True,
         )
 

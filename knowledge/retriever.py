@@ -1,8 +1,16 @@
-"""Hybrid retrieval: BM25 over jieba tokens and dense vectors, fused by reciprocal rank."""
+"""Hybrid retrieval: BM25 over jieba tokens and dense vectors, fused by reciprocal rank.
+
+Four rankings of the passages are fused: BM25 and cosine over the passages themselves, and
+BM25 and cosine over their associated questions (a passage ranks by its best-matching
+question; see :mod:`knowledge.questions`). The question's everyday words are first expanded
+with the statute's words of the thesaurus (:mod:`knowledge.thesaurus`) for the lexical side.
+"""
 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -10,8 +18,13 @@ from enum import StrEnum
 import numpy as np
 
 from knowledge.lexical import LexicalIndex
+from knowledge.questions import QuestionRecord, QuestionVectors, passages_of
+from knowledge.thesaurus import EMPTY_THESAURUS, Thesaurus
 from knowledge.tokenize import ChineseTokenizer
 from knowledge.vectors import VectorIndex
+
+QUERY_CACHE_SIZE = 4096
+"""Query vectors kept per retriever (384 floats each: about 6 MB)."""
 
 
 class Mode(StrEnum):
@@ -36,15 +49,24 @@ class RetrievalConfig:
             that matches one rare word strongly does not outrank one that answers the whole question.
         definition_factor: multiplies the score of a passage that defines the term a
             "什么是X" question asks about (法律 "本法所称X，是指…").
+        question_lexical_weight / question_dense_weight: weights of the rankings by the
+            passages' associated questions (0 turns one off).
+        use_thesaurus: add the statute's words of the question's everyday words to the lexical
+            search of the passages (not of the associated questions, which are in everyday words).
+        thesaurus_weight: the weight of those added words' BM25 score against the question's own.
     """
 
     candidates: int = 50
-    rrf_k: int = 10
+    rrf_k: int = 5
     lexical_weight: float = 1.5
     dense_weight: float = 1.0
+    question_lexical_weight: float = 0.5
+    question_dense_weight: float = 1.5
+    use_thesaurus: bool = True
+    thesaurus_weight: float = 0.5
     superseded_factor: float = 0.6
     definition_factor: float = 1.5
-    coverage_power: float = 1.0
+    coverage_power: float = 0.5
 
 
 DEFAULT_RETRIEVAL = RetrievalConfig()
@@ -81,7 +103,13 @@ class Hit:
         score: the fused score (higher is better; only comparable within one search).
         dense: cosine similarity of query and passage (0 when not computed).
         lexical: BM25 score.
-        coverage: share (0..1) of the query's IDF weight whose tokens occur in the passage.
+        coverage: share (0..1) of the query's IDF weight whose tokens occur in the passage or
+            in its best-covering associated question.
+        question_dense: the highest cosine similarity of the query to one of the passage's
+            associated questions (0 when it has none).
+        question_lexical: the highest BM25 score of one of its associated questions.
+        ranks: the passage's rank (1 = first) in each fused ranking that placed it
+            (``bm25``, ``dense``, ``q_bm25``, ``q_dense``).
     """
 
     chunk: IndexedChunk
@@ -89,6 +117,9 @@ class Hit:
     dense: float
     lexical: float
     coverage: float
+    question_dense: float = 0.0
+    question_lexical: float = 0.0
+    ranks: tuple[tuple[str, int], ...] = ()
 
 
 _DEFINITION_QUESTION_RES = (
@@ -120,6 +151,14 @@ class HybridRetriever:
         tokenizer: the Chinese tokenizer (shared with the lexical index).
         vectors: the dense index; ``None`` means lexical only.
         config: see :class:`RetrievalConfig`.
+        questions: associated questions; those whose document and article match no passage
+            are left out (see :attr:`orphans`).
+        question_vectors: embeds the questions (query to query); ``None`` leaves the
+            question-dense ranking out.
+        thesaurus: everyday words onto the statute's words.
+
+    Raises:
+        KnowledgeError: the question vectors cannot be read or stored.
     """
 
     def __init__(
@@ -128,6 +167,10 @@ class HybridRetriever:
         tokenizer: ChineseTokenizer,
         vectors: VectorIndex | None,
         config: RetrievalConfig = DEFAULT_RETRIEVAL,
+        *,
+        questions: Sequence[QuestionRecord] = (),
+        question_vectors: QuestionVectors | None = None,
+        thesaurus: Thesaurus = EMPTY_THESAURUS,
     ) -> None:
         self.chunks = list(chunks)
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
@@ -135,58 +178,190 @@ class HybridRetriever:
         self.lexical = LexicalIndex([c.index_text for c in self.chunks], tokenizer)
         self.vectors = vectors
         self.config = config
-        self._token_sets = [set(toks) for toks in self.lexical.doc_tokens]
+        self.thesaurus = thesaurus
+        owners = passages_of(questions, [(c.source_name, c.label, c.article) for c in self.chunks])
+        self.questions = [q for q, o in zip(questions, owners, strict=True) if o]
+        self.orphans = [q for q, o in zip(questions, owners, strict=True) if not o]
+        owners = [o for o in owners if o]
+        self.question_lexical = LexicalIndex([q.question for q in self.questions], tokenizer)
+        self._q_matrix: np.ndarray | None = None
+        if question_vectors is not None and self.questions:
+            self._q_matrix = question_vectors.matrix([q.question for q in self.questions])
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()  # query -> vector, newest last
+        self._cache_lock = threading.Lock()
+        self._p_matrix = self._passage_matrix()
+        owners = self._closest_parts(owners)
+        pairs = [(qi, pi) for qi, o in enumerate(owners) for pi in o]
+        self._pair_q = np.asarray([q for q, _ in pairs], dtype=np.int64)
+        self._pair_p = np.asarray([p for _, p in pairs], dtype=np.int64)
+        self._postings = _postings(self.lexical.doc_tokens)
+        self._q_postings = _postings(self.question_lexical.doc_tokens)
+        self._superseded = np.asarray([c.superseded for c in self.chunks], dtype=np.float64)
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        """The query's vector; the last ``QUERY_CACHE_SIZE`` are kept (an embedding costs ~12 ms)."""
+        with self._cache_lock:
+            vec = self._query_cache.get(query)
+            if vec is not None:
+                self._query_cache.move_to_end(query)
+                return vec
+        assert self.vectors is not None
+        vec = np.asarray(self.vectors.embeddings.embed_query(query), dtype=np.float32)
+        with self._cache_lock:
+            self._query_cache[query] = vec
+            while len(self._query_cache) > QUERY_CACHE_SIZE:
+                self._query_cache.popitem(last=False)
+        return vec
+
+    def _closest_parts(self, owners: list[list[int]]) -> list[list[int]]:
+        """An article cut into several passages: each of its questions goes to the part it is closest to
+        (cosine of question and passage; all parts when there are no vectors)."""
+        if self._q_matrix is None or self._p_matrix is None:
+            return owners
+        out = []
+        for qi, parts in enumerate(owners):
+            if len(parts) > 1:
+                sims = self._p_matrix[parts] @ self._q_matrix[qi]
+                parts = [parts[int(np.argmax(sims))]]
+            out.append(parts)
+        return out
+
+    def _passage_matrix(self) -> np.ndarray | None:
+        """All passage vectors in memory (one matrix product per query instead of an index
+        query); None when some passage has no stored vector (the index is then queried)."""
+        if self.vectors is None or not self.chunks:
+            return None
+        ids = [c.id for c in self.chunks]
+        got = self.vectors.vectors_of(ids)
+        if len(got) != len(ids):
+            return None
+        return np.asarray([got[i] for i in ids], dtype=np.float32)
 
     def __len__(self) -> int:
         return len(self.chunks)
 
+    def _per_passage(self, question_scores: np.ndarray) -> np.ndarray:
+        """The best score of each passage's questions (shape ``(len(chunks),)``; -inf for none)."""
+        best = np.full(len(self.chunks), -np.inf, dtype=np.float32)
+        if len(self._pair_q):
+            np.maximum.at(best, self._pair_p, question_scores[self._pair_q])
+        return best
+
     def search(self, query: str, k: int = 10, mode: Mode = Mode.HYBRID) -> list[Hit]:
-        """The ``k`` best passages for ``query``, best first."""
+        """The ``k`` best passages for ``query``, best first.
+
+        Raises:
+            KnowledgeError: the dense index cannot be queried.
+        """
         if not self.chunks:
             return []
         cfg = self.config
+        n = len(self.chunks)
         q_tokens = self.tokenizer.tokens(query)
-        lex = self.lexical.scores(q_tokens)
-        dense: dict[int, float] = {}
+        lex = self.lexical.scores(q_tokens).astype(np.float64)
+        extra: list[str] = []
+        if cfg.use_thesaurus and cfg.thesaurus_weight:
+            own = set(q_tokens)
+            extra = [t for t in self.tokenizer.tokens(" ".join(self.thesaurus.expand(query))) if t not in own]
+            if extra:
+                lex += cfg.thesaurus_weight * self.lexical.scores(extra).astype(np.float64)
+        dense = np.zeros(n)
+        dense_order: list[int] = []
+        qvec: np.ndarray | None = None
         if mode is not Mode.LEXICAL and self.vectors is not None:
-            qvec = self.vectors.embeddings.embed_query(query)
-            for cid, sim in self.vectors.search_vector(qvec, cfg.candidates):
-                idx = self.by_id.get(cid)
-                if idx is not None:
-                    dense[idx] = sim
-        fused: dict[int, float] = {}
+            qvec = self._query_vector(query)
+            if self._p_matrix is not None:
+                dense = (self._p_matrix @ qvec).astype(np.float64)
+                dense_order = _top(dense, cfg.candidates, -1.0)
+            else:
+                for cid, sim in self.vectors.search_vector(qvec.tolist(), cfg.candidates):
+                    idx = self.by_id.get(cid)
+                    if idx is not None:
+                        dense[idx] = sim
+                        dense_order.append(idx)
+        use_questions = (
+            bool(self.questions)
+            and mode is Mode.HYBRID
+            and bool(cfg.question_lexical_weight or cfg.question_dense_weight)
+        )
+        q_lex = np.zeros(n)
+        q_dense = np.zeros(n)
+        rankings: list[tuple[str, list[int], float]] = []
         if mode is not Mode.DENSE:
-            order = np.argsort(-lex, kind="stable")[: cfg.candidates]
-            for rank, idx in enumerate(order):
-                if lex[idx] <= 0:
-                    break
-                fused[int(idx)] = fused.get(int(idx), 0.0) + cfg.lexical_weight / (cfg.rrf_k + rank + 1)
+            rankings.append(("bm25", _top(lex, cfg.candidates, 0.0), cfg.lexical_weight))
         if mode is not Mode.LEXICAL:
-            for rank, (idx, _sim) in enumerate(sorted(dense.items(), key=lambda x: -x[1])):
-                fused[idx] = fused.get(idx, 0.0) + cfg.dense_weight / (cfg.rrf_k + rank + 1)
-        term = definition_term(query)
+            rankings.append(("dense", dense_order, cfg.dense_weight))
+        if use_questions and cfg.question_lexical_weight:
+            q_lex = np.maximum(self._per_passage(self.question_lexical.scores(q_tokens)), 0.0).astype(np.float64)
+            rankings.append(("q_bm25", _top(q_lex, cfg.candidates, 0.0), cfg.question_lexical_weight))
+        if use_questions and cfg.question_dense_weight and qvec is not None and self._q_matrix is not None:
+            q_dense = np.maximum(self._per_passage(self._q_matrix @ qvec), 0.0).astype(np.float64)
+            rankings.append(("q_dense", _top(q_dense, cfg.candidates, 0.0), cfg.question_dense_weight))
+        rrf = {name: np.zeros(n) for name in ("bm25", "dense", "q_bm25", "q_dense")}
+        fused = np.zeros(n)
+        ranks: dict[int, list[tuple[str, int]]] = {}
+        for name, order, weight in rankings:
+            for rank, idx in enumerate(order):
+                rrf[name][idx] = 1.0 / (cfg.rrf_k + rank + 1)
+                fused[idx] += weight / (cfg.rrf_k + rank + 1)
+                ranks.setdefault(idx, []).append((name, rank + 1))
+        candidates = np.asarray(sorted(ranks), dtype=np.int64)
+        if not len(candidates):
+            return []
         # coverage counts whole words only (not the helper bigrams)
         weights = {t: self.lexical.idf(t) for t in set(q_tokens) if not t.startswith("\u00b7")}
         total = sum(weights.values()) or 1.0
-        cover = {idx: sum(w for t, w in weights.items() if t in self._token_sets[idx]) / total for idx in fused}
-        for idx in fused:
-            chunk = self.chunks[idx]
-            if cfg.coverage_power:
-                fused[idx] *= max(cover[idx], 0.05) ** cfg.coverage_power
-            if chunk.superseded:
-                fused[idx] *= cfg.superseded_factor
-            if term and defines(chunk.text, term):
-                fused[idx] *= cfg.definition_factor
-        best = sorted(fused.items(), key=lambda x: -x[1])[:k]
-        hits = []
-        for idx, score in best:
-            hits.append(
-                Hit(
-                    chunk=self.chunks[idx],
-                    score=score,
-                    dense=dense.get(idx, 0.0),
-                    lexical=float(lex[idx]),
-                    coverage=cover[idx],
-                )
+        p_cover = _coverage(self._postings, weights, total, n)
+        if extra:  # the statute's words may cover what the everyday words do not; they never lower coverage
+            wide = weights | {t: self.lexical.idf(t) for t in set(extra) if not t.startswith("\u00b7")}
+            p_cover = np.maximum(p_cover, _coverage(self._postings, wide, sum(wide.values()) or 1.0, n))
+        cover = p_cover
+        if use_questions and weights:
+            q_cover = _coverage(self._q_postings, weights, total, len(self.questions))
+            cover = np.maximum(p_cover, np.maximum(self._per_passage(q_cover), 0.0))
+        term = definition_term(query)
+        defines_term = np.asarray([bool(term) and defines(self.chunks[i].text, term or "") for i in candidates])
+        score = fused[candidates]
+        if cfg.coverage_power:
+            score = score * np.maximum(cover[candidates], 0.05) ** cfg.coverage_power
+        score = score * np.where(self._superseded[candidates] > 0, cfg.superseded_factor, 1.0)
+        score = score * np.where(defines_term, cfg.definition_factor, 1.0)
+        order = np.argsort(-score, kind="stable")[:k]
+        return [
+            Hit(
+                chunk=self.chunks[idx],
+                score=float(score[j]),
+                dense=float(dense[idx]),
+                lexical=float(lex[idx]),
+                coverage=float(cover[idx]),
+                question_dense=float(q_dense[idx]),
+                question_lexical=float(q_lex[idx]),
+                ranks=tuple(ranks.get(idx, ())),
             )
-        return hits
+            for j, idx in ((int(j), int(candidates[j])) for j in order)
+        ]
+
+
+def _top(scores: np.ndarray, count: int, floor: float) -> list[int]:
+    """Indices of the ``count`` highest scores above ``floor``, best first."""
+    order = np.argsort(-scores, kind="stable")[:count]
+    return [int(i) for i in order if scores[i] > floor]
+
+
+def _postings(doc_tokens: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
+    """Token -> indices of the texts that contain it."""
+    out: dict[str, list[int]] = {}
+    for i, toks in enumerate(doc_tokens):
+        for t in set(toks):
+            out.setdefault(t, []).append(i)
+    return {t: np.asarray(ix, dtype=np.int64) for t, ix in out.items()}
+
+
+def _coverage(postings: dict[str, np.ndarray], weights: dict[str, float], total: float, size: int) -> np.ndarray:
+    """Per text, the share of the query's IDF weight whose tokens it contains (shape ``(size,)``)."""
+    cover = np.zeros(size)
+    for t, w in weights.items():
+        ix = postings.get(t)
+        if ix is not None:
+            cover[ix] += w / total
+    return cover

@@ -14,9 +14,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import Clock
 from knowledge.answer import DEFAULT_ANSWER, LLM, Answer, AnswerConfig, AnswerService
+from knowledge.decision import DecisionModel
+from knowledge.embeddings import embeddings_identity
 from knowledge.ingest import Ingestor, IngestReport, to_indexed
+from knowledge.questions import QuestionRecord, QuestionVectors, bundled_records
 from knowledge.retriever import DEFAULT_RETRIEVAL, HybridRetriever, RetrievalConfig
+from knowledge.scope import ScopeModel, out_of_scope_questions
 from knowledge.splitter import DEFAULT_CHUNKING, ChunkingConfig
+from knowledge.thesaurus import Thesaurus, bundled_thesaurus
 from knowledge.tokenize import ChineseTokenizer
 from knowledge.vectors import VectorIndex
 from store import Document, DocumentRepo
@@ -79,6 +84,9 @@ class KnowledgeBase:
         clock: gives ingest times.
         chunking / retrieval / answer: configuration values.
         llm: optional answer wording through an LLM.
+        thesaurus: everyday words onto the statute's words (default: the bundled one).
+        decision: the answer / hedge / abstain model; used only when fitted for the embedding
+            model in use (otherwise, and when None, the floors of ``answer`` decide).
     """
 
     def __init__(
@@ -92,6 +100,8 @@ class KnowledgeBase:
         answer: AnswerConfig = DEFAULT_ANSWER,
         llm: LLM | None = None,
         answer_cache_size: int = ANSWER_CACHE_SIZE,
+        thesaurus: Thesaurus | None = None,
+        decision: DecisionModel | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.vectors = vectors
@@ -101,6 +111,10 @@ class KnowledgeBase:
         self.answer_config = answer
         self.llm = llm
         self.superseded_titles = load_superseded_titles()
+        self.thesaurus = thesaurus if thesaurus is not None else bundled_thesaurus()
+        self._question_vectors: QuestionVectors | None = None
+        model = embeddings_identity(vectors.embeddings)
+        self.decision = decision if decision is not None and decision.embeddings in ("", model) else None
         self._service: AnswerService | None = None
         self._lock = threading.Lock()
         self._generation = 0  # bumped by invalidate(); part of every cache key
@@ -110,7 +124,8 @@ class KnowledgeBase:
     def ingest(self, paths: Sequence[str | Path], exclude: Iterable[str] = ()) -> IngestReport:
         """Ingest files and directories; the answer index is rebuilt when anything changed."""
         report = self.ingestor.ingest(paths, exclude)
-        if report.changed:
+        report.questions_embedded = self.question_vectors.ensure([q.question for q in self.question_records()])
+        if report.changed or report.questions_embedded:
             self.invalidate()
         return report
 
@@ -151,9 +166,31 @@ class KnowledgeBase:
                         replace(to_indexed(c.document, c), superseded=c.document.source_name in replaced)
                         for c in DocumentRepo(session).all_chunks()
                     ]
-                retriever = HybridRetriever(chunks, self.tokenizer, self.vectors, self.retrieval)
-                self._service = AnswerService(retriever, self.answer_config, self.llm)
+                retriever = HybridRetriever(
+                    chunks,
+                    self.tokenizer,
+                    self.vectors,
+                    self.retrieval,
+                    questions=self.question_records(),
+                    question_vectors=self.question_vectors,
+                    thesaurus=self.thesaurus,
+                )
+                scope = None
+                if self.decision is not None and retriever.questions:
+                    scope = ScopeModel([q.question for q in retriever.questions], out_of_scope_questions())
+                self._service = AnswerService(retriever, self.answer_config, self.llm, self.decision, scope)
             return self._service
+
+    @property
+    def question_vectors(self) -> QuestionVectors:
+        """The associated questions' vectors (their own Chroma collection beside the passages')."""
+        if self._question_vectors is None:
+            self._question_vectors = QuestionVectors(self.vectors.embeddings, self.vectors.question_collection())
+        return self._question_vectors
+
+    def question_records(self) -> list[QuestionRecord]:
+        """Every associated question the index uses."""
+        return bundled_records()
 
     def warm_up(self) -> None:
         """Build the index and load the models now rather than on the first question."""

@@ -73,6 +73,8 @@ class VectorIndex:
         else:
             raise ConfigError("VectorIndex needs persist_dir or url")
         self.embeddings = embeddings
+        self.client = client
+        self.prefix = prefix
         self.collection_name = _collection_name(prefix, embeddings)
         self.store = Chroma(
             client=client,
@@ -92,6 +94,35 @@ class VectorIndex:
                 collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
         except Exception:  # an older server without collection configuration: keep what it has
             return
+
+    def question_collection(self) -> Any:
+        """The Chroma collection that keeps the associated questions' vectors (same model, own name).
+
+        Raises:
+            KnowledgeError: the collection cannot be opened.
+        """
+        try:
+            return self.client.get_or_create_collection(
+                name=_collection_name(f"{self.prefix}-q", self.embeddings), metadata={"hnsw:space": "cosine"}
+            )
+        except Exception as exc:  # chromadb raises many unrelated types
+            raise KnowledgeError(f"question vector collection cannot be opened: {exc}") from exc
+
+    def vectors_of(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        """The stored vectors of ``ids`` (ids without a vector are left out).
+
+        Raises:
+            KnowledgeError: the index cannot be read.
+        """
+        out: dict[str, list[float]] = {}
+        try:
+            for i in range(0, len(ids), 5000):
+                got = self.store._collection.get(ids=list(ids[i : i + 5000]), include=["embeddings"])
+                for cid, vec in zip(got["ids"], got["embeddings"], strict=True):
+                    out[cid] = list(vec)
+        except Exception as exc:  # chromadb raises many unrelated types
+            raise KnowledgeError(f"vector index cannot be read: {exc}") from exc
+        return out
 
     def present(self, ids: Sequence[str]) -> set[str]:
         """Which of ``ids`` already have a vector."""

