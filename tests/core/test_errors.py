@@ -10,8 +10,9 @@ from core import DomainError, EnvbotError
 from handlers.hazards import HazardError, SheetError
 from handlers.incidents import IncidentError
 from handlers.roster import RosterError
+from store import QuestionError
 
-DOMAIN_ERRORS = [IncidentError, HazardError, SheetError, RosterError, ConsoleError]
+DOMAIN_ERRORS = [IncidentError, HazardError, SheetError, RosterError, QuestionError, ConsoleError]
 
 
 @pytest.mark.parametrize("error", DOMAIN_ERRORS, ids=lambda e: e.__name__)
