@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import Clock
 from knowledge.answer import DEFAULT_ANSWER, LLM, Answer, AnswerConfig, AnswerService
+from knowledge.generate import QuestionWriter, generate_questions
 from knowledge.ingest import Ingestor, IngestReport, to_indexed
 from knowledge.retriever import DEFAULT_RETRIEVAL, HybridRetriever, RetrievalConfig
 from knowledge.splitter import DEFAULT_CHUNKING, ChunkingConfig
@@ -79,6 +80,8 @@ class KnowledgeBase:
         clock: gives ingest times.
         chunking / retrieval / answer: configuration values.
         llm: optional answer wording through an LLM.
+        question_writer: optional LLM that writes associated questions at ingest for passages with none
+            (:mod:`knowledge.generate`).
     """
 
     def __init__(
@@ -92,6 +95,7 @@ class KnowledgeBase:
         answer: AnswerConfig = DEFAULT_ANSWER,
         llm: LLM | None = None,
         answer_cache_size: int = ANSWER_CACHE_SIZE,
+        question_writer: QuestionWriter | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.vectors = vectors
@@ -100,6 +104,7 @@ class KnowledgeBase:
         self.retrieval = retrieval
         self.answer_config = answer
         self.llm = llm
+        self.question_writer = question_writer
         self.superseded_titles = load_superseded_titles()
         self._service: AnswerService | None = None
         self._lock = threading.Lock()
@@ -108,8 +113,14 @@ class KnowledgeBase:
         self._cache_size = answer_cache_size
 
     def ingest(self, paths: Sequence[str | Path], exclude: Iterable[str] = ()) -> IngestReport:
-        """Ingest files and directories; the answer index is rebuilt when anything changed."""
+        """Ingest files and directories; the answer index is rebuilt when anything changed.
+
+        With a ``question_writer``, passages of added or changed documents that have no associated
+        question get some from the LLM (failures are logged and skipped).
+        """
         report = self.ingestor.ingest(paths, exclude)
+        if self.question_writer is not None and (report.added or report.updated):
+            generate_questions(self.session_factory, self.question_writer, report.added + report.updated)
         if report.changed:
             self.invalidate()
         return report
