@@ -395,26 +395,16 @@ def import_questions(session: Session, path: Path, *, origin: str = "import") ->
     """
     rows = read_questions(session, path)
     docs = documents_by_name(session)
-    repo = AssociatedQuestionRepo(session)
-    report = ImportReport()
-    stored: dict[str, set[tuple[str, str]]] = {}
-    seen: set[tuple[str, str, str]] = set()
-    for row in rows:
-        key = (row.source_name, row.label, row.question)
-        if key in seen:
-            report.repeated += 1
-            continue
-        seen.add(key)
-        if row.source_name not in stored:
-            stored[row.source_name] = {(q.article, q.question) for q in repo.for_document(row.source_name)}
-        if (row.label, row.question) in stored[row.source_name]:
-            report.existing += 1
-            continue
-        repo.add(row.source_name, row.label, row.question, origin, docs[row.source_name].content_hash)
-        report.added += 1
-        if row.source_name not in report.documents:
-            report.documents.append(row.source_name)
-    return report
+    distinct = list(dict.fromkeys((r.source_name, r.label, r.question) for r in rows))
+    added = AssociatedQuestionRepo(session).add_many(
+        origin, [(name, label, text, docs[name].content_hash) for name, label, text in distinct]
+    )
+    return ImportReport(
+        added=len(added),
+        existing=len(distinct) - len(added),
+        repeated=len(rows) - len(distinct),
+        documents=list(dict.fromkeys(q.source_name for q in added)),
+    )
 
 
 def export_questions(session: Session, path: Path, questions: Sequence[AssociatedQuestion] | None = None) -> int:

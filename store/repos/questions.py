@@ -120,6 +120,47 @@ class AssociatedQuestionRepo:
         self.session.flush()
         return row
 
+    def add_many(self, origin: str, rows: Sequence[tuple[str, str, str, str]]) -> list[AssociatedQuestion]:
+        """Store many new questions at once (an import), each ``(source_name, article, question, doc_hash)``.
+
+        Rows whose passage already has the question, in the store or earlier in ``rows``, are
+        skipped. One flush, so each added row is audited as :meth:`add` would.
+
+        Returns:
+            The rows added, in the order given.
+
+        Raises:
+            QuestionError: a question is empty or too long (nothing is added), or the origin unknown.
+        """
+        _origin(origin)
+        cleaned = [(name, _article(article), normalise_question(text), digest) for name, article, text, digest in rows]
+        seen: dict[str, set[tuple[str, str]]] = {}
+        now = self._now()
+        added: list[AssociatedQuestion] = []
+        for name, label, text, digest in cleaned:
+            if name not in seen:
+                query = select(AssociatedQuestion.article, AssociatedQuestion.question).where(
+                    AssociatedQuestion.source_name == name
+                )
+                seen[name] = {(r.article, r.question) for r in self.session.execute(query)}
+            if (label, text) in seen[name]:
+                continue
+            seen[name].add((label, text))
+            added.append(
+                AssociatedQuestion(
+                    source_name=name,
+                    article=label,
+                    question=text,
+                    origin=origin,
+                    doc_hash=digest,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        self.session.add_all(added)
+        self.session.flush()
+        return added
+
     def update(
         self,
         question_id: int,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.clock import FrozenClock
 from core.errors import NotFound
@@ -182,3 +182,25 @@ def test_changes_through_the_orm_are_audited_with_the_actor(session_factory) -> 
     ]
     assert json.loads(log[1].before) == {"question": "河道多久巡查一次"}
     assert json.loads(log[1].after) == {"question": "河道好久巡查一回"}
+
+
+def test_add_many_skips_what_the_passage_has_and_refuses_a_bad_row_whole(session_factory) -> None:
+    with session_factory.begin() as s:
+        AssociatedQuestionRepo(s).add("a.md", "第一条", "河道多久巡查一次", "console")
+    rows = [
+        ("a.md", "第一条", "河道多久巡查一次", "h"),  # already stored
+        ("a.md", "第一条", "巡查员  一周去几回", "h"),
+        ("a.md", "第一条", "巡查员 一周去几回", "h"),  # the same once cleaned
+        ("b.md", "第一条", "河道多久巡查一次", "hb"),  # another document: a question of its own
+    ]
+    with pytest.raises(QuestionError, match="问题为空"), session_factory.begin() as s:
+        AssociatedQuestionRepo(s).add_many("import", [*rows, ("a.md", "第二条", "\x00", "h")])
+    with session_factory.begin() as s:
+        added = AssociatedQuestionRepo(s).add_many("import", rows)
+        assert [(q.source_name, q.question, q.doc_hash) for q in added] == [
+            ("a.md", "巡查员 一周去几回", "h"),
+            ("b.md", "河道多久巡查一次", "hb"),
+        ]
+    with session_factory() as s:
+        assert len(AssociatedQuestionRepo(s).all()) == 3
+        assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.entity == "question")) == 3
