@@ -151,14 +151,7 @@ def document_questions(session: Session, document_id: int) -> DocumentQuestions:
 
 def question_counts(session: Session) -> dict[str, tuple[int, int]]:
     """``file name -> (questions, of which may be stale)`` for every file name that has questions."""
-    repo = AssociatedQuestionRepo(session)
-    stale: dict[str, int] = {}
-    for q in repo.stale(DocumentRepo(session).list()):
-        stale[q.source_name] = stale.get(q.source_name, 0) + 1
-    counts: dict[str, int] = {}
-    for q in repo.all():
-        counts[q.source_name] = counts.get(q.source_name, 0) + 1
-    return {name: (n, stale.get(name, 0)) for name, n in counts.items()}
+    return AssociatedQuestionRepo(session).counts()
 
 
 def _checked_label(passages: DocumentPassages, article: str) -> str:

@@ -262,7 +262,7 @@ async def add(request: Request) -> Response:
 
     def change(session: Session) -> str:
         row = add_question(session, document_id, article, text)
-        return f"已为“{row.article}”添加问题：{row.question}"
+        return f"已为“{row.article or '无编号的段落'}”添加问题：{row.question}"
 
     return await _change(request, who, document_id, change)
 
@@ -277,7 +277,7 @@ async def edit(request: Request, question_id: int) -> Response:
 
     def change(session: Session) -> str:
         row = edit_question(session, question_id, article, text)
-        return f"已修改“{row.article}”的问题：{row.question}"
+        return f"已修改“{row.article or '无编号的段落'}”的问题：{row.question}"
 
     return await _change(request, who, document_id, change)
 
@@ -291,7 +291,7 @@ async def remove_one(request: Request, question_id: int) -> Response:
 
     def change(session: Session) -> str:
         row = remove_question(session, question_id)
-        return f"已删除“{row.article}”的问题：{row.question}"
+        return f"已删除“{row.article or '无编号的段落'}”的问题：{row.question}"
 
     return await _change(request, who, document_id, change)
 

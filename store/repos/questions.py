@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core import DomainError, clean_text
@@ -105,7 +105,7 @@ class AssociatedQuestionRepo:
         text = normalise_question(question)
         label = _article(article)
         if self.find(source_name, label, text) is not None:
-            raise QuestionError(f"“{label or '（全文）'}”已有这个问题：{text}")
+            raise QuestionError(f"“{label or '（无编号的段落）'}”已有这个问题：{text}")
         now = self._now()
         row = AssociatedQuestion(
             source_name=source_name,
@@ -184,7 +184,7 @@ class AssociatedQuestionRepo:
         if (label, text) != (row.article, row.question):
             twin = self.find(row.source_name, label, text)
             if twin is not None and twin.id != row.id:
-                raise QuestionError(f"“{label or '（全文）'}”已有这个问题：{text}")
+                raise QuestionError(f"“{label or '（无编号的段落）'}”已有这个问题：{text}")
         row.article, row.question = label, text
         if origin is not None:
             row.origin = _origin(origin)
@@ -277,3 +277,16 @@ class AssociatedQuestionRepo:
             .order_by(AssociatedQuestion.source_name, AssociatedQuestion.article, AssociatedQuestion.id)
         )
         return [q for q in self.session.scalars(query).all() if q.doc_hash not in hashes[q.source_name]]
+
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """``file name -> (questions, of which stale)`` for every file name with questions, counted in SQL
+        (stale as in :meth:`stale`: written for another version of a registered document)."""
+        q = AssociatedQuestion
+        same_name = Document.source_name == q.source_name
+        is_stale = and_(
+            q.doc_hash != "",
+            select(Document.id).where(same_name).exists(),
+            q.doc_hash.not_in(select(Document.content_hash).where(same_name)),
+        )
+        query = select(q.source_name, func.count(), func.sum(case((is_stale, 1), else_=0))).group_by(q.source_name)
+        return {name: (int(total), int(stale or 0)) for name, total, stale in self.session.execute(query)}

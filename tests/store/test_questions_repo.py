@@ -163,6 +163,8 @@ def test_stale_questions_are_those_written_for_another_version(session_factory) 
     with session_factory() as s:
         stale = AssociatedQuestionRepo(s).stale(DocumentRepo(s).list())
     assert [q.question for q in stale] == ["写给旧版的问题", "乙文件的问题"]
+    with session_factory() as s:
+        assert AssociatedQuestionRepo(s).counts() == {"a.md": (3, 1), "b.md": (1, 1), "gone.md": (1, 0)}
 
 
 def test_changes_through_the_orm_are_audited_with_the_actor(session_factory) -> None:
