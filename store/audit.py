@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core import DISPLAY_ZONE
 from store.models import (
+    AssociatedQuestion,
     AuditEntry,
     ConsoleUser,
     Document,
@@ -74,6 +75,12 @@ _AUDITED: dict[type, tuple[str, Callable[[Any], str], frozenset[str], frozenset[
     Staff: ("staff", lambda s: s.user_id, frozenset(), frozenset()),
     ConsoleUser: ("console_user", lambda u: u.username, frozenset({"last_login_at"}), frozenset({"password_hash"})),
     Document: ("document", lambda d: d.source_name, frozenset({"content_hash"}), frozenset()),
+    AssociatedQuestion: (
+        "question",
+        lambda q: f"{q.source_name} {q.article}",
+        frozenset({"created_at", "updated_at"}),
+        frozenset(),
+    ),
 }
 
 

@@ -47,10 +47,12 @@ def make_session_factory(engine: Engine, now: Callable[[], datetime] | None = No
     """Return a session factory bound to ``engine`` (objects stay usable after commit).
 
     Its sessions write the audit log (:mod:`store.audit`) stamped with ``now()``
-    (aware UTC; default the wall clock), so a change and its entry commit together.
+    (aware UTC; default the wall clock), so a change and its entry commit together;
+    ``session.info["now"]`` is that clock, for repositories that stamp their rows.
     """
     from store import audit  # the audit hook imports the models, which import this module's package
 
-    factory = sessionmaker(engine, expire_on_commit=False)
-    audit.install(factory, now or utcnow)
+    clock = now or utcnow
+    factory = sessionmaker(engine, expire_on_commit=False, info={"now": clock})  # repositories stamp rows with it
+    audit.install(factory, clock)
     return factory

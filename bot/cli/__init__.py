@@ -1,7 +1,7 @@
 """The ``envbot`` command line (typer), one module per command group.
 
 Commands are thin and build only what they need, inside a context manager of :mod:`bot.cli._common`
-that disposes of it: the store alone (``staff``, ``incidents``, ``roster``, ``hazards``, ``console``,
+that disposes of it: the store alone (``staff``, ``incidents``, ``roster``, ``hazards``, ``questions``, ``console``,
 ``docs list``, ``wechat menu``, ``send-due``), the knowledge base with its embedding model (``ingest``,
 ``ask``, ``docs remove``), or every service of the app (``chat``). ``nlu`` opens no database.
 Only ``migrate``, ``ingest`` and ``serve`` migrate the schema; any other command on a database that is
@@ -16,7 +16,7 @@ not migrated stops with exit code 2 and says to run ``envbot migrate``.
 | ``wechat`` | ``wechat menu`` |
 | ``dispatch`` | ``send-due`` |
 | ``serve`` | ``serve`` |
-| ``incidents`` / ``roster`` / ``hazards`` / ``console`` | the groups of the same names |
+| ``incidents`` / ``roster`` / ``hazards`` / ``questions`` / ``console`` | the groups of the same names |
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from bot.cli import serve as _serve
 from bot.cli.console import console_app
 from bot.cli.hazards import hazards_app
 from bot.cli.incidents import incidents_app
+from bot.cli.questions import questions_app
 from bot.cli.roster import roster_app
 from bot.cli.staff import staff_app
 from bot.cli.wechat import wechat_app
@@ -56,6 +57,7 @@ app.command("serve")(_serve.serve)
 app.add_typer(incidents_app, name="incidents")
 app.add_typer(roster_app, name="roster")
 app.add_typer(hazards_app, name="hazards")
+app.add_typer(questions_app, name="questions")
 app.add_typer(console_app, name="console")
 
 

@@ -1,20 +1,55 @@
-"""The knowledge base: documents with title, passages and ingest time; upload, removal, and a hit test."""
+"""The knowledge base: documents with title, passages and ingest time; upload, removal, a hit test, and each
+document's associated questions (关联问题): list by article with a "may be stale" mark, add, edit, remove,
+import from CSV/Excel and export."""
 
 from __future__ import annotations
 
 import re
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
+from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
-from bot.console.web import Upload, back, form, page, services, staff_of, text_field, viewer
+from bot.console.auth import Viewer
+from bot.console.web import (
+    XLSX_MAGIC,
+    ConsoleError,
+    Form,
+    Upload,
+    apply,
+    back,
+    form,
+    import_upload,
+    page,
+    services,
+    staff_of,
+    text_field,
+    viewer,
+)
+from core import local
 from core.errors import NotFound
+from handlers.questions import (
+    QuestionSheetError,
+    add_question,
+    document_questions,
+    edit_question,
+    export_questions,
+    import_questions,
+    question_counts,
+    remove_question,
+)
 from knowledge import SUPPORTED_SUFFIXES, cite
-from store import acting_as
+from store import MAX_QUESTION_CHARS, QuestionError, acting_as
 
 router = APIRouter()
+QUESTION_EDITORS = ("officer", "admin")
+"""Roles that add, edit, remove and import associated questions (everyone signed in may read them)."""
+ORIGIN_LABELS = {"bundled": "内置", "console": "后台录入", "import": "文件导入", "llm": "大模型生成"}
 MAGIC = {".pdf": (b"%PDF-",), ".docx": (b"PK\x03\x04",)}
 """What a file of each binary type starts with; text types must decode as UTF-8 or GB18030."""
 
@@ -78,7 +113,18 @@ def knowledge(request: Request) -> Response:
                 }
             )
     docs = svc.knowledge.documents()
-    return page(request, "knowledge.html", who, docs=docs, q=question, hits=hits)
+    with svc.session_factory() as session:
+        counts = question_counts(session)
+    return page(
+        request,
+        "knowledge.html",
+        who,
+        docs=docs,
+        q=question,
+        hits=hits,
+        counts=counts,
+        can_edit_questions=who.role in QUESTION_EDITORS,
+    )
 
 
 @router.post("/knowledge/upload")
@@ -140,3 +186,140 @@ async def remove(request: Request) -> Response:
     except NotFound:
         return back("/knowledge", error="没有这个文件，可能已被删除。")
     return back("/knowledge", ok=f"已删除“{name}”及其全部段落。")
+
+
+# ---- associated questions -------------------------------------------------------------------------------------
+
+
+@router.get("/knowledge/questions.csv")
+def export(request: Request) -> Response:
+    """Every associated question as CSV in the import format (document, article, question, origin)."""
+    viewer(request)
+    svc = services(request)
+    tmp = Path(tempfile.mkstemp(suffix=".csv")[1])
+    with svc.session_factory() as session:
+        export_questions(session, tmp)
+    return FileResponse(
+        tmp,
+        filename=f"questions-{local(svc.clock.now(), '%Y%m%d')}.csv",
+        media_type="text/csv; charset=utf-8",
+        background=BackgroundTask(tmp.unlink, missing_ok=True),
+    )
+
+
+@router.get("/knowledge/{document_id}/questions")
+def questions(request: Request, document_id: int) -> Response:
+    """One document's passages by citation label, each with its associated questions."""
+    who = viewer(request)
+    svc = services(request)
+    with svc.session_factory() as session:
+        try:
+            view = document_questions(session, document_id)
+        except NotFound:
+            raise ConsoleError(404, "没有这个文件，可能已被删除。") from None
+    return page(
+        request,
+        "questions.html",
+        who,
+        view=view,
+        origins=ORIGIN_LABELS,
+        can_edit=who.role in QUESTION_EDITORS,
+        max_chars=MAX_QUESTION_CHARS,
+    )
+
+
+def _number(data: Form, name: str) -> int:
+    value = text_field(data, name, 12)
+    if not value.isdigit():
+        raise ConsoleError(400, "请求不完整，请刷新页面后重试，未做任何修改。")
+    return int(value)
+
+
+async def _change(request: Request, who: Viewer, document_id: int, change: Callable[[Session], str]) -> Response:
+    """Run one change of a question in its own transaction as ``who``, then refresh the answers' index and
+    go back to the document's questions with the change's message, or why it was refused (nothing changed)."""
+    svc = services(request)
+
+    def work() -> str:
+        try:
+            with svc.session_factory.begin() as session:
+                message = change(session)
+        except NotFound as exc:
+            raise QuestionError("这个问题或文件已不存在，可能已被删除，未做任何修改。") from exc
+        svc.knowledge.invalidate()  # answers use the new questions from the next question on
+        return message
+
+    return await apply(who, f"/knowledge/{document_id}/questions", work, QuestionError)
+
+
+@router.post("/knowledge/questions/add")
+async def add(request: Request) -> Response:
+    """Add a question to a passage (officer, admin)."""
+    who = staff_of(request, *QUESTION_EDITORS)
+    data = await form(request, who)
+    document_id = _number(data, "document")
+    article, text = text_field(data, "article", 300), text_field(data, "question", 1000)
+
+    def change(session: Session) -> str:
+        row = add_question(session, document_id, article, text)
+        return f"已为“{row.article or '无编号的段落'}”添加问题：{row.question}"
+
+    return await _change(request, who, document_id, change)
+
+
+@router.post("/knowledge/questions/{question_id}/edit")
+async def edit(request: Request, question_id: int) -> Response:
+    """Change a question's article and text (officer, admin); it becomes a console question."""
+    who = staff_of(request, *QUESTION_EDITORS)
+    data = await form(request, who)
+    document_id = _number(data, "document")
+    article, text = text_field(data, "article", 300), text_field(data, "question", 1000)
+
+    def change(session: Session) -> str:
+        row = edit_question(session, question_id, article, text)
+        return f"已修改“{row.article or '无编号的段落'}”的问题：{row.question}"
+
+    return await _change(request, who, document_id, change)
+
+
+@router.post("/knowledge/questions/{question_id}/remove")
+async def remove_one(request: Request, question_id: int) -> Response:
+    """Delete a question (officer, admin)."""
+    who = staff_of(request, *QUESTION_EDITORS)
+    data = await form(request, who)
+    document_id = _number(data, "document")
+
+    def change(session: Session) -> str:
+        row = remove_question(session, question_id)
+        return f"已删除“{row.article or '无编号的段落'}”的问题：{row.question}"
+
+    return await _change(request, who, document_id, change)
+
+
+@router.post("/knowledge/questions/import")
+async def import_file(request: Request) -> Response:
+    """Import questions for any documents from CSV or Excel (officer, admin): all rows or none."""
+    who = staff_of(request, *QUESTION_EDITORS)
+    svc = services(request)
+
+    def work(path: Path, _name: str) -> str:
+        with svc.session_factory.begin() as session:
+            report = import_questions(session, path)
+        if report.added:
+            svc.knowledge.invalidate()
+        parts = [f"新增 {report.added} 个问题"]
+        if report.existing:
+            parts.append(f"已有 {report.existing} 个未重复添加")
+        if report.repeated:
+            parts.append(f"文件内重复 {report.repeated} 行")
+        return "导入完成：" + "，".join(parts) + "。"
+
+    return await import_upload(
+        request,
+        who,
+        "/knowledge",
+        what="关联问题文件（.csv 或 .xlsx）",
+        kinds={".csv": b"", ".xlsx": XLSX_MAGIC},
+        work=work,
+        refused=QuestionSheetError,
+    )

@@ -8,12 +8,16 @@ from store.models.console import AuditEntry, ConsoleSession, ConsoleUser, LoginF
 from store.models.documents import Chunk, Document
 from store.models.hazards import Enterprise, Hazard, HazardCheck, HazardEvent
 from store.models.incidents import Incident, IncidentEvent, IncidentStep
+from store.models.questions import ORIGINS as QUESTION_ORIGINS
+from store.models.questions import AssociatedQuestion
 from store.models.reminders import Reminder
 from store.models.roster import DutyShift
 
 __all__ = [
     "NAMING_CONVENTION",
+    "QUESTION_ORIGINS",
     "AccessToken",
+    "AssociatedQuestion",
     "AuditEntry",
     "Base",
     "Chunk",

@@ -6,10 +6,15 @@ from store.repos.documents import DocumentRepo
 from store.repos.hazards import ACTIVE as ACTIVE_HAZARD_STATUSES
 from store.repos.hazards import HazardRepo
 from store.repos.incidents import IncidentRepo, RosterRepo
+from store.repos.questions import MAX_QUESTION_CHARS, AssociatedQuestionRepo, QuestionError, normalise_question
 from store.repos.reminders import ReminderRepo
 from store.repos.tickets import OPEN_AFTER_ACCEPT, TicketRepo
 
 __all__ = [
+    "MAX_QUESTION_CHARS",
+    "AssociatedQuestionRepo",
+    "QuestionError",
+    "normalise_question",
     "ACTIVE_HAZARD_STATUSES",
     "OPEN_AFTER_ACCEPT",
     "STAFF_ROLES",

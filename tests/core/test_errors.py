@@ -9,9 +9,11 @@ from bot.console.web import ConsoleError
 from core import DomainError, EnvbotError
 from handlers.hazards import HazardError, SheetError
 from handlers.incidents import IncidentError
+from handlers.questions import QuestionSheetError
 from handlers.roster import RosterError
+from store import QuestionError
 
-DOMAIN_ERRORS = [IncidentError, HazardError, SheetError, RosterError, ConsoleError]
+DOMAIN_ERRORS = [IncidentError, HazardError, SheetError, RosterError, QuestionError, QuestionSheetError, ConsoleError]
 
 
 @pytest.mark.parametrize("error", DOMAIN_ERRORS, ids=lambda e: e.__name__)
@@ -29,7 +31,7 @@ def test_the_tree_in_the_docstring_names_every_domain_error(error: type[Exceptio
 
 def test_domain_errors_keep_their_context() -> None:
     rows = ["第3行：日期为空", "第5行：班次无法识别"]
-    for error in (RosterError(rows), SheetError(rows)):
+    for error in (RosterError(rows), SheetError(rows), QuestionSheetError(rows)):
         assert error.errors == rows
         assert str(error) == "第3行：日期为空；第5行：班次无法识别"
     refused = ConsoleError(404, "没有编号为 E20261129001 的事件。")
