@@ -10,7 +10,7 @@ import logging
 import re
 
 from core.errors import EnvbotError
-from core.text import urgent_contact
+from core.text import clean_text, urgent_contact
 from handlers.base import HandlerContext, Inbound, Reply
 from knowledge import Answer, KnowledgeBase
 
@@ -19,9 +19,14 @@ log = logging.getLogger(__name__)
 _SPACE_RE = re.compile(r"\s+")
 
 
+_WORD_RE = re.compile(r"[^\W_]", re.U)
+
+
 def normalise_question(text: str) -> str:
-    """Collapse white space and strip the question."""
-    return _SPACE_RE.sub(" ", text).strip()
+    """The question cleaned (no lone surrogates or control characters), white space collapsed and
+    stripped; "" when nothing readable is left (only symbols, punctuation, U+FFFD)."""
+    q = _SPACE_RE.sub(" ", clean_text(text)).strip()
+    return q if _WORD_RE.search(q.replace("\ufffd", "")) else ""
 
 
 def answer_question(question: str, knowledge: KnowledgeBase, *, max_chars: int, duty_phone: str) -> Answer:

@@ -81,6 +81,9 @@ def test_empty_and_overlong_questions_get_polite_replies(corpus_services: Servic
     assert empty.abstained and "请输入" in empty.answer
     long = _ask(corpus_services, "污染" * 2500)
     assert long.abstained and "500字以内" in long.answer
+    for unreadable in ("\ud800\udfff\ud800", "\x00\x01\x7f", "？？！！", "😀😀"):
+        reply = _ask(corpus_services, unreadable)
+        assert reply.abstained and "请输入" in reply.answer and reply.citations == []
 
 
 def test_public_eval_set_retrieval_quality(corpus_services: Services) -> None:

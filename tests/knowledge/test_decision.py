@@ -26,14 +26,15 @@ def _model(answer_at: float = 0.7, hedge_at: float = 0.3) -> DecisionModel:
 
 def test_the_three_outcomes_follow_the_probability_thresholds() -> None:
     model = _model()
-    assert model.decide([_hit(0.5, 0.9, 1.0, q_dense=0.95)])[0] is Outcome.ANSWER
-    assert model.decide([_hit(0.5, 0.9, 1.0, q_dense=0.8)])[0] is Outcome.HEDGE  # p = 0.5
-    assert model.decide([_hit(0.5, 0.9, 1.0, q_dense=0.6)])[0] is Outcome.ABSTAIN
-    assert model.decide([]) == (Outcome.ABSTAIN, 0.0)
+    assert model.decide([_hit(0.5, 0.9, 1.0, q_dense=0.95)], 0.5)[0] is Outcome.ANSWER
+    assert model.decide([_hit(0.5, 0.9, 1.0, q_dense=0.8)], 0.5)[0] is Outcome.HEDGE  # p = 0.5
+    assert model.decide([_hit(0.5, 0.9, 1.0, q_dense=0.6)], 0.5)[0] is Outcome.ABSTAIN
+    assert model.decide([], 0.9) == (Outcome.ABSTAIN, 0.0)
 
 
 def test_features_describe_the_top_passage_and_its_margin() -> None:
-    f = dict(zip(FEATURES, features([_hit(0.6, 0.9, 0.5, 0.8), _hit(0.3, 0.85, 0.9)]), strict=True))
+    f = dict(zip(FEATURES, features([_hit(0.6, 0.9, 0.5, 0.8), _hit(0.3, 0.85, 0.9)], 0.7), strict=True))
+    assert f["scope"] == pytest.approx(0.7)
     assert f["dense"] == pytest.approx(0.9)
     assert f["max_coverage"] == pytest.approx(0.9)
     assert f["margin"] == pytest.approx(0.5)
@@ -60,4 +61,4 @@ def test_the_bundled_model_is_fitted_for_the_bundled_embedding_model() -> None:
     assert 0 < decision.hedge_at <= decision.answer_at < 1
     # closer to the passage (cosine) and covering more of the question: more likely an answer
     w = dict(zip(FEATURES, decision.weights, strict=True))
-    assert w["dense"] > 0 and w["max_coverage"] > 0
+    assert w["dense"] > 0 and w["coverage"] > 0 and w["scope"] > 0

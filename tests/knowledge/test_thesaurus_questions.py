@@ -16,6 +16,7 @@ from knowledge.thesaurus import parse_thesaurus
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT.parent / "shared" / "eval"
 CORPUS = ROOT.parent / "shared" / "corpus"
+SUPERSEDED = {"emergency-response-law-2007.md", "petition-regulation-2005.md"}
 _PUNCT = re.compile(r"[\s\W_]+", re.U)
 
 
@@ -92,10 +93,11 @@ def test_every_corpus_document_has_questions_for_its_passages_and_a_hash() -> No
         per_article: dict[str, int] = {}
         for a, _ in b.rows:
             per_article[a] = per_article.get(a, 0) + 1
-        well_covered = sum(1 for n in per_article.values() if n >= 3)
+        enough = 2 if path.name in SUPERSEDED else 3  # replaced editions carry fewer
+        well_covered = sum(1 for n in per_article.values() if n >= enough)
         assert well_covered >= 0.8 * len(per_article), path.name
         total += len(b.rows)
-    assert total >= 2000
+    assert total >= 4000
 
 
 @pytest.mark.skipif(not EVAL.is_dir(), reason="../shared/eval is not beside the repository")
