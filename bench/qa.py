@@ -155,7 +155,6 @@ def main() -> None:
         ("public", DEFAULT_QUESTIONS),
         ("development", DEFAULT_DEV_QUESTIONS),
         ("own answerable bank", ROOT / "bench" / "data" / "own-answerable.jsonl"),
-        ("own unanswerable bank", ROOT / "bench" / "data" / "own-unanswerable.jsonl"),
         ("abstain probe", ROOT / "bench" / "data" / "abstain-probe.jsonl"),
     ] + [(str(f), f) for f in args.file]
     svc, _, _ = build_index(args.corpus, args.data_dir)
