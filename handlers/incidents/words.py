@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import model_validator
 
 from handlers.incidents.rules import STEP_NAMES
-from handlers.ruledata import RuleModel, check_verbs
+from handlers.ruledata import Phrasing, RuleModel, check_phrasings, check_verbs
 
 
 class AckWords(RuleModel):
@@ -51,6 +51,7 @@ COMMAND_ACTIONS = (
     "draft_follow_up",
     "draft_final",
     "add_detail",
+    "place",
 )
 """What the incident commands do (``handlers.incidents.chat``); ``[verbs]`` names the words for each."""
 
@@ -62,8 +63,10 @@ class IncidentWords(RuleModel):
     report: ReportWords
     form: IncidentFormWords
     verbs: dict[str, tuple[str, ...]]
+    said: dict[str, Phrasing] = {}
 
     @model_validator(mode="after")
     def _every_action_has_verbs(self) -> IncidentWords:
         check_verbs(self.verbs, COMMAND_ACTIONS)
+        check_phrasings(self.said, COMMAND_ACTIONS)
         return self
