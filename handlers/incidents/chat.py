@@ -7,7 +7,8 @@
 * ``incident_ack``: "已电话报告", "书面报告已报送", "续报已提交", "终报已报" complete a
   step; with several open incidents the bot asks which one.
 * commands: ``[E…] 定级 较大``, ``[E…] 应急结束``, ``[E…] 时间线``, ``[E…] 撤销 原因``,
-  ``生成初报|续报|终报 [E…]``, ``补充 [E…] 要素：内容``, ``事件列表``.
+  ``[E…] 地点改为 …``, ``生成初报|续报|终报 [E…]``, ``补充 [E…] 要素：内容``, ``事件列表``
+  (said in everyday words, :mod:`handlers.staff_commands` turns them into these).
 * ``roster_query``: "今天谁值班".
 
 The forms (``handlers.forms``): ``incident`` (an answer at each step updates the incident; an
@@ -52,6 +53,7 @@ from typing import Any
 from core import INCIDENT_PATTERN, INCIDENT_RE, RecordKind, find, local, normalise
 from handlers.base import HandlerContext, Inbound, Reply
 from handlers.commands import is_cancel, is_help
+from handlers.examples import NO_COMMAND
 from handlers.forms import REJECTED, Answer, Ended, Form, Invalid, Note, Rejected, Say, StepSpec, Timeout, Turn
 from handlers.incidents.drafts import build, element_keys
 from handlers.incidents.rules import IncidentRules
@@ -69,7 +71,8 @@ from handlers.incidents.service import (
     withdraw,
 )
 from handlers.incidents.words import IncidentFormWords, IncidentWords
-from handlers.nlu import Understanding, occurred_at, town_of, understand
+from handlers.nlu import District, Understanding, occurred_at, town_of, understand
+from handlers.reader import COMMAND_AT_LEAST, COMMAND_SURE
 from handlers.staff import actor_of
 from store import Incident, IncidentRepo
 
@@ -270,7 +273,7 @@ def _screen(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: str
     text = inbound.text.strip()
     if not text:
         return None  # the engine hands an empty message back
-    if is_command(text, ctx.rules.incident_words):
+    if is_command(text, ctx.rules.incident_words) or _says_command(inbound, ctx, data, at):
         return REJECTED
     reading = understand(text, inbound.role, inbound.received_at, ctx.rules)
     if reading.intent == "incident_report" and any(w in text for w in words_of(ctx).new_report_words):
@@ -284,6 +287,26 @@ def _screen(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: str
     if is_help(text, ctx.rules.commands) or is_cancel(text, ctx.rules.commands):
         return REJECTED  # the words themselves (a fuzzy reading of help or cancel is an answer to check)
     return None
+
+
+def _says_command(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: str) -> bool:
+    """The message says a staff command in everyday words ("把初报草稿生成一下", "级别改成重大") that the current
+    question cannot take: it is handed back so the command runs. Where the question takes any text (the place,
+    the pollutant), only a sure reading (:data:`handlers.reader.COMMAND_SURE`) is; elsewhere a reading of a
+    command (:data:`handlers.reader.COMMAND_AT_LEAST`) that is no answer. A hazard or ticket command needs
+    its number."""
+    guess = ctx.rules.command_reader.read(inbound.text, inbound.role)
+    if guess.label == NO_COMMAND or guess.confidence < COMMAND_AT_LEAST:
+        return False
+    domain = guess.label.split(".", 1)[0]
+    if domain == "hazard" and not find(RecordKind.HAZARD, inbound.text):
+        return False
+    if domain == "complaint" and not find(RecordKind.TICKET, inbound.text):
+        return False
+    step = FORM.step_of(at)
+    if step is None or FORM.steps[step].free:
+        return guess.confidence >= COMMAND_SURE
+    return isinstance(FORM.steps[step].parse(inbound, data, ctx), Invalid | Rejected)
 
 
 def _answered(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], step: StrEnum, value: Any) -> Turn:
@@ -388,6 +411,16 @@ def is_command(text: str, words: IncidentWords) -> bool:
     return bool(_command_re(words.verbs).match(_as_command(text, words.verbs)))
 
 
+def command_parts(text: str, words: IncidentWords) -> tuple[str, str | None, str] | None:
+    """The action of an incident command, the number it names (None when it names none) and the rest of the
+    message, or None when ``text`` is no incident command: ``"定级 较大"`` -> ``("grade", None, "较大")``."""
+    m = _command_re(words.verbs).match(_as_command(text, words.verbs))
+    if m is None:
+        return None
+    number = m.group("number") or m.group("number2")
+    return _action(m.group("verb"), words.verbs), normalise(number) if number else None, m.group("rest").strip()
+
+
 def _pick(session: Any, number: str | None) -> tuple[Incident | None, str]:
     repo = IncidentRepo(session)
     if number:
@@ -429,7 +462,9 @@ def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
         if incident is None:
             return [Reply(why)]
         try:
-            return _run(session, rules, incident, action, rest, now, actor, words_of(ctx).unsure_words)
+            return _run(
+                session, rules, incident, action, rest, now, actor, words_of(ctx).unsure_words, ctx.rules.district
+            )
         except IncidentError as exc:
             session.rollback()
             return [Reply(str(exc))]
@@ -444,6 +479,7 @@ def _run(
     now: datetime,
     actor: str,
     unsure_words: frozenset[str],
+    district: District,
 ) -> list[Reply]:
     number = incident.number
     if action == "grade":
@@ -469,6 +505,15 @@ def _run(
             return [Reply(f"请写明撤销理由，例如：{number} 撤销 经核实为误报")]
         n = withdraw(session, incident, now=now, actor=actor, reason=rest)
         return [Reply(f"{number} 已撤销（{rest}），取消了{n}条待发提醒。")]
+    if action == "place":
+        place = rest.strip("，,。：: ")[:100]
+        if not place:
+            return [Reply(f"请写明正确的地点，例如：{number} 地点改为江口镇芙蓉江大桥下游200米")]
+        lines = update(
+            session, rules, incident, now=now, actor=actor, location=place, town=town_of(place, district) or ""
+        )
+        changed = ("\n" + "\n".join(lines)) if lines else ""
+        return [Reply(f"已将 {number} 的地点改为“{place}”。{changed}")]
     if action in DRAFTS:
         draft = build(rules, incident, DRAFTS[action])
         tail = (
@@ -487,12 +532,15 @@ def _run(
         return [Reply(f"请写成“补充 要素：内容”。可补充的要素：{names}")]
     details = details_of(incident)
     key = keys[m.group("label").strip()]
-    details[key] = m.group("value").strip()[:1000]
+    value = m.group("value").strip()
+    before = details.get(key, "")
+    if value not in before:  # facts given one by one add up ("已关闸门", then "已拉围挡")
+        details[key] = (f"{before}；{value}" if before else value)[:1000]
     incident.details = json.dumps(details, ensure_ascii=False)
     IncidentRepo(session).log(
-        incident, at=now, kind="detail_added", actor=actor, detail=f"{m.group('label').strip()}：{details[key][:80]}"
+        incident, at=now, kind="detail_added", actor=actor, detail=f"{m.group('label').strip()}：{value[:80]}"
     )
-    return [Reply(f"已补充 {number} 的“{m.group('label').strip()}”。")]
+    return [Reply(f"已补充 {number} 的“{m.group('label').strip()}”：{value[:80]}")]
 
 
 KIND_LABELS = {
