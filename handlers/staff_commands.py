@@ -68,6 +68,7 @@ __all__ = [
     "FORM",
     "SURE",
     "Reading",
+    "asks",
     "command_text",
     "confirm_text",
     "execute",
@@ -131,16 +132,20 @@ _EDGE_FILLERS: Final = (
 """Words at either end of what remains of a note that are no part of it (whole pieces only)."""
 _GLUED: Final = frozenset({"把", "给", "请", "麻烦", "帮我", "这个", "那个"})
 """Fillers taken off the front of a note even when written together with it ("这个不归我们管")."""
+_PICK_FILLERS: Final = ("这一起", "那一起", "就是", "这个", "那个", "这起", "那起", "是", "吧", "的", "哈", "嘛", "啊")
+"""Words that may stand with an incident number that answers "which incident?" ("就是E…的")."""
 _DENIED_RE: Final = re.compile(r"不是(?:在)?[^，,。；;\s]*")
 """The old value a correction denies ("…，不是羊角"): no part of the new value."""
 _PIECE_RE: Final = re.compile(r"[\s，,。.；;：:！!？?、]+")
 _WORD_RE: Final = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _TIME_HINT_RE: Final = re.compile(r"\d|[点时分]|钟头|刚才|刚刚|上午|下午|晚上|凌晨|中午|早上")
 _PRONOUNS: Final = ("我们", "本人", "我")
-_PERSON_STOP: Final = frozenset("已经现场今天刚才上下午昨这那企业去到经同意可以没问题整改验收核查实看过了的是在我们他")
+_PERSON_STOP: Final = frozenset(
+    "已经现场今天刚才上下午昨这那企业去到经同意可以没问题整改验收核查实看过了的是在我们他销号"
+)  # characters no verifier's name or title has ("已经", "现场", "销号" are no people)
 _PERSON_RE: Final = re.compile(
     r"(?P<who>[\u4e00-\u9fa5]{1,4}?)(?:\s|今天|刚才|刚刚|上午|下午|昨天|已经|已|亲自|去|到|现场)*"
-    r"(?:核查|核实|复核|复查|验收|看)(?:过|了|的|完)?"
+    r"(?:核查|核实|复核|复查|验收|看)(?!人)(?:过|了|的|完)?"
 )
 _NAMED_RE: Final = re.compile(r"核查人(?:是|为)?[:：\s]*(?P<who>[\u4e00-\u9fa5]{2,4}?)(?=$|[\s，,。；;、]|已|核|去|到)")
 _FAIL_WORDS: Final = (
@@ -278,8 +283,8 @@ def read(text: str, role: Role, rules: Rules) -> Reading | None:
         return None
     domain, action = guess.label.split(".", 1)
     phrasing = rules.said.get(domain, {}).get(action)
-    if phrasing is None or domain not in KINDS:
-        return None
+    if phrasing is None or domain not in KINDS or (phrasing.changes and asks(t)):
+        return None  # "E… 应急结束了吗" asks; it changes nothing
     number = find(KINDS[domain], t)
     if number is None and domain != "incident":
         return None  # "可以销号了" without a hazard number is no command to act on
@@ -289,6 +294,16 @@ def read(text: str, role: Role, rules: Rules) -> Reading | None:
     elif phrasing.always_confirm:
         doubt = doubt or "always"
     return Reading(domain, action, guess.confidence, number, value, doubt)
+
+
+_ASKING_ENDS: Final = ("吗", "么", "没", "没有", "没得", "不", "呢", "?", "？")
+
+
+def asks(text: str) -> bool:
+    """The message is a yes/no question ("T… 办结了吗", "H… 销号没得", "E… 应急结束了没？"): never read as a
+    command that changes a record (a draft or a timeline may still be asked for this way)."""
+    t = text.strip().rstrip("。.!！~～ ")
+    return t.endswith(_ASKING_ENDS)
 
 
 def read_value(phrasing: Phrasing, text: str, role: Role, rules: Rules) -> tuple[str | None, str]:
@@ -438,9 +453,14 @@ def _detail(body: str, cues: Sequence[str], role: Role, rules: Rules) -> tuple[s
         rest = rest[len(cue) :]
     rest = rest.lstrip(" ，,：:")
     named = next((label for label in sorted(labels.values(), key=len, reverse=True) if rest.startswith(label)), None)
+    if named is not None:
+        rest = rest[len(named) :]
+    elif (m := re.match(r"^(?P<head>[^：:]{1,10})[：:](?P<after>.+)$", rest, re.S)) is not None:
+        named = _label_like(m.group("head").strip(), list(labels.values()))  # "现场处置进展：…": 处置进展情况
+        rest = m.group("after") if named is not None else rest
     doubt = ""
     if named is not None:
-        rest = rest[len(named) :].lstrip(" ，,：:是为")
+        rest = rest.lstrip(" ，,：:是为")
         label = named
     else:
         guess = rules.command_reader.element_of(rest or body, role)
@@ -451,6 +471,25 @@ def _detail(body: str, cues: Sequence[str], role: Role, rules: Rules) -> tuple[s
     if len(_WORD_RE.findall(rest)) < 2:
         return None, ""
     return f"{label}：{rest}", doubt
+
+
+def _label_like(head: str, labels: list[str]) -> str | None:
+    """The one element label that ``head`` (the words before a colon) names: a label containing it whole, or
+    sharing three characters in a row with it; None when none or several do."""
+    near = [label for label in labels if head in label or _common(head, label) >= 3]
+    return near[0] if len(set(near)) == 1 else None
+
+
+def _common(a: str, b: str) -> int:
+    """The length of the longest run of characters ``a`` and ``b`` share."""
+    best = 0
+    for i in range(len(a)):
+        for j in range(i + best + 1, len(a) + 1):
+            if a[i:j] in b:
+                best = j - i
+            else:
+                break
+    return best
 
 
 # ---- the form: which record, the value, a confirmation ------------------------------------------------
@@ -475,13 +514,17 @@ def _number_prompt(_ctx: HandlerContext, data: Data) -> str:
 
 
 def _parse_number(inbound: Inbound, data: Data, _ctx: HandlerContext) -> Any:
-    """A number from the list or an incident number; anything else is handed back (and the question ends)."""
+    """A number from the list, or an incident number sent (almost) alone ("E… 这个"); anything else, also a
+    message that names an incident among other words ("E… 结束了吗"), is handed back and the question ends."""
     text = inbound.text.strip()
     choices = [str(n) for n in data.get("choices", [])]
+    if text.isdigit():
+        return choices[int(text) - 1] if 1 <= int(text) <= len(choices) else REJECTED
     chosen = find(RecordKind.INCIDENT, text)
-    if chosen is None and text.isdigit() and 1 <= int(text) <= len(choices):
-        chosen = choices[int(text) - 1]
-    return chosen if chosen is not None else REJECTED
+    rest = _PIECE_RE.sub("", _without_numbers(text))
+    for filler in _PICK_FILLERS:
+        rest = rest.replace(filler, "")
+    return chosen if chosen is not None and not rest else REJECTED
 
 
 def _value_prompt(ctx: HandlerContext, data: Data) -> Reply:

@@ -75,6 +75,8 @@ NOT_COMMANDS = (
     "撤销事件要走什么程序",
     "白马镇化工厂冒黑烟了 刚刚发现的",  # a new incident
     "今天哪个带班",  # the roster
+    "E20270115001 可以应急结束了吗",  # a yes/no question changes nothing, whatever it names
+    "T20261130001 可以受理不",
 )
 
 
@@ -132,6 +134,7 @@ def test_the_grade_a_command_names(text: str, value: str, doubt: str) -> None:
         ("add_detail", "监测数据：下游1公里pH 6.5", "监测数据：下游1公里pH 6.5", ""),
         ("add_detail", "下游500米的取水口测出来pH是3.2", "监测数据：下游500米的取水口测出来pH是3.2", ""),
         ("add_detail", "补充一下：已经把雨水口堵死了", "处置情况：已经把雨水口堵死了", ""),
+        ("add_detail", "现场处置进展：围油栏布了三道", "处置进展情况：围油栏布了三道", ""),  # a label in other words
         ("withdraw", "E20270115001 是演练 撤销掉", "是演练", ""),
     ],
 )
@@ -148,6 +151,7 @@ def test_incident_values(kind: str, text: str, value: str, doubt: str) -> None:
         ("close", "H20260009 是小刘去看的 销了", "小刘"),
         ("close", "H20260009 我去核查过了 销号", "@me"),  # the sender
         ("close", "H20260009 已经去现场核实了，可以销号了", None),  # nobody named: asked
+        ("close", "H20260009 销号 核查人", None),
         ("follow_up", "H20260009 回头看 保持得好", "合格"),
         ("follow_up", "H20260009 回头看发现围堰还在漏", "不合格 发现围堰还在漏"),
     ],
@@ -285,6 +289,19 @@ def test_an_incident_is_found_when_the_message_names_none(ctx: HandlerContext) -
     assert third.form() == "staff_command:number"
     assert f"{second} 级别已记为较大" in third.say("1")  # newest first
     assert _incident(ctx, second)[0] == 3 and _incident(ctx, first)[0] == 4
+
+
+def test_which_incident_takes_a_number_not_a_message_that_names_one(ctx: HandlerContext) -> None:
+    _report(Desk(ctx, user="duty1"))
+    second = _report(Desk(ctx, user="duty2"), "报告突发事件：江口镇码头柴油泄漏，刚刚发现")
+    desk = Desk(ctx, user="officer9", role=Role.OFFICER)
+    assert "目前有2起事件在处置" in desk.say("应急结束")
+    other = desk.say(f"{second} 地点写错了 是在江口镇码头上游")  # another command: the question ends
+    assert other.startswith(f"已将 {second} 的地点改为“江口镇码头上游”") and desk.form() is None
+    with ctx.session_factory() as session:
+        assert all(i.status == "open" for i in IncidentRepo(session).active())  # nothing was ended
+    assert "目前有2起事件在处置" in desk.say("应急结束")
+    assert f"{second} 已记录应急状态终止" in desk.say(f"就是{second}")
 
 
 def test_a_structured_command_without_a_number_asks_which_incident_too(ctx: HandlerContext) -> None:
