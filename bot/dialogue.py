@@ -3,7 +3,8 @@
 The order (python-telegram-bot's handler groups, kept in one place):
 
 1. ``form``             continue the user's open form (complaint, incident, "which incident?", paging, the
-                        clarifying question: its answer routes the first message as the chosen intent)
+                        clarifying question: its answer routes the first message as the chosen intent; a
+                        staff command's question: which incident, the missing value, 确认 / 取消)
 2. ``event``            channel events: subscribe, unsubscribe, menu clicks, ...
 3. ``cancel``           "取消" ends the open form, if any
 4. ``help``             "帮助" / "菜单"

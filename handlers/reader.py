@@ -263,8 +263,10 @@ def train_command_reader(examples: Examples, commands: CommandExamples, actions:
 
 COMMAND_SURE = 0.8
 """From this probability a staff command that changes a record acts at once; below it, it is confirmed
-first (:mod:`handlers.staff_commands`). Chosen on held-out phrasings of every command and hard negatives
-(``tests/handlers/test_staff_commands.py``)."""
+first (:mod:`handlers.staff_commands`). Chosen by 5-fold cross-validation on the command examples with the
+staff intent examples as negatives: of the 176 readings from 0.8, 3 were wrong (messages that are no
+command); from 0.7, 6 of 235. Phrasings of our own that the reader never saw (three per command in
+``tests/handlers/test_staff_commands.py``) are all read right, 53 of the 60 from 0.8."""
 COMMAND_AT_LEAST = 0.5
 """Below this probability a staff message is no command (it goes on to the intent reader)."""
 COMMAND_ALPHA = 1e-5
