@@ -3,13 +3,16 @@
 The order (python-telegram-bot's handler groups, kept in one place):
 
 1. ``form``             continue the user's open form (complaint, incident, "which incident?", paging, the
-                        clarifying question: its answer routes the first message as the chosen intent)
+                        clarifying question: its answer routes the first message as the chosen intent; a
+                        staff command's question: which incident, the missing value, 确认 / 取消)
 2. ``event``            channel events: subscribe, unsubscribe, menu clicks, ...
 3. ``cancel``           "取消" ends the open form, if any
 4. ``help``             "帮助" / "菜单"
 5. ``staff_command``    an officer's ticket command (受理 / 转办 / 调查 / 办结 / 答复 / 不予受理 T…)
-                        or incident command (定级 / 应急结束 / 时间线 / 撤销 / 生成初报 / 补充 …)
-                        or hazard update (隐患 H… 整改中 / 已整改 / 销号 / 回头看)
+                        or incident command (定级 / 应急结束 / 时间线 / 撤销 / 生成初报 / 补充 / 地点改为 …)
+                        or hazard update (隐患 H… 整改中 / 已整改 / 销号 / 回头看), typed so or said in
+                        everyday words ("这个事按较大定吧", "T…转给江口镇": the command reader); what is
+                        missing or unsure is asked first (handlers.staff_commands)
 6. ``non_text``         images, voice without text, locations, links, other kinds, empty text
 7. ``complaint_status`` a ticket number or "我的举报处理得怎么样了" (the reader)
 8. ``clarify``          the reader is unsure a message is a report or acknowledgement: one question with
@@ -40,7 +43,7 @@ from functools import cached_property
 
 from core.privacy import mask
 from core.text import urgent_contact
-from handlers import clarify, complaints, hazards, incidents, roster
+from handlers import clarify, complaints, hazards, incidents, roster, staff_commands
 from handlers.base import Event, HandlerContext, Inbound, Kind, Reply, Role
 from handlers.commands import help_reply, is_cancel, is_help, menu_entry
 from handlers.forms import CANCEL_TEXT, Form, registry
@@ -70,11 +73,17 @@ class Turn:
             self.inbound.text, self.inbound.role, self.inbound.received_at, self.rules, intent=self.forced
         )
 
+    @cached_property
+    def command(self) -> staff_commands.Reading | None:
+        """The staff command the text says in everyday words (the command reader), or None."""
+        return staff_commands.read(self.inbound.text, self.inbound.role, self.rules)
+
     def reroute(self, text: str, intent: str) -> None:
         """Route ``text`` as ``intent`` from here on (the answer to a clarifying question)."""
         self.inbound = replace(self.inbound, text=text)
         self.forced = intent
         self.__dict__.pop("reading", None)
+        self.__dict__.pop("command", None)
 
     @property
     def text_kind(self) -> bool:
@@ -117,7 +126,7 @@ MENU_STARTS: dict[str, Callable[[Turn, HandlerContext], list[Reply]]] = {
 """Declared entries a menu key may start (``handlers/data/commands.toml`` [menu]); a test clicks every key."""
 
 
-FORMS: tuple[Form, ...] = (*complaints.FORMS, *incidents.FORMS, *hazards.FORMS, clarify.FORM)
+FORMS: tuple[Form, ...] = (*complaints.FORMS, *incidents.FORMS, *hazards.FORMS, clarify.FORM, staff_commands.FORM)
 """Every declared form, from the domain packages; the form and cancel rules look them up by name."""
 FORMS_BY_NAME = registry(FORMS)  # read-only; raises at import when two forms share a name
 
@@ -154,12 +163,24 @@ def _continue_form(turn: Turn, ctx: HandlerContext) -> list[Reply] | None:
     return None if result.rejected else result.replies
 
 
-def _staff_command(turn: Turn, ctx: HandlerContext) -> list[Reply]:
-    if complaints.is_staff_command(turn.inbound.text, ctx.rules.process):
-        return complaints.staff_command(turn.inbound, ctx)
-    if hazards.is_command(turn.inbound.text, ctx.rules.hazards):
-        return hazards.command(turn.inbound, ctx)
-    return incidents.command(turn.inbound, ctx)
+def _is_staff_command(turn: Turn) -> bool:
+    inbound = turn.inbound
+    if not (inbound.role.is_staff and turn.text_kind) or turn.forced is not None:
+        return False
+    return staff_commands.is_structured(inbound.text, turn.rules) or turn.command is not None
+
+
+def _staff_command(turn: Turn, ctx: HandlerContext) -> list[Reply] | None:
+    """A structured command runs (an incident command naming no incident finds it first); a command said in
+    everyday words is asked about when something is missing or unsure; None: nothing to act on."""
+    text = turn.inbound.text
+    if staff_commands.is_structured(text, ctx.rules):
+        pending = staff_commands.structured_reading(text, ctx.rules)
+        if pending is None:
+            return staff_commands.run(turn.inbound, ctx)
+        return staff_commands.start(turn.inbound, ctx, pending)
+    reading = turn.command
+    return staff_commands.start(turn.inbound, ctx, reading) if reading is not None else None
 
 
 def _staff_intent(intent: str) -> Callable[[Turn], bool]:
@@ -179,19 +200,7 @@ RULES: tuple[Rule, ...] = (
         lambda t: t.text_kind and is_help(t.inbound.text, t.rules.commands),
         lambda t, c: [help_reply(t.inbound.role, c.rules.commands)],
     ),
-    Rule(
-        "staff_command",
-        lambda t: (
-            t.inbound.role.is_staff
-            and t.text_kind
-            and (
-                complaints.is_staff_command(t.inbound.text, t.rules.process)
-                or incidents.is_command(t.inbound.text, t.rules.incident_words)
-                or hazards.is_command(t.inbound.text, t.rules.hazards)
-            )
-        ),
-        _staff_command,
-    ),
+    Rule("staff_command", _is_staff_command, _staff_command),
     Rule(
         "non_text",
         lambda t: not t.text_kind or not t.inbound.text.strip(),

@@ -10,6 +10,7 @@
 | ``hazards`` | ``handlers/hazards/data/hazards.toml`` | ``handlers.hazards.HazardTerms`` |
 | ``roster`` | ``handlers/roster/data/roster.toml`` | ``handlers.roster.RosterTerms`` |
 | ``examples`` | ``handlers/data/examples.jsonl`` + ``data/<domain>_examples.jsonl`` | ``handlers.examples.Examples`` |
+| ``command_examples`` | ``data/<domain>_command_examples.jsonl`` | ``handlers.examples.CommandExamples`` |
 | ``commands`` | ``handlers/data/commands.toml`` + ``data/<domain>_commands.toml`` | ``handlers.commands.Catalogue`` |
 
 ``ENVBOT_RULES_DIR`` names a directory whose files override the bundled ones file by file (same
@@ -27,13 +28,13 @@ from pathlib import Path
 from core.errors import ConfigError
 from handlers.commands import DOMAIN_FILES, SHARED_FILE, Catalogue, load_catalogue
 from handlers.complaints import ComplaintTerms, Process
-from handlers.examples import Examples, load_examples
+from handlers.examples import CommandExamples, Examples, load_command_examples, load_examples
 from handlers.hazards import HazardTerms
 from handlers.incidents import IncidentRules, IncidentWords
 from handlers.nlu import District
-from handlers.reader import Reader, train_reader
+from handlers.reader import CommandReader, Reader, train_command_reader, train_reader
 from handlers.roster import RosterTerms
-from handlers.ruledata import read_rule_file
+from handlers.ruledata import Phrasing, read_rule_file
 
 __all__ = ["COMMAND_FILES", "RULE_FILES", "Rules", "load_rules_bundle"]
 
@@ -64,11 +65,24 @@ class Rules:
     roster: RosterTerms
     commands: Catalogue
     examples: Examples
+    command_examples: CommandExamples
 
     @cached_property
     def reader(self) -> Reader:
         """The reader trained on :attr:`examples` (trained on first use, cached per process by their digest)."""
         return train_reader(self.examples)
+
+    @property
+    def said(self) -> dict[str, dict[str, Phrasing]]:
+        """Command domain -> action -> how it is said (the ``[said]`` tables of the domains' word files)."""
+        return {"incident": self.incident_words.said, "hazard": self.hazards.said, "complaint": self.process.said}
+
+    @cached_property
+    def command_reader(self) -> CommandReader:
+        """The staff command reader (trained on first use from :attr:`command_examples` and the staff
+        messages of :attr:`examples`; cached per process)."""
+        actions = frozenset(f"{d}.{a}" for d, said in self.said.items() for a in said)
+        return train_command_reader(self.examples, self.command_examples, actions)
 
     @classmethod
     def bundled(cls) -> Rules:
@@ -97,16 +111,27 @@ def load_rules_bundle(rules_dir: Path | None = None, incident_rules: Path | None
             raise ConfigError(
                 f"{rules_dir / strays[0]}: not a rule file envbot reads (known: {', '.join(sorted(known))})"
             )
+    process = read_rule_file(Process, "handlers.complaints", "process.toml", rules_dir=rules_dir)
+    incident_words = read_rule_file(IncidentWords, "handlers.incidents", "incident_words.toml", rules_dir=rules_dir)
+    hazards = read_rule_file(HazardTerms, "handlers.hazards", "hazards.toml", rules_dir=rules_dir)
+    incidents = read_rule_file(
+        IncidentRules, "handlers.incidents", "incident_rules.toml", rules_dir=rules_dir, path=incident_rules
+    )
+    elements = {e.key for d in incidents.drafts.values() for e in d.elements}
+    actions = {
+        "incident": list(incident_words.verbs),
+        "hazard": list(hazards.verbs),
+        "complaint": list(process.commands),
+    }
     return Rules(
         district=read_rule_file(District, "handlers", "district.toml", rules_dir=rules_dir),
         complaints=read_rule_file(ComplaintTerms, "handlers.complaints", "complaint.toml", rules_dir=rules_dir),
-        process=read_rule_file(Process, "handlers.complaints", "process.toml", rules_dir=rules_dir),
-        incidents=read_rule_file(
-            IncidentRules, "handlers.incidents", "incident_rules.toml", rules_dir=rules_dir, path=incident_rules
-        ),
-        incident_words=read_rule_file(IncidentWords, "handlers.incidents", "incident_words.toml", rules_dir=rules_dir),
-        hazards=read_rule_file(HazardTerms, "handlers.hazards", "hazards.toml", rules_dir=rules_dir),
+        process=process,
+        incidents=incidents,
+        incident_words=incident_words,
+        hazards=hazards,
         roster=read_rule_file(RosterTerms, "handlers.roster", "roster.toml", rules_dir=rules_dir),
         commands=load_catalogue(rules_dir),
         examples=load_examples(rules_dir),
+        command_examples=load_command_examples(rules_dir, actions, elements),
     )

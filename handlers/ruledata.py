@@ -16,13 +16,23 @@ import re
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from core.errors import ConfigError
 
-__all__ = ["RuleModel", "check_columns", "check_verbs", "line_of", "parse_rule_text", "read_rule_file"]
+__all__ = [
+    "VALUE_KINDS",
+    "Phrasing",
+    "RuleModel",
+    "check_columns",
+    "check_phrasings",
+    "check_verbs",
+    "line_of",
+    "parse_rule_text",
+    "read_rule_file",
+]
 
 
 class RuleModel(BaseModel):
@@ -70,6 +80,63 @@ def check_verbs(verbs: dict[str, tuple[str, ...]], actions: tuple[str, ...]) -> 
     twice = sorted({w for w in words if words.count(w) > 1})
     if twice:
         raise ValueError(f"verb {twice[0]!r} names two actions")
+
+
+ValueKind = Literal["", "grade", "place", "person", "verdict", "detail", "note", "time"]
+VALUE_KINDS: tuple[str, ...] = ValueKind.__args__  # type: ignore[attr-defined]
+"""What a staff command needs besides its record (``handlers.staff_commands`` reads each kind):
+nothing, an incident grade, a place, a person (the verifier of a hazard), a verdict (合格 / 不合格
+and why), a fact for a report element, a free note (a reason, a result, where a ticket goes), a time."""
+
+
+class Phrasing(RuleModel):
+    """A staff command as people say it: the structured command it stands for, what it needs, how an
+    unsure reading is confirmed (the ``[said.<action>]`` tables of the domains' word files).
+
+    Attributes:
+        command: the structured command, with ``{number}`` and ``{value}`` ("{number} 定级 {value}").
+        value: the kind of value the command takes (:data:`VALUE_KINDS`; "" for none).
+        required: without the value the command cannot run: it is asked for (``ask``).
+        ask: the question for a missing value (``{number}`` may appear).
+        options: quick replies shown with ``ask``.
+        confirm: what an unsure reading asks to confirm, after "您是要" ("把 {number} 定为“{value}”级别").
+        changes: the command changes a record (an unsure reading is confirmed before it acts);
+            False for reads (drafts, timelines, lists).
+        always_confirm: a reading in everyday words is confirmed however sure (what cannot be undone:
+            withdrawing an incident cancels every prompt).
+        cues: words that say the command and are no part of its value ("转给", "办结了"): removed,
+            longest first, before a note is read from what remains.
+    """
+
+    command: str = Field(min_length=1)
+    value: ValueKind = ""
+    required: bool = False
+    ask: str = ""
+    options: tuple[str, ...] = ()
+    confirm: str = Field(min_length=1)
+    changes: bool = True
+    always_confirm: bool = False
+    cues: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Phrasing:
+        if "{value}" in self.command and not self.value:
+            raise ValueError("a command with {value} needs a value kind")
+        if self.required and not self.ask:
+            raise ValueError("a required value needs a question (ask)")
+        return self
+
+
+def check_phrasings(said: dict[str, Phrasing], actions: tuple[str, ...] | list[str]) -> None:
+    """A ``[said]`` table names only the code's ``actions`` (an action without a phrasing is only
+    understood in its structured form).
+
+    Raises:
+        ValueError: an unknown action (pydantic turns it into the error that names the line).
+    """
+    unknown = [a for a in said if a not in actions]
+    if unknown:
+        raise ValueError(f"unknown action {unknown[0]!r}; known: {', '.join(actions)}")
 
 
 def _key_re(key: str) -> str:

@@ -2,7 +2,8 @@
 
 Our own patterns come first, for what a general parser gets wrong in reports: clock times ("02:40",
 "5点20", "昨晚十一点多", "下午三点过"), ranges ("十一二点": the range is kept in the words, its start is
-the time), and relative times ("半个钟头前" is 30 minutes, "一个半小时前" 90); numbers that name things
+the time), and relative times ("半个钟头前" is 30 minutes, "一个半小时前" 90), an hour without a part of the day is the
+latest such hour that has passed ("两点" said at 16:00 is 14:00); numbers that name things
 ("3号罐区", "2号车间") are never read as dates. Anything else goes to jionlp's parser (今天上午, 前天,
 上周三 …). Every time is resolved against the message's own time in Asia/Shanghai and returned as an
 aware UTC time; callers decide what to do with a time later than the message.
@@ -98,6 +99,10 @@ def _clock(text: str, local_now: datetime) -> datetime | None:
             when += timedelta(days=1)
         if not day and when > local_now + timedelta(minutes=10) and period in _NIGHT:
             when -= timedelta(days=1)  # "晚上十一点" said in the morning: last night
+        afternoon = when + timedelta(hours=12)
+        spoken = not re.search(r"[:：]", m.group(0))  # "14:20" / "02:40" are written on the 24-hour clock
+        if spoken and not day and not period and 1 <= hour <= 11 and afternoon <= local_now + timedelta(minutes=10):
+            when = afternoon  # "两点过发现的" said at 16:00: 14:00, the latest such hour that has passed
         return when
     return None
 
@@ -138,3 +143,25 @@ def occurred_at(text: str, now: datetime) -> datetime | None:
     else:
         when = _relative(cleaned, local_now) or _clock(cleaned, local_now) or _jio(cleaned, local_now)
     return when.astimezone(now.tzinfo or DISPLAY_ZONE) if when is not None else None
+
+
+_WHEN_WORDS_RE = re.compile(
+    rf"{_NUMBER}|[半多几]|钟头|小时|分钟|点钟|[点时分号月日年]|[之以]?[前后]|左右|凌晨|早上|早晨|清早|上午|中午|下午|傍晚|"
+    r"晚上|半夜|夜里|夜间|昨天|昨晚|昨夜|前天|前晚|今天|今早|今晚|今日|上周.?|星期.|礼拜.|刚才|刚刚|大概|大约|差不多|"
+    r"估计|开始|发现|看到|闻到|听到|发生|那会儿|时候|的|了|就|是|从|起|在|约"
+)
+_WHEN_CUE_RE = re.compile(
+    rf"{_NUMBER}\s*[:：点时]|钟头|分钟前|小时前|刚才|刚刚|凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|半夜|夜里|昨天|昨晚|前天|今天|今早|今晚"
+)
+
+
+def says_only_when(clause: str) -> bool:
+    """True for a clause that only says when something happened ("昨天晚上开始的", "大概两点过发现的",
+    "今天早上7点左右看到的"), not a sentence that mentions a time among other things ("有个工厂半夜偷偷排废水").
+
+    Forms read a time given out of turn only from such a clause.
+    """
+    text = re.sub(r"\s+", "", clause)
+    if not text or not _WHEN_CUE_RE.search(text):
+        return False
+    return len(_WHEN_WORDS_RE.sub("", text)) <= 1

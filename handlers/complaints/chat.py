@@ -4,7 +4,9 @@ Intent ``complaint``. Slots: pollution_type, location (text or a location
 message, with coordinates), occurred_at, description, photos (image messages),
 phone or anonymous. The citizen can correct ("不对，是白马镇"), send photos
 and locations at any step, ask a question in between, cancel, and resume a
-form that timed out (the draft is kept). An urgent report alerts the duty staff
+form that timed out (the draft is kept). A place, time or phone number given
+before its question ("在江口镇那边，昨天晚上开始的" at the type question) is kept
+and not asked again. An urgent report alerts the duty staff
 through WeCom at once.
 
 ```mermaid
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -39,7 +42,7 @@ from core.errors import SendError
 from core.privacy import mask, mask_phones
 from handlers.base import HandlerContext, Inbound, Reply
 from handlers.complaints.service import file_ticket, type_label
-from handlers.forms import Form, Invalid, Note, Say, StepSpec, Timeout, Turn
+from handlers.forms import Form, Invalid, Note, Rejected, Say, StepSpec, Timeout, Turn
 from handlers.nlu import (
     Understanding,
     life_at_risk,
@@ -52,6 +55,7 @@ from handlers.nlu import (
     wants_anonymity,
 )
 from handlers.roster import resolve
+from handlers.times import says_only_when
 
 if TYPE_CHECKING:  # the rule bundle imports this package
     from handlers.rulebook import Rules
@@ -253,7 +257,61 @@ def _correct(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: st
         changed = _apply_correction(text, data, inbound.received_at or ctx.clock.now(), ctx.rules)
         if changed:
             return Note(f"已更正：{changed}。")
-    return None
+    return _out_of_turn(inbound, ctx, data, at)
+
+
+_CLAUSE_RE = re.compile(r"[，,。；;！!？?\s]+")
+
+
+def _out_of_turn(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: str) -> Turn | None:
+    """Facts for other questions still open, given with (or instead of) the answer ("江口镇那边，昨天晚上开始的"
+    at the type question): each is kept and not asked again; the rest answers the current question, else it is
+    asked again. Only at the type, place and time questions (the description takes whole sentences)."""
+    if at not in (Step.TYPE.value, Step.LOCATION.value, Step.OCCURRED.value):
+        return None
+    text = inbound.text.strip()
+    now = inbound.received_at or ctx.clock.now()
+    clauses = [c for c in _CLAUSE_RE.split(text) if c]
+    found: dict[str, Any] = {}
+    used: set[int] = set()
+    for i, clause in enumerate(clauses):
+        if at != Step.LOCATION.value and "location" not in data and "location" not in found:
+            if location(clause, ctx.rules.district):
+                found["location"] = re.sub(r"^(是在|在|就在|地点是)", "", clause).rstrip("的")[:100]
+                used.add(i)
+                continue
+        if at != Step.OCCURRED.value and "occurred" not in data and "occurred" not in found and says_only_when(clause):
+            when = _past(occurred_at(clause, now), now)
+            if when is not None:
+                found["occurred"] = {"text": clause[:30], "at": when.isoformat()}
+                used.add(i)
+                continue
+        if "contact" not in data and "contact" not in found and (phone := phone_number(clause)):
+            found["contact"] = {"phone": phone}
+            used.add(i)
+    if not found:
+        return None
+    step = FORM.step_of(at)
+    rest = "，".join(c for i, c in enumerate(clauses) if i not in used)
+    answer: Any = None
+    if step is not None and rest:
+        answer = FORM.steps[step].parse(replace(inbound, text=rest), data, ctx)
+    data.update(found)
+    kept = "、".join(
+        {
+            "location": f"地点（{found.get('location')}）",
+            "occurred": f"时间（{found.get('occurred', {}).get('text', '')}）",
+            "contact": "联系电话",
+        }[k]
+        for k in found
+    )
+    note = f"已记下{kept}。"
+    if step is not None and answer is not None and not isinstance(answer, Invalid | Rejected):
+        turn = _answered(replace(inbound, text=rest), ctx, data, step, answer)
+        return Note(note + turn.text) if isinstance(turn, Note) else turn
+    if "location" in found and outside_district(found["location"], ctx.rules.district):
+        note += OUTSIDE_DISTRICT
+    return Note(note)
 
 
 def _answered(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], step: StrEnum, value: Any) -> Turn:

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from pydantic import Field, field_validator, model_validator
 
-from handlers.ruledata import RuleModel
+from handlers.ruledata import Phrasing, RuleModel, check_phrasings
 
 
 def _patterns(value: list[str]) -> list[str]:
@@ -148,6 +148,7 @@ class Process(RuleModel):
     deadlines: Deadlines
     reminders: ProcessReminders
     staff_list: StaffList = StaffList()
+    said: dict[str, Phrasing] = {}  # command word -> how it is said in everyday words (handlers.staff_commands)
 
     def listed_status(self, text: str) -> str | None:
         """The status a staff list question names (a label, or a word of ``[staff_list] statuses``)."""
@@ -168,6 +169,7 @@ class Process(RuleModel):
             for status in (cmd.status, *cmd.from_):
                 if status not in self.labels:
                     raise ValueError(f"command {word!r} names status {status!r}, which has no label")
+        check_phrasings(self.said, list(self.commands))
         return self
 
     @property

@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from handlers.ruledata import RuleModel, check_columns, check_verbs
+from handlers.ruledata import Phrasing, RuleModel, check_columns, check_phrasings, check_verbs
 
 Table = Literal["levels", "found_by", "statuses"]
 COLUMN_FIELDS = (
@@ -105,11 +105,18 @@ class HazardTerms(RuleModel):
     query: QueryWords
     intent: IntentWords
     verbs: dict[str, tuple[str, ...]]  # update action -> words after 隐患 H… (UPDATE_ACTIONS)
+    said: dict[str, Phrasing] = {}  # update action -> how it is said in everyday words (handlers.staff_commands)
 
     @field_validator("verbs")
     @classmethod
     def _verbs(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
         check_verbs(value, UPDATE_ACTIONS)
+        return value
+
+    @field_validator("said")
+    @classmethod
+    def _said(cls, value: dict[str, Phrasing]) -> dict[str, Phrasing]:
+        check_phrasings(value, UPDATE_ACTIONS)
         return value
 
     def action_of(self, word: str) -> str | None:

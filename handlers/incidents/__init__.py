@@ -16,6 +16,7 @@ from handlers.incidents.chat import (
     ack,
     card_ack,
     command,
+    command_parts,
     is_command,
     start,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "acknowledge",
     "card_ack",
     "command",
+    "command_parts",
     "is_command",
     "load_rules",
     "parse_rules",

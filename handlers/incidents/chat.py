@@ -7,10 +7,13 @@
 * ``incident_ack``: "已电话报告", "书面报告已报送", "续报已提交", "终报已报" complete a
   step; with several open incidents the bot asks which one.
 * commands: ``[E…] 定级 较大``, ``[E…] 应急结束``, ``[E…] 时间线``, ``[E…] 撤销 原因``,
-  ``生成初报|续报|终报 [E…]``, ``补充 [E…] 要素：内容``, ``事件列表``.
+  ``[E…] 地点改为 …``, ``生成初报|续报|终报 [E…]``, ``补充 [E…] 要素：内容``, ``事件列表``
+  (said in everyday words, :mod:`handlers.staff_commands` turns them into these).
 * ``roster_query``: "今天谁值班".
 
-The forms (``handlers.forms``): ``incident`` (an answer at each step updates the incident; an
+The forms (``handlers.forms``): ``incident`` (an answer at each step updates the incident; what the
+first report said (place, time, pollutant, casualties) is not asked, nor a fact given out of turn ("白马镇化工
+园区，两点过发现的" at the place question); "不晓得" at the Order 17 第四条 question is "not known yet"; an
 acknowledgement, a command or a second incident is handed back to the router and the form waits;
 a timeout or "取消" drops the form, the incident keeps counting) and ``incident_pick`` (one
 question, "which incident?"; anything else ends it and is routed normally).
@@ -45,6 +48,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -52,6 +56,7 @@ from typing import Any
 from core import INCIDENT_PATTERN, INCIDENT_RE, RecordKind, find, local, normalise
 from handlers.base import HandlerContext, Inbound, Reply
 from handlers.commands import is_cancel, is_help
+from handlers.examples import NO_COMMAND
 from handlers.forms import REJECTED, Answer, Ended, Form, Invalid, Note, Rejected, Say, StepSpec, Timeout, Turn
 from handlers.incidents.drafts import build, element_keys
 from handlers.incidents.rules import IncidentRules
@@ -69,8 +74,10 @@ from handlers.incidents.service import (
     withdraw,
 )
 from handlers.incidents.words import IncidentFormWords, IncidentWords
-from handlers.nlu import Understanding, occurred_at, town_of, understand
+from handlers.nlu import District, Understanding, location, occurred_at, town_of, understand
+from handlers.reader import COMMAND_AT_LEAST, COMMAND_SURE
 from handlers.staff import actor_of
+from handlers.times import says_only_when
 from store import Incident, IncidentRepo
 
 
@@ -78,6 +85,10 @@ def words_of(ctx: HandlerContext) -> IncidentFormWords:
     """The form's answer words (``[form]`` of ``incident_words.toml``)."""
     return ctx.rules.incident_words.form
 
+
+UNKNOWN = "不清楚"
+"""The answer "not known yet" to the Order 17 第四条 question ("不晓得", "还不清楚"): the timeline says so, the
+cases stay as they were (none), and the draft keeps the element to be supplied."""
 
 STOP_TEXT = "好的，已停止补充。已登记的事件仍在计时，之后可用“补充 要素：内容”继续补充。"
 """What "取消" answers in the incident form and the "which incident?" question: the incident itself goes on."""
@@ -107,7 +118,7 @@ def _parse_location(inbound: Inbound, _d: dict[str, Any], _c: HandlerContext) ->
 def _parse_discovered(inbound: Inbound, _d: dict[str, Any], ctx: HandlerContext) -> Any:
     text = inbound.text.strip()
     now = inbound.received_at or ctx.clock.now()
-    if text in words_of(ctx).now_words:
+    if words_of(ctx).bare(text) in words_of(ctx).now_words:
         return now.isoformat()
     when = occurred_at(text, now)
     if when is None:
@@ -120,9 +131,9 @@ def _parse_free(field: str) -> Callable[[Inbound, dict[str, Any], HandlerContext
         text = inbound.text.strip()
         if not text:
             return Invalid(f"请说明{field}，不清楚请回复“不清楚”。")
-        if text in words_of(ctx).unsure_words:
+        if words_of(ctx).unsure(text):
             return "不清楚"
-        if text in words_of(ctx).none_words:
+        if words_of(ctx).bare(text) in words_of(ctx).none_words:
             return "无"
         return text[:200]
 
@@ -132,7 +143,12 @@ def _parse_free(field: str) -> Callable[[Inbound, dict[str, Any], HandlerContext
 def _parse_casualties(inbound: Inbound, data: dict[str, Any], ctx: HandlerContext) -> Any:
     value = _parse_free("人员伤亡情况")(inbound, data, ctx)
     casualty = re.compile("|".join(re.escape(w) for w in words_of(ctx).casualty_words))
-    if isinstance(value, Invalid) or value in ("无", "不清楚") or casualty.search(str(value)):
+    if isinstance(value, Invalid) or value in ("无", "不清楚"):
+        return value
+    said = words_of(ctx).casualties_of(str(value))
+    if said == "无":
+        return said
+    if said or casualty.search(str(value)):
         return value
     return Invalid("请说明人员伤亡情况，如“无”“2人受伤”“1人死亡”，不清楚请回复“不清楚”。")
 
@@ -141,10 +157,10 @@ def _parse_sensitive(inbound: Inbound, _d: dict[str, Any], ctx: HandlerContext) 
     rules = rules_of(ctx)
     text = inbound.text.strip()
     keys = list(rules.sensitive)
-    if text in words_of(ctx).none_words:
+    if words_of(ctx).bare(text) in words_of(ctx).none_words:
         return []
-    if text in words_of(ctx).unsure_words:
-        return Invalid("如暂时无法排除，请选上可能涉及的情形（按从严原则报告）；确实都不涉及回复“无”。")
+    if words_of(ctx).unsure(text):
+        return UNKNOWN  # recorded as not known yet; the draft keeps asking for it
     chosen = [keys[int(d) - 1] for d in re.findall(r"\d", text) if 1 <= int(d) <= len(keys)]
     for key, case in rules.sensitive.items():
         if case.label in text or any(w in text for w in case.words):
@@ -156,7 +172,7 @@ def _parse_sensitive(inbound: Inbound, _d: dict[str, Any], ctx: HandlerContext) 
 
 def _parse_grade(inbound: Inbound, _d: dict[str, Any], ctx: HandlerContext) -> Any:
     text = inbound.text.strip()
-    if text in words_of(ctx).unsure_words:
+    if words_of(ctx).unsure(text):
         return 0  # undetermined
     grade = rules_of(ctx).grade_of(text)
     if grade is None:
@@ -168,7 +184,7 @@ def _sensitive_prompt(ctx: HandlerContext, _data: dict[str, Any]) -> str:
     """The Order 17 第四条 cases of the rule set in use, numbered as :func:`_parse_sensitive` reads them."""
     cases = rules_of(ctx).sensitive.values()
     lines = "\n".join(f"{n}. {c.label}" for n, c in enumerate(cases, start=1))
-    return f"是否可能涉及以下情形？可多选，回复序号（如“1 3”）；都不涉及请回复“无”。\n{lines}"
+    return f"是否可能涉及以下情形？可多选，回复序号（如“1 3”）；都不涉及请回复“无”，还不清楚请回复“不清楚”。\n{lines}"
 
 
 def _deadlines(rules: IncidentRules, incident: Incident, now: datetime) -> str:
@@ -199,6 +215,9 @@ def start(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -
         discovered = inbound.received_at or now
     if discovered is not None:
         data["discovered"] = discovered.isoformat()
+    facts = {"pollutant": words_of(ctx).pollutant_of(text), "casualties": words_of(ctx).casualties_of(text)}
+    named = {k: v for k, v in facts.items() if v}  # "运硫酸的槽罐车…无人员伤亡": not asked again
+    data.update(named)
     actor = actor_of(ctx, inbound)
     with ctx.session_factory.begin() as session:
         incident = report(
@@ -212,6 +231,7 @@ def start(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -
             location=place or "",
             town=town_of(place or text, ctx.rules.district) or "",
             discovered_at=discovered or inbound.received_at or now,
+            **named,
         )
         number = incident.number
         head = (
@@ -240,6 +260,14 @@ def _apply(ctx: HandlerContext, inbound: Inbound, number: str, slot: str, value:
         changes = {"discovered_at": datetime.fromisoformat(value)}
     elif slot in ("pollutant", "casualties"):
         changes = {slot: value}
+    elif slot == "sensitive" and value == UNKNOWN:
+        with ctx.session_factory.begin() as session:
+            incident = IncidentRepo(session).by_number(number)
+            if incident is None:
+                raise IncidentError(f"事件 {number} 不存在。")
+            detail = "第四条情形：不清楚（待核实）"
+            IncidentRepo(session).log(incident, at=now, kind="updated", actor=actor_of(ctx, inbound), detail=detail)
+        return []
     elif slot == "sensitive":
         changes = {"sensitive": value}
         if not value:
@@ -270,7 +298,7 @@ def _screen(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: str
     text = inbound.text.strip()
     if not text:
         return None  # the engine hands an empty message back
-    if is_command(text, ctx.rules.incident_words):
+    if is_command(text, ctx.rules.incident_words) or _says_command(inbound, ctx, data, at):
         return REJECTED
     reading = understand(text, inbound.role, inbound.received_at, ctx.rules)
     if reading.intent == "incident_report" and any(w in text for w in words_of(ctx).new_report_words):
@@ -284,6 +312,95 @@ def _screen(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: str
     if is_help(text, ctx.rules.commands) or is_cancel(text, ctx.rules.commands):
         return REJECTED  # the words themselves (a fuzzy reading of help or cancel is an answer to check)
     return None
+
+
+_CLAUSE_RE = re.compile(r"[，,。；;！!？?\s]+")
+FACT_LABELS = {"location": "地点", "discovered": "发现时间", "pollutant": "主要污染物", "casualties": "人员伤亡"}
+
+
+def _read_fact(slot: str, clause: str, inbound: Inbound, ctx: HandlerContext) -> Any:
+    """The value one clause gives for ``slot`` (a place of the gazetteer, a time, a pollutant, casualties), or None."""
+    words = words_of(ctx)
+    if slot == "location":
+        return re.sub(r"^(是在|在|地点是|位置是)", "", clause)[:100] if location(clause, ctx.rules.district) else None
+    if slot == "discovered":
+        now = inbound.received_at or ctx.clock.now()
+        if not says_only_when(clause):
+            return None
+        when = now if words.bare(clause) in words.now_words else occurred_at(clause, now)
+        return when.isoformat() if when is not None and when <= now else None
+    if slot == "pollutant":
+        return words.pollutant_of(clause)
+    if slot == "casualties":
+        return words.casualties_of(clause)
+    return None
+
+
+def _out_of_turn(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: str) -> Turn | None:
+    """Facts for other questions still open, given with (or instead of) the answer ("白马镇化工园区，两点过发现的"
+    at the place question): each is written to the incident and not asked again; the rest of the message
+    answers the current question, else it is asked again."""
+    text = inbound.text.strip()
+    clauses = [c for c in _CLAUSE_RE.split(text) if c]
+    found: dict[str, Any] = {}
+    used: set[int] = set()
+    for i, clause in enumerate(clauses):
+        for slot in FACT_LABELS:
+            if slot == at or slot in data or slot in found:
+                continue
+            value = _read_fact(slot, clause, inbound, ctx)
+            if value:
+                found[slot] = value
+                used.add(i)
+                break
+    if "pollutant" in found:  # "硫酸，大概5吨": the quantity is part of the pollutant, wherever it stands
+        whole = words_of(ctx).pollutant_of(text)
+        found["pollutant"] = whole or found["pollutant"]
+        used |= {i for i, c in enumerate(clauses) if whole and c in whole}
+    if not found:
+        return None
+    number, notes = str(data.get("number", "")), []
+    for slot, value in found.items():
+        try:
+            lines = _apply(ctx, inbound, number, slot, value)
+        except IncidentError as exc:
+            notes.append(str(exc))
+            continue
+        data[slot] = value
+        shown = local(datetime.fromisoformat(value), "%H:%M") if slot == "discovered" else value
+        notes.append(f"已记下{FACT_LABELS[slot]}：{shown}" + ("（" + "；".join(lines) + "）" if lines else ""))
+    rest = "，".join(c for i, c in enumerate(clauses) if i not in used)
+    step = FORM.step_of(at)
+    note = "。".join(notes) + "。\n"
+    if step is not None and rest:
+        spec = FORM.steps[step]
+        value = spec.parse(replace(inbound, text=rest), data, ctx)
+        if not isinstance(value, Invalid | Rejected):
+            turn = _answered(inbound, ctx, data, step, value)
+            if isinstance(turn, Note):
+                return Note(note + turn.text)
+            return turn
+    return Note(note)
+
+
+def _says_command(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: str) -> bool:
+    """The message says a staff command in everyday words ("把初报草稿生成一下", "级别改成重大") that the current
+    question cannot take: it is handed back so the command runs. Where the question takes any text (the place,
+    the pollutant), only a sure reading (:data:`handlers.reader.COMMAND_SURE`) is; elsewhere a reading of a
+    command (:data:`handlers.reader.COMMAND_AT_LEAST`) that is no answer. A hazard or ticket command needs
+    its number."""
+    guess = ctx.rules.command_reader.read(inbound.text, inbound.role)
+    if guess.label == NO_COMMAND or guess.confidence < COMMAND_AT_LEAST:
+        return False
+    domain = guess.label.split(".", 1)[0]
+    if domain == "hazard" and not find(RecordKind.HAZARD, inbound.text):
+        return False
+    if domain == "complaint" and not find(RecordKind.TICKET, inbound.text):
+        return False
+    step = FORM.step_of(at)
+    if step is None or FORM.steps[step].free:
+        return guess.confidence >= COMMAND_SURE
+    return isinstance(FORM.steps[step].parse(inbound, data, ctx), Invalid | Rejected)
 
 
 def _answered(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], step: StrEnum, value: Any) -> Turn:
@@ -347,6 +464,7 @@ FORM = Form(
     cancel_text=STOP_TEXT,
     on_location=_location,
     screen=_screen,
+    correct=_out_of_turn,
     answered=_answered,
     after_question=lambda asked: Reply("（事件信息补充中）" + asked.text, options=asked.options),
 )
@@ -386,6 +504,16 @@ def _as_command(text: str, verbs: Mapping[str, tuple[str, ...]]) -> str:
 def is_command(text: str, words: IncidentWords) -> bool:
     """True for an incident command (``定级``, ``应急结束``, ``时间线``, ``生成初报``, ``补充`` …) or an E… alone."""
     return bool(_command_re(words.verbs).match(_as_command(text, words.verbs)))
+
+
+def command_parts(text: str, words: IncidentWords) -> tuple[str, str | None, str] | None:
+    """The action of an incident command, the number it names (None when it names none) and the rest of the
+    message, or None when ``text`` is no incident command: ``"定级 较大"`` -> ``("grade", None, "较大")``."""
+    m = _command_re(words.verbs).match(_as_command(text, words.verbs))
+    if m is None:
+        return None
+    number = m.group("number") or m.group("number2")
+    return _action(m.group("verb"), words.verbs), normalise(number) if number else None, m.group("rest").strip()
 
 
 def _pick(session: Any, number: str | None) -> tuple[Incident | None, str]:
@@ -429,7 +557,9 @@ def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
         if incident is None:
             return [Reply(why)]
         try:
-            return _run(session, rules, incident, action, rest, now, actor, words_of(ctx).unsure_words)
+            return _run(
+                session, rules, incident, action, rest, now, actor, words_of(ctx).unsure_words, ctx.rules.district
+            )
         except IncidentError as exc:
             session.rollback()
             return [Reply(str(exc))]
@@ -444,6 +574,7 @@ def _run(
     now: datetime,
     actor: str,
     unsure_words: frozenset[str],
+    district: District,
 ) -> list[Reply]:
     number = incident.number
     if action == "grade":
@@ -469,6 +600,15 @@ def _run(
             return [Reply(f"请写明撤销理由，例如：{number} 撤销 经核实为误报")]
         n = withdraw(session, incident, now=now, actor=actor, reason=rest)
         return [Reply(f"{number} 已撤销（{rest}），取消了{n}条待发提醒。")]
+    if action == "place":
+        place = rest.strip("，,。：: ")[:100]
+        if not place:
+            return [Reply(f"请写明正确的地点，例如：{number} 地点改为江口镇芙蓉江大桥下游200米")]
+        lines = update(
+            session, rules, incident, now=now, actor=actor, location=place, town=town_of(place, district) or ""
+        )
+        changed = ("\n" + "\n".join(lines)) if lines else ""
+        return [Reply(f"已将 {number} 的地点改为“{place}”。{changed}")]
     if action in DRAFTS:
         draft = build(rules, incident, DRAFTS[action])
         tail = (
@@ -487,12 +627,15 @@ def _run(
         return [Reply(f"请写成“补充 要素：内容”。可补充的要素：{names}")]
     details = details_of(incident)
     key = keys[m.group("label").strip()]
-    details[key] = m.group("value").strip()[:1000]
+    value = m.group("value").strip()
+    before = details.get(key, "")
+    if value not in before:  # facts given one by one add up ("已关闸门", then "已拉围挡")
+        details[key] = (f"{before}；{value}" if before else value)[:1000]
     incident.details = json.dumps(details, ensure_ascii=False)
     IncidentRepo(session).log(
-        incident, at=now, kind="detail_added", actor=actor, detail=f"{m.group('label').strip()}：{details[key][:80]}"
+        incident, at=now, kind="detail_added", actor=actor, detail=f"{m.group('label').strip()}：{value[:80]}"
     )
-    return [Reply(f"已补充 {number} 的“{m.group('label').strip()}”。")]
+    return [Reply(f"已补充 {number} 的“{m.group('label').strip()}”：{value[:80]}")]
 
 
 KIND_LABELS = {

@@ -61,7 +61,7 @@ def build(rules: IncidentRules, incident: Incident, kind: str) -> Draft:
     lines = [f"{spec.title}（草稿）", f"事件编号：{incident.number}    级别：{rules.grade_label(incident.grade)}"]
     missing = []
     for n, element in enumerate(spec.elements, start=1):
-        value = supplied.get(element.key, "")
+        value = supplied.get(element.key, "") or next((supplied[k] for k in element.also if supplied.get(k)), "")
         if not value and element.from_:
             value = _field(rules, incident, element.from_)
         if value.strip() in UNKNOWN:

@@ -99,11 +99,20 @@ class StepRule(_Model):
 
 
 class DraftElement(_Model):
-    """One element a written report must contain."""
+    """One element a written report must contain.
+
+    Attributes:
+        key: the element's key (what staff supply by chat is stored under it).
+        label: its heading in the report.
+        from_: the incident field that fills it.
+        also: keys of other elements whose supplied text fills it when nothing was supplied for it
+            (the measures told for the initial report are the progress of a follow-up).
+    """
 
     key: str
     label: str
     from_: str = Field(default="", alias="from")
+    also: list[str] = []
 
 
 class DraftRule(_Model):
@@ -137,6 +146,12 @@ class IncidentRules(_Model):
         for name in self.drafts:
             if name not in self.steps:
                 raise ValueError(f"draft {name!r} is not a step")
+        keys = {e.key for d in self.drafts.values() for e in d.elements}
+        for draft in self.drafts.values():
+            for element in draft.elements:
+                strays = [k for k in element.also if k not in keys]
+                if strays:
+                    raise ValueError(f"element {element.key!r}: also names unknown element {strays[0]!r}")
         return self
 
     def grade_of(self, text: str) -> int | None:

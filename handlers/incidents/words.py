@@ -4,10 +4,20 @@ separate ``incident_rules.toml`` (:mod:`handlers.incidents.rules`)."""
 
 from __future__ import annotations
 
+import re
+
 from pydantic import model_validator
 
 from handlers.incidents.rules import STEP_NAMES
-from handlers.ruledata import RuleModel, check_verbs
+from handlers.ruledata import Phrasing, RuleModel, check_phrasings, check_verbs
+
+_AMOUNT_RE = re.compile(
+    r"(?:约|大约|大概|估计|差不多|将近|近)?\s*\d+(?:\.\d+)?\s*(?:多)?\s*(?:吨|公斤|千克|kg|KG|升|立方米|立方|方|桶|t(?![a-z]))"
+)
+_CASUALTY_RE = re.compile(
+    r"(?:\d+|[一二两三四五六七八九十几]+)\s*(?:个|名)?\s*(?:人|工人|司机|村民|群众|员工)?\s*"
+    r"(?:受伤|轻伤|重伤|死亡|遇难|中毒|失踪|受困|送医|住院)"
+)
 
 
 class AckWords(RuleModel):
@@ -37,8 +47,37 @@ class IncidentFormWords(RuleModel):
     now_words: frozenset[str]
     none_words: frozenset[str]
     unsure_words: frozenset[str]
+    particles: tuple[str, ...] = ()
     casualty_words: list[str]
+    pollutants: list[str] = []
+    no_casualties: list[str] = []
     new_report_words: list[str]
+
+    def bare(self, text: str) -> str:
+        """An answer without punctuation, spaces and trailing particles ("不晓得哦。" -> "不晓得")."""
+        t = re.sub(r"[\s，,。.！!？?~～、]+", "", text)
+        while len(t) > 1 and t.endswith(self.particles):
+            t = t[:-1]
+        return t
+
+    def unsure(self, text: str) -> bool:
+        """The answer says "don't know" in any of the words ("不晓得", "还不清楚呢")."""
+        return self.bare(text) in self.unsure_words
+
+    def pollutant_of(self, text: str) -> str | None:
+        """The pollutant a message names, with a quantity written in it ("硫酸，约5吨"); None if none."""
+        found = next((w for w in sorted(self.pollutants, key=len, reverse=True) if w in text), None)
+        if found is None:
+            return None
+        amount = _AMOUNT_RE.search(text)
+        return f"{found}，{amount.group(0).strip()}" if amount else found
+
+    def casualties_of(self, text: str) -> str | None:
+        """What a message says of casualties ("无" for "没得人受伤", "2人受伤"); None if nothing."""
+        if any(w in text for w in self.no_casualties):
+            return "无"
+        m = _CASUALTY_RE.search(text)
+        return m.group(0) if m else None
 
 
 COMMAND_ACTIONS = (
@@ -51,6 +90,7 @@ COMMAND_ACTIONS = (
     "draft_follow_up",
     "draft_final",
     "add_detail",
+    "place",
 )
 """What the incident commands do (``handlers.incidents.chat``); ``[verbs]`` names the words for each."""
 
@@ -62,8 +102,10 @@ class IncidentWords(RuleModel):
     report: ReportWords
     form: IncidentFormWords
     verbs: dict[str, tuple[str, ...]]
+    said: dict[str, Phrasing] = {}
 
     @model_validator(mode="after")
     def _every_action_has_verbs(self) -> IncidentWords:
         check_verbs(self.verbs, COMMAND_ACTIONS)
+        check_phrasings(self.said, COMMAND_ACTIONS)
         return self

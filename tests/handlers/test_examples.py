@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 from core.errors import ConfigError
-from handlers.examples import EXAMPLE_FILES, INTENTS, load_examples, parse_examples
+from handlers.examples import (
+    COMMAND_FILES,
+    EXAMPLE_FILES,
+    INTENTS,
+    NO_COMMAND,
+    load_command_examples,
+    load_examples,
+    parse_examples,
+)
+from handlers.rulebook import Rules
 
 EVAL = Path(__file__).resolve().parents[2].parent / "shared" / "eval"
 _PUNCT = re.compile(r"[\s\W_]+", re.U)
@@ -41,6 +50,7 @@ def test_no_example_is_a_line_of_the_evaluation_sets() -> None:
                 case = json.loads(line)
                 evaluated.add(_norm(case.get("text") or case.get("question") or ""))
     copied = [e.text for e in load_examples().items if _norm(e.text) in evaluated]
+    copied += [c.example.text for c in load_command_examples().items if _norm(c.example.text) in evaluated]
     assert copied == []
 
 
@@ -66,3 +76,28 @@ def test_an_office_replaces_one_example_file(tmp_path: Path) -> None:
     rosters = [e.text for e in replaced.items if e.intent == "roster_query"]
     assert rosters == ["今天哪个守夜"]  # roster questions live in the replaced file only
     assert len(replaced.items) < len(bundled.items)
+
+
+def test_every_command_said_in_everyday_words_has_examples() -> None:
+    rules = Rules.bundled()
+    counts = Counter(c.label for c in rules.command_examples.items)
+    for domain, said in rules.said.items():
+        for action in said:
+            assert counts[f"{domain}.{action}"] >= 10, (domain, action)
+    assert counts[NO_COMMAND] >= 50  # hard negatives of their own, besides every staff message of the intent files
+    facts = {c.example.element for c in rules.command_examples.items if c.example.element}
+    assert {"monitoring", "measures", "cause", "trend"} <= facts
+
+
+def test_a_command_example_naming_an_unknown_action_or_element_names_the_line(tmp_path: Path) -> None:
+    name = COMMAND_FILES[0][2]
+    good = '{"role": "duty", "text": "初报出个稿", "command": "draft_initial"}'
+    (tmp_path / name).write_text(good + '\n{"role": "duty", "text": "发个传真", "command": "fax"}\n', "utf-8")
+    with pytest.raises(ConfigError, match=rf"{name} line 2: command: 'fax' is no action of incident"):
+        load_command_examples(tmp_path, {"incident": ["draft_initial"]})
+    (tmp_path / name).write_text('{"role": "duty", "text": "天晴", "command": "add_detail", "element": "weather"}\n')
+    with pytest.raises(ConfigError, match=rf"{name} line 1: element: 'weather' is no report element"):
+        load_command_examples(tmp_path, None, {"monitoring"})
+    (tmp_path / name).write_text('{"role": "citizen", "text": "初报出个稿", "command": "draft_initial"}\n')
+    with pytest.raises(ConfigError, match=rf"{name} line 1: role"):
+        load_command_examples(tmp_path)

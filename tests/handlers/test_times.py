@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from core import local
-from handlers.times import chinese_number, occurred_at
+from handlers.times import chinese_number, occurred_at, says_only_when
 
 NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)  # 12:00 Asia/Shanghai
 
@@ -44,3 +44,37 @@ def test_no_time(text: str) -> None:
 
 def test_chinese_numbers() -> None:
     assert [chinese_number(t) for t in ("五", "十", "十一", "二十五", "两", "07", "半")] == [5, 10, 11, 25, 2, 7, None]
+
+
+AFTERNOON = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 16:00 Asia/Shanghai
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("大概两点过发现的", "12-01 14:00"),  # an hour without a part of the day: the latest that has passed
+        ("3点半左右", "12-01 15:30"),
+        ("5点20左右发现的", "12-01 05:20"),  # 17:20 has not come yet
+        ("02:40发现", "12-01 02:40"),  # written on the 24-hour clock
+        ("早上两点", "12-01 02:00"),
+    ],
+)
+def test_an_hour_said_without_a_part_of_the_day(text: str, expected: str) -> None:
+    when = occurred_at(text, AFTERNOON)
+    assert when is not None and local(when, "%m-%d %H:%M") == expected
+
+
+@pytest.mark.parametrize(
+    ("clause", "only_when"),
+    [
+        ("昨天晚上开始的", True),
+        ("大概两点过发现的", True),
+        ("今天早上7点左右看到的", True),
+        ("半个钟头前", True),
+        ("有个工厂半夜偷偷排废水", False),  # a sentence that mentions a time
+        ("3号罐区", False),
+        ("下游500米pH是3.2", False),
+    ],
+)
+def test_a_clause_that_only_says_when(clause: str, only_when: bool) -> None:
+    assert says_only_when(clause) is only_when
