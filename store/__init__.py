@@ -1,7 +1,7 @@
 """Persistence: SQLAlchemy 2.0 models, repositories and Alembic migrations."""
 
 from store.audit import acting_as, current_actor
-from store.db import make_engine, make_session_factory
+from store.db import UnitOfWork, make_engine, make_session_factory, unit_of_work
 from store.migrate import upgrade
 from store.models import (
     AccessToken,
@@ -91,5 +91,7 @@ __all__ = [
     "TokenRepo",
     "make_engine",
     "make_session_factory",
+    "unit_of_work",
+    "UnitOfWork",
     "upgrade",
 ]
