@@ -32,6 +32,7 @@ from store.repos import (
     OPEN_AFTER_ACCEPT,
     STAFF_ROLES,
     AuditRepo,
+    Claim,
     ConversationRepo,
     DocumentRepo,
     FailureRepo,
@@ -93,5 +94,6 @@ __all__ = [
     "make_session_factory",
     "unit_of_work",
     "UnitOfWork",
+    "Claim",
     "upgrade",
 ]
