@@ -54,7 +54,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 from urllib.request import urlopen
@@ -477,11 +477,11 @@ def writers_run(args: argparse.Namespace) -> None:
             key = f"w{w}-{i}"
             try:
                 with factory.begin() as s:
-                    InboundRepo(s).claim(channel="wechat", msg_key=key, user_id=f"u{w}", now=clock.now())
-                with factory.begin() as s:
-                    InboundRepo(s).finish(
-                        channel="wechat", msg_key=key, status="replied", texts=["ok"], now=clock.now()
+                    claim = InboundRepo(s).claim(
+                        channel="wechat", msg_key=key, user_id=f"u{w}", now=clock.now(), lease=timedelta(seconds=6)
                     )
+                with factory.begin() as s:
+                    InboundRepo(s).settle(claim, status="replied", texts=["ok"], now=clock.now())
                 n = 2
                 if i % 5 == 0:
                     inbound = Inbound(

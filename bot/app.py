@@ -98,6 +98,16 @@ async def _dispatch_loop(svc: Services) -> None:
         await asyncio.sleep(svc.settings.dispatch_interval)
 
 
+async def _recovery_loop(svc: Services) -> None:
+    """Process messages left by a worker that died, at start and then every ``message_lease`` seconds."""
+    while True:
+        try:
+            await svc.gateway.recover()
+        except Exception:  # keep the loop alive; the next round retries
+            log.exception("recovering messages failed")
+        await asyncio.sleep(svc.settings.message_lease)
+
+
 def _refuse(exc: ChannelError) -> Response:
     log.warning("%s callback refused (%s): %s", exc.channel or "channel", exc.status_code, exc)
     return PlainTextResponse("", status_code=exc.status_code)
@@ -112,11 +122,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         svc = services or build_services(settings)
         await run_in_threadpool(svc.knowledge.warm_up)
         app.state.services = svc
-        loop_task = None
+        loops = []
         if svc.settings.dispatch_interval > 0 and services is None:
-            loop_task = asyncio.create_task(_dispatch_loop(svc))
+            loops.append(asyncio.create_task(_dispatch_loop(svc)))
+        if svc.settings.message_recovery_minutes > 0 and services is None and (svc.wechat or svc.wecom):
+            loops.append(asyncio.create_task(_recovery_loop(svc)))
         yield
-        if loop_task is not None:
+        for loop_task in loops:
             loop_task.cancel()
         await svc.gateway.drain()
         if services is None:

@@ -41,6 +41,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from sqlalchemy.orm import Session
+
+from core.errors import SendError
 from core.privacy import mask
 from core.text import urgent_contact
 from handlers import clarify, complaints, hazards, incidents, roster, staff_commands
@@ -51,7 +54,7 @@ from handlers.messages import event_reply, non_text_reply
 from handlers.nlu import Understanding, understand
 from handlers.qa import question_reply
 from handlers.rulebook import Rules
-from store import Conversation, ConversationRepo, acting_as
+from store import Conversation, ConversationRepo, acting_as, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -230,12 +233,39 @@ RULES: tuple[Rule, ...] = (
 
 
 Observer = Callable[[Inbound, str, float, list[Reply]], None]
+Settle = Callable[[Session, list[Reply]], bool]
+"""Records a turn's outcome (the message's claim) in the turn's transaction; False: the claim was lost."""
+Action = Callable[[HandlerContext], None]
+
+
+class _DeferredNotifier:
+    """A turn's notifier: a send waits until the turn has committed (``handlers.base.after_commit``)."""
+
+    def __init__(self, defer: Callable[[Action], None]) -> None:
+        self._defer = defer
+
+    def send_text(self, channel: str, user_id: str, text: str) -> None:
+        """Send ``text`` once the turn has committed; a failure then is logged."""
+
+        def send(done: HandlerContext) -> None:
+            if done.notifier is None:
+                return
+            try:
+                done.notifier.send_text(channel, user_id, text)
+            except SendError as exc:
+                log.warning("message to %s not delivered: %s (errcode %s)", mask(user_id), exc, exc.errcode)
+
+        self._defer(send)
 
 
 class Dialogue:
     """Routes each inbound message through :data:`RULES` and returns the replies.
 
-    Turns of one user are serialised in-process (a lock per conversation key).
+    Turns of one user are serialised in-process (a lock per conversation key). Each turn is one
+    unit of work (``store.unit_of_work``): whatever its handlers write (form state, a ticket, its
+    reminders, …) commits at its end, together with the message's claim when the caller settles
+    one, or not at all. A worker killed mid-turn leaves nothing half done, so the message can be
+    processed again from the start. Sends (alerts, notices) run after the commit.
 
     Args:
         ctx: the handler context (clock, store, knowledge, notifier, limits).
@@ -255,11 +285,11 @@ class Dialogue:
         """The conversation key: (channel, user id)."""
         return (inbound.channel.value, inbound.user_id)
 
-    def route(self, turn: Turn) -> list[Reply]:
+    def route(self, turn: Turn, ctx: HandlerContext | None = None) -> list[Reply]:
         """Run the first matching rule; a rule that hands the turn on (None) passes it to the next."""
         for rule in self.rules:
             if rule.match(turn):
-                replies = rule.handle(turn, self.ctx)
+                replies = rule.handle(turn, ctx or self.ctx)
                 if replies is not None:
                     turn.rule = rule.name
                     return replies
@@ -267,22 +297,66 @@ class Dialogue:
 
     def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one message; never raises (the error funnel replies politely)."""
+        replies = self.run(inbound)
+        assert replies is not None  # only a settle that fails gives None
+        return replies
+
+    def run(self, inbound: Inbound, settle: Settle | None = None) -> list[Reply] | None:
+        """One turn in one transaction; ``settle`` records the outcome in it before it commits.
+
+        Returns the replies, or None when ``settle`` returned False (another worker took the
+        message over): then nothing of the turn was committed. Never raises: a failing handler
+        rolls the turn back and the error funnel replies politely (settled in a new transaction).
+        Actions deferred by the handlers (``handlers.base.after_commit``) run after the commit,
+        still in the user's turn (before the user's next message).
+        """
         with self._guard:
             lock = self._locks.setdefault(self.key(inbound), threading.Lock())
         who = inbound.user_id if inbound.role is not Role.CITIZEN else mask(inbound.user_id)
         with lock, acting_as(f"{inbound.channel.value}:{who}"):
-            try:
-                with self.ctx.session_factory() as session:
+            deferred: list[Action] = []
+            replies = self._turn(inbound, settle, deferred)
+            for action in deferred if replies is not None else ():
+                try:
+                    action(self.ctx)
+                except Exception:  # a failed send must not take the committed turn with it
+                    log.exception("an action after the turn of %s failed", mask(inbound.user_id))
+            return replies
+
+    def _turn(self, inbound: Inbound, settle: Settle | None, deferred: list[Action]) -> list[Reply] | None:
+        try:
+            with unit_of_work(self.ctx.session_factory) as uow:
+                ctx = replace(
+                    self.ctx,
+                    session_factory=uow.factory,
+                    notifier=_DeferredNotifier(deferred.append) if self.ctx.notifier is not None else None,
+                    defer=deferred.append,
+                )
+                with ctx.session_factory() as session:
                     state = ConversationRepo(session).get(inbound.channel.value, inbound.user_id)
                 started = time.perf_counter()
-                notices = complaints.pending_notices(inbound, self.ctx) if inbound.role is Role.CITIZEN else []
-                turn = Turn(inbound, state, self.ctx.rules)
-                replies = notices + self.route(turn)
-                if self.observe is not None:
-                    self.observe(inbound, turn.rule, time.perf_counter() - started, replies)
-                return replies
-            except Exception:
-                log.exception("handler failed for %s message from %s", inbound.kind, mask(inbound.user_id))
-                if self.observe is not None:
-                    self.observe(inbound, "error", 0.0, [])
-                return [Reply(f"抱歉，系统出了点问题，请稍后再试。{urgent_contact(self.ctx.duty_phone)}。")]
+                notices = complaints.pending_notices(inbound, ctx) if inbound.role is Role.CITIZEN else []
+                turn = Turn(inbound, state, ctx.rules)
+                replies = notices + self.route(turn, ctx)
+                if settle is not None:
+                    with ctx.session_factory.begin() as session:
+                        settled = settle(session, replies)
+                    if not settled:
+                        log.info("message %s of %s was taken over: turn dropped", inbound.msg_id, mask(inbound.user_id))
+                        deferred.clear()
+                        return None
+                uow.commit()
+            if self.observe is not None:
+                self.observe(inbound, turn.rule, time.perf_counter() - started, replies)
+            return replies
+        except Exception:
+            log.exception("handler failed for %s message from %s", inbound.kind, mask(inbound.user_id))
+            deferred.clear()
+            if self.observe is not None:
+                self.observe(inbound, "error", 0.0, [])
+            replies = [Reply(f"抱歉，系统出了点问题，请稍后再试。{urgent_contact(self.ctx.duty_phone)}。")]
+            if settle is not None:
+                with self.ctx.session_factory.begin() as session:
+                    if not settle(session, replies):
+                        return None
+            return replies

@@ -1,15 +1,23 @@
-"""The callback flow shared by both WeChat channels: de-duplicate, answer within the budget, or send later.
+"""The callback flow shared by both WeChat channels: claim, answer within the budget, or send later.
 
 WeChat waits 5 s, then retries the same message up to three times. So:
 
-1. the message key is claimed in the store *before* any work (a retry, even on
-   another worker or after a restart, finds the claim and does nothing again;
-   if the first delivery already answered passively it gets the same answer);
-2. the dialogue runs in a worker thread; if its replies are ready within
-   ``budget`` seconds the first one is the passive reply, the rest are sent
-   through the send API;
-3. otherwise the request is answered ``success`` at once and every reply is
-   delivered through the send API when ready, exactly once.
+1. the message is claimed in the store *before* any work, keyed by (channel, sender,
+   MsgId), with a lease renewed while the turn runs. A retry that finds the claim held
+   does nothing again; one that finds the turn done gets the same answer (never another
+   sender's: the sender is part of the key);
+2. the dialogue runs the turn in a worker thread as one transaction that also settles the
+   claim (``Dialogue.run``): the turn's changes and "this message is done" commit together,
+   and only while the claim is still ours (its token), so a message is processed once;
+3. if the replies are ready within ``budget`` seconds the first one is the passive reply and
+   the rest are sent through the send API; otherwise the request is answered ``success`` at
+   once and every reply is sent through the send API when ready.
+
+A worker that dies mid-turn (kill -9) commits nothing and stops renewing its lease. A
+delivery of the message after the lease ran out takes the claim over and processes it:
+WeChat's retry (passive reply), or :meth:`Gateway.recover`, which the server runs at start
+and every lease, for a message whose retries are over (replies through the send API). A
+message on which workers died ``max_attempts`` times is given up with an apology.
 """
 
 from __future__ import annotations
@@ -19,6 +27,9 @@ import json
 import logging
 import time
 from collections import defaultdict, deque
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,8 +40,8 @@ from bot.outbound import Outbox
 from core.clock import Clock
 from core.errors import SendError
 from core.privacy import mask
-from handlers.base import Inbound
-from store import InboundRepo
+from handlers.base import Channel, Event, Inbound, Kind, Reply, Role
+from store import Claim, InboundRepo
 
 log = logging.getLogger(__name__)
 
@@ -55,18 +66,45 @@ class RateLimiter:
 
 
 TOO_FAST = "您发送得太快了，请稍等一分钟再试。"
+GIVEN_UP = "抱歉，您刚才发送的消息未能处理成功，请重新发送。如情况紧急，请拨打值班电话 {phone}。"
+
+
+def encode_inbound(inbound: Inbound) -> str:
+    """The message as JSON, kept with its claim so that it can be processed again after a crash."""
+    data = asdict(inbound)
+    data["received_at"] = inbound.received_at.isoformat()
+    return json.dumps(data, ensure_ascii=False)
+
+
+def decode_inbound(text: str) -> Inbound:
+    """The message kept by :func:`encode_inbound`.
+
+    Raises:
+        ValueError / KeyError / TypeError: the text is not such a message.
+    """
+    data: dict[str, Any] = json.loads(text)
+    data["channel"] = Channel(data["channel"])
+    data["role"] = Role(data["role"])
+    data["kind"] = Kind(data["kind"])
+    data["event"] = Event(data["event"]) if data.get("event") else None
+    data["received_at"] = datetime.fromisoformat(data["received_at"])
+    return Inbound(**data)
 
 
 class Gateway:
-    """Runs one callback through de-duplication, the dialogue and the reply budget.
+    """Runs one callback through the claim, the dialogue and the reply budget.
 
     Args:
         dialogue: the router.
-        session_factory: store sessions (the de-duplication claims).
+        session_factory: store sessions (the claims).
         outbox: sends replies that miss the budget.
-        clock: the injected clock.
+        clock: the injected clock (claims, leases).
         budget: seconds to wait for a passive reply.
         limiter: per-user rate limit.
+        lease: seconds a claim lasts unless renewed; renewed every third of it while the turn runs.
+        max_attempts: claims of one message (workers that died on it, plus one) before it is given up.
+        recovery_window: seconds back :meth:`recover` looks for messages left by a dead worker (0: none).
+        duty_phone: given in the apology for a message given up.
     """
 
     def __init__(
@@ -77,6 +115,11 @@ class Gateway:
         clock: Clock,
         budget: float,
         limiter: RateLimiter,
+        *,
+        lease: float = 10.0,
+        max_attempts: int = 3,
+        recovery_window: float = 3600.0,
+        duty_phone: str = "12369",
     ) -> None:
         self.dialogue = dialogue
         self.session_factory = session_factory
@@ -84,56 +127,108 @@ class Gateway:
         self.clock = clock
         self.budget = budget
         self.limiter = limiter
-        self.pending: set[asyncio.Task[None]] = set()
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.recovery_window = recovery_window
+        self.duty_phone = duty_phone
+        self.pending: set[asyncio.Task[Any]] = set()
 
-    def _claim(self, inbound: Inbound) -> tuple[bool, list[str] | None]:
-        with self.session_factory.begin() as session:
-            repo = InboundRepo(session)
-            key = dict(channel=inbound.channel.value, msg_key=inbound.msg_id)
-            if repo.claim(user_id=inbound.user_id, now=self.clock.now(), **key):
-                return True, None
-            row = repo.get(**key)
-            texts = json.loads(row.reply) if row is not None and row.status == "replied" and row.reply else None
-            return False, texts
+    # ---- the store side (run in worker threads) --------------------------------------------------
 
-    def _finish(self, inbound: Inbound, status: str, texts: list[str] | None) -> None:
+    def _claim(self, inbound: Inbound) -> Claim:
         with self.session_factory.begin() as session:
-            InboundRepo(session).finish(
-                channel=inbound.channel.value, msg_key=inbound.msg_id, status=status, texts=texts, now=self.clock.now()
+            return InboundRepo(session).claim(
+                channel=inbound.channel.value,
+                user_id=inbound.user_id,
+                msg_key=inbound.msg_id,
+                now=self.clock.now(),
+                lease=timedelta(seconds=self.lease),
+                payload=encode_inbound(inbound),
             )
 
-    def _turn(self, inbound: Inbound) -> list[str]:
+    def _renew(self, claim: Claim) -> bool:
+        with self.session_factory.begin() as session:
+            return InboundRepo(session).renew(claim, now=self.clock.now(), lease=timedelta(seconds=self.lease))
+
+    def _settle(self, claim: Claim, status: str, texts: list[str] | None) -> bool:
+        with self.session_factory.begin() as session:
+            return InboundRepo(session).settle(claim, status=status, texts=texts, now=self.clock.now())
+
+    def _finish(self, claim: Claim, status: str) -> None:
+        with self.session_factory.begin() as session:
+            InboundRepo(session).finish(claim.id, status=status, now=self.clock.now())
+
+    def _turn(self, inbound: Inbound, claim: Claim) -> list[str] | None:
+        """Process the message and settle its claim in the same transaction; None when the claim was lost."""
+        if claim.attempts > self.max_attempts:
+            log.warning(
+                "message %s of %s given up after %d attempts", inbound.msg_id, mask(inbound.user_id), claim.attempts
+            )
+            texts = [GIVEN_UP.format(phone=self.duty_phone)]
+            return texts if self._settle(claim, "dropped", texts) else None
         if not self.limiter.allow(f"{inbound.channel.value}:{inbound.user_id}"):
-            return [TOO_FAST]
-        return messages_for(self.dialogue.handle(inbound))
+            return [TOO_FAST] if self._settle(claim, "replied", [TOO_FAST]) else None
+        rendered: list[str] = []
+
+        def settle(session: Session, replies: list[Reply]) -> bool:
+            rendered[:] = messages_for(replies)
+            return InboundRepo(session).settle(claim, status="replied", texts=rendered, now=self.clock.now())
+
+        replies = self.dialogue.run(inbound, settle)
+        return None if replies is None else rendered
+
+    # ---- the request side ------------------------------------------------------------------------
 
     async def handle(self, parsed: Parsed, renderer: CallbackAdapter) -> str:
         """The HTTP body for one verified callback (a passive reply or ``success``)."""
         inbound = parsed.inbound
-        claimed, earlier = await run_in_threadpool(self._claim, inbound)
-        if not claimed:
-            log.info("duplicate delivery %s/%s ignored", inbound.channel.value, inbound.msg_id)
-            return renderer.render_passive(parsed, earlier[0] if earlier else None)
-        work = asyncio.ensure_future(run_in_threadpool(self._turn, inbound))
+        claim = await run_in_threadpool(self._claim, inbound)
+        if not claim.won:
+            log.info("duplicate delivery %s/%s (%s)", inbound.channel.value, inbound.msg_id, claim.status)
+            return renderer.render_passive(parsed, claim.texts[0] if claim.texts else None)
+        if claim.attempts > 1:
+            log.warning("message %s/%s taken over after its worker stopped", inbound.channel.value, inbound.msg_id)
+        work = self._start(inbound, claim)
         try:
             texts = await asyncio.wait_for(asyncio.shield(work), self.budget)
         except TimeoutError:
-            self._later(self._send_all(inbound, work))
+            self._later(self._send_all(inbound, claim, work))
             return "success"
-        await run_in_threadpool(self._finish, inbound, "replied", texts)
+        if texts is None:  # another worker took the message over and answers it
+            return "success"
         if len(texts) > 1:
             self._later(self._send_texts(inbound, texts[1:]))
         return renderer.render_passive(parsed, texts[0] if texts else None)
 
-    def _later(self, coro: object) -> None:
-        task = asyncio.ensure_future(coro)  # type: ignore[call-overload]
+    def _start(self, inbound: Inbound, claim: Claim) -> asyncio.Future[list[str] | None]:
+        """Run the turn in a worker thread and keep its lease renewed until it ends."""
+        work: asyncio.Future[list[str] | None] = asyncio.ensure_future(run_in_threadpool(self._turn, inbound, claim))
+        self._later(self._keep(claim, work))
+        return work
+
+    async def _keep(self, claim: Claim, work: asyncio.Future[Any]) -> None:
+        """Renew the claim's lease every third of it while ``work`` runs."""
+        while True:
+            done, _ = await asyncio.wait({work}, timeout=self.lease / 3)
+            if done:
+                return
+            try:
+                if not await run_in_threadpool(self._renew, claim):
+                    return
+            except Exception:  # the store is busy or away: the lease may lapse, the token still guards
+                log.exception("renewing the claim of a message failed")
+
+    def _later(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
         self.pending.add(task)
         task.add_done_callback(self.pending.discard)
 
-    async def _send_all(self, inbound: Inbound, work: asyncio.Future[list[str]]) -> None:
+    async def _send_all(self, inbound: Inbound, claim: Claim, work: asyncio.Future[list[str] | None]) -> None:
         texts = await work
+        if texts is None:
+            return
         ok = await self._send_texts(inbound, texts)
-        await run_in_threadpool(self._finish, inbound, "sent" if ok else "failed", texts)
+        await run_in_threadpool(self._finish, claim, "sent" if ok else "failed")
 
     async def _send_texts(self, inbound: Inbound, texts: list[str]) -> bool:
         for text in texts:
@@ -143,6 +238,52 @@ class Gateway:
                 log.warning("send to %s failed: %s (errcode %s)", mask(inbound.user_id), exc, exc.errcode)
                 return False
         return True
+
+    # ---- recovery ----------------------------------------------------------------------------------
+
+    def _stale(self) -> list[int]:
+        now = self.clock.now()
+        with self.session_factory() as session:
+            return InboundRepo(session).expired(now=now, since=now - timedelta(seconds=self.recovery_window))
+
+    def _retake(self, row_id: int) -> tuple[Inbound, Claim] | None:
+        """Take over one expired claim; None when someone else did, or when it is not to be processed
+        again (no message kept, or a later message of the sender came first: it is dropped)."""
+        with self.session_factory.begin() as session:
+            repo = InboundRepo(session)
+            taken = repo.retake(row_id, now=self.clock.now(), lease=timedelta(seconds=self.lease))
+            if taken is None:
+                return None
+            claim, row = taken
+            inbound = None
+            try:
+                inbound = decode_inbound(row.payload) if row.payload else None
+            except (ValueError, KeyError, TypeError):
+                log.warning("message %s kept in a form that cannot be read: dropped", row.id)
+            if inbound is None or repo.later_exists(row):
+                repo.settle(claim, status="dropped", texts=None, now=self.clock.now())
+                return None
+            return inbound, claim
+
+    async def recover(self) -> int:
+        """Process the messages whose worker died (their lease ran out) and that no retry took over.
+
+        Their replies go through the send API (the request they came with is gone). A message
+        of a sender who has written since is dropped, not answered out of order. Returns how many
+        messages were processed again.
+        """
+        if self.recovery_window <= 0:
+            return 0
+        done = 0
+        for row_id in await run_in_threadpool(self._stale):
+            taken = await run_in_threadpool(self._retake, row_id)
+            if taken is None:
+                continue
+            inbound, claim = taken
+            log.warning("recovering message %s/%s left by a worker that stopped", inbound.channel.value, row_id)
+            await self._send_all(inbound, claim, self._start(inbound, claim))
+            done += 1
+        return done
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait for replies still being sent (at shutdown, and in tests)."""

@@ -54,7 +54,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -253,6 +253,11 @@ def request_dict(ticket: Ticket, rules: Rules) -> dict[str, Any]:
     }
 
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+"""The earliest ``start_date``/``end_date`` taken (a window 90 days around it stays a real date in UTC)."""
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+"""The latest ``start_date``/``end_date`` taken."""
+
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})")
 
@@ -264,20 +269,28 @@ def parse_when(name: str, value: str, *, end: bool) -> datetime:
     end it means the next midnight. A datetime end is made exclusive by adding 1 µs.
 
     Raises:
-        Open311Error: 400, the value is not one of these forms or not a real date.
+        Open311Error: 400, the value is not one of these forms, not a real date, or outside
+            :data:`EARLIEST` .. :data:`LATEST` (whose 90-day windows every calendar can hold).
     """
     raw = value.strip()
     if re.fullmatch(r".*T\d{2}:\d{2}(?::[\d.]+)? \d{2}:\d{2}", raw):
         raw = raw[:-6] + "+" + raw[-5:]  # an unencoded '+' in the query string arrives as a space
+    parsed: datetime | None = None
     try:
         if _DATE_RE.fullmatch(raw):
             day = date.fromisoformat(raw) + timedelta(days=1 if end else 0)
-            return datetime.combine(day, time(), DISPLAY_ZONE)
-        if _DATETIME_RE.fullmatch(raw):
+            parsed = datetime.combine(day, time(), DISPLAY_ZONE)
+        elif _DATETIME_RE.fullmatch(raw):
             parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-            return parsed + timedelta(microseconds=1) if end else parsed
-    except ValueError:
-        pass
+            parsed = parsed + timedelta(microseconds=1) if end else parsed
+    except ValueError:  # not a real date
+        parsed = None
+    except OverflowError:  # 9999-12-31 has no next day
+        parsed = LATEST + timedelta(days=1)
+    if parsed is not None:
+        if not EARLIEST <= parsed <= LATEST:
+            raise Open311Error(400, f"{name} {value!r} is out of range (1970-01-01 to 9000-01-01)")
+        return parsed
     raise Open311Error(
         400,
         f"{name} {value!r} is not a W3C date-time with a time zone "

@@ -252,7 +252,15 @@ def build_services(
     dialogue = Dialogue(ctx, observe=observe)
     outbox.on_error = metrics.api_error
     gateway = Gateway(
-        dialogue, session_factory, outbox, clock, settings.reply_budget, RateLimiter(settings.rate_limit_per_minute)
+        dialogue,
+        session_factory,
+        outbox,
+        clock,
+        settings.reply_budget,
+        RateLimiter(settings.rate_limit_per_minute),
+        lease=settings.message_lease,
+        recovery_window=settings.message_recovery_minutes * 60,
+        duty_phone=settings.duty_phone,
     )
     dispatcher = build_dispatcher(settings, session_factory, outbox, clock, rules, metrics=metrics)
     svc = Services(

@@ -87,6 +87,18 @@ class Settings(BaseSettings):
         4.0, gt=0, le=4.8, description="Seconds to wait for an answer before replying 'success' and sending it later."
     )
     replay_window: float = Field(300.0, ge=0, description="Seconds a callback timestamp may be off; 0 disables.")
+    message_lease: float = Field(
+        6.0,
+        gt=0,
+        description="Seconds a worker's claim on a received message lasts unless renewed (every third of it, while "
+        "the turn runs); after it, a retry or the recovery sweep processes the message of a worker that died.",
+    )
+    message_recovery_minutes: float = Field(
+        60.0,
+        ge=0,
+        description="Minutes back the server looks, at start and every message_lease, for messages a dead worker "
+        "left unprocessed and no retry took over (their replies go through the send API); 0 disables.",
+    )
     max_body_bytes: int = Field(65536, ge=1024, description="Callback bodies larger than this get 413.")
     send_timeout: float = Field(5.0, gt=0, description="Seconds per call to the WeChat/WeCom APIs.")
     dispatch_interval: float = Field(

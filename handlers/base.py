@@ -7,6 +7,7 @@ WeChat, WeCom or HTTP.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -151,6 +152,9 @@ class HandlerContext:
         max_message_chars: longest message a form accepts.
         duty_phone: the number given when the bot cannot help.
         form_timeout: seconds of silence after which an open form pauses (the draft is kept).
+        defer: set inside a chat turn, whose changes all commit together at its end (with the
+            message's claim): takes an action to run once they are committed, with the context
+            outside the turn. None outside a turn. Use :func:`after_commit` rather than this.
     """
 
     clock: Clock
@@ -162,3 +166,15 @@ class HandlerContext:
     max_message_chars: int = 2000
     duty_phone: str = ""
     form_timeout: float = 1800.0
+    defer: Callable[[Callable[[HandlerContext], None]], None] | None = None
+
+
+def after_commit(ctx: HandlerContext, action: Callable[[HandlerContext], None]) -> bool:
+    """Run ``action`` once what the caller wrote is committed: now outside a chat turn, else when
+    the turn commits (``ctx.defer``). A send belongs here: inside a turn it must neither be undone
+    by a rollback nor wait on the store while the turn holds it. Returns True when it ran now."""
+    if ctx.defer is None:
+        action(ctx)
+        return True
+    ctx.defer(action)
+    return False

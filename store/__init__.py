@@ -1,7 +1,7 @@
 """Persistence: SQLAlchemy 2.0 models, repositories and Alembic migrations."""
 
 from store.audit import acting_as, current_actor
-from store.db import make_engine, make_session_factory
+from store.db import UnitOfWork, make_engine, make_session_factory, unit_of_work
 from store.migrate import upgrade
 from store.models import (
     QUESTION_ORIGINS,
@@ -36,6 +36,7 @@ from store.repos import (
     STAFF_ROLES,
     AssociatedQuestionRepo,
     AuditRepo,
+    Claim,
     ConversationRepo,
     DocumentRepo,
     FailureRepo,
@@ -103,5 +104,8 @@ __all__ = [
     "make_engine",
     "make_session_factory",
     "normalise_question",
+    "unit_of_work",
+    "UnitOfWork",
+    "Claim",
     "upgrade",
 ]

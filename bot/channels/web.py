@@ -29,11 +29,12 @@ class ChatRequest(BaseModel):
     user: str = Field(min_length=1, max_length=64, description="A visitor id chosen by the page.")
     text: str = Field(max_length=5000, description="The message.")
 
-    @field_validator("text", "user")
+    @field_validator("text", "user", mode="before")
     @classmethod
-    def _clean(cls, value: str) -> str:
-        """A lone surrogate (a cut emoji) or a control character cannot reach the dialogue or a log."""
-        return clean_text(value)
+    def _clean(cls, value: object) -> object:
+        """A lone surrogate (a cut emoji) or a control character cannot reach the dialogue or a log; cleaned
+        before the length checks, which cannot read a string with a lone surrogate (a 422 instead of a reply)."""
+        return clean_text(value) if isinstance(value, str) else value
 
 
 class StaffRoleRefused(ChannelError):

@@ -71,11 +71,30 @@ def _text(data: Mapping[str, Any], key: str, channel: Channel, *, required: bool
     return value
 
 
+MAX_ID_DIGITS = 20
+"""MsgId and CreateTime are 64-bit numbers: at most 20 digits."""
+MAX_USER_CHARS = 128
+"""An OpenID is 28 characters and a WeCom UserID at most 64: a longer FromUserName is not WeChat's."""
+
+
+def is_number(raw: str, digits: int = MAX_ID_DIGITS) -> bool:
+    """``raw`` is 1 to ``digits`` ASCII digits ("²" and "٣" are digits to ``str.isdigit``, not to ``int``)."""
+    return 0 < len(raw) <= digits and raw.isascii() and raw.isdigit()
+
+
 def _int(data: Mapping[str, Any], key: str, channel: Channel) -> int:
     raw = _text(data, key, channel, required=True).strip()
-    if not raw.isdigit():
+    if not is_number(raw):
         raise BadPayload(f"{key} must be a number", channel=channel.value)
     return int(raw)
+
+
+def _created(data: Mapping[str, Any], channel: Channel) -> datetime:
+    """CreateTime (seconds since 1970) as an aware time; one no calendar can show is refused."""
+    try:
+        return datetime.fromtimestamp(_int(data, "CreateTime", channel), UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise BadPayload("CreateTime out of range", channel=channel.value) from exc
 
 
 def _coords(lat_raw: str, lon_raw: str, channel: Channel) -> tuple[float, float]:
@@ -98,11 +117,11 @@ def to_inbound(msg: Any, channel: Channel, role: Role) -> Inbound:
     if not isinstance(data, Mapping):
         raise BadPayload("message root is not an element", channel=channel.value)
     user = _text(data, "FromUserName", channel, required=True).strip()
-    if not user:
-        raise BadPayload("empty FromUserName", channel=channel.value)
+    if not user or len(user) > MAX_USER_CHARS:
+        raise BadPayload("empty or overlong FromUserName", channel=channel.value)
     msg_type = _text(data, "MsgType", channel, required=True).strip().lower()
-    created = _int(data, "CreateTime", channel)
-    received_at = datetime.fromtimestamp(created, UTC)
+    received_at = _created(data, channel)
+    created = int(received_at.timestamp())
     common: dict[str, Any] = {"channel": channel, "user_id": user, "role": role, "received_at": received_at}
     if msg_type == "event":
         event_name = _text(data, "Event", channel, required=True).strip().lower()
@@ -148,7 +167,7 @@ def check_fresh(timestamp: str, now: datetime, window: float, channel: Channel) 
     """
     if window <= 0:
         return
-    if not timestamp.isdigit():
+    if not is_number(timestamp):
         raise ReplayError("missing or invalid timestamp", channel=channel.value)
     if abs(now.timestamp() - int(timestamp)) > window:
         raise ReplayError("timestamp outside the accepted window", channel=channel.value)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from bot.console.auth import ROLES, AccountError, create_user, set_password
-from bot.console.web import admin, apply, form, page, services, text_field
+from bot.console.web import admin, apply, form, last_page, page, page_number, services, text_field
 from store import AuditRepo, SessionRepo, UserRepo
 
 router = APIRouter()
@@ -86,10 +86,11 @@ def audit(request: Request) -> Response:
     svc = services(request)
     q = request.query_params
     filters = {k: q.get(k, "").strip()[:100] for k in ("entity", "subject", "actor")}
-    number = max(1, int(q["page"])) if q.get("page", "").isdigit() else 1
+    number = page_number(request)
     with svc.session_factory() as session:
         repo = AuditRepo(session)
         total = repo.count(**filters)
+        number, pages = last_page(number, total, AUDIT_PAGE)
         rows = [
             (e, json.loads(e.before or "{}"), json.loads(e.after or "{}"))
             for e in repo.search(limit=AUDIT_PAGE, offset=(number - 1) * AUDIT_PAGE, **filters)
@@ -102,5 +103,5 @@ def audit(request: Request) -> Response:
         total=total,
         filters=filters,
         page_no=number,
-        pages=max(1, -(-total // AUDIT_PAGE)),
+        pages=pages,
     )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from bot.console.web import ConsoleError, back, form, page, services, text_field, viewer
+from bot.console.web import ConsoleError, back, form, last_page, page, page_number, services, text_field, viewer
 from core import normalise
 from core.errors import SendError
 from handlers.complaints import change_status, commands_from
@@ -30,11 +30,12 @@ def complaints(request: Request) -> Response:
         "town": q.get("town", ""),
         "overdue": q.get("overdue") == "1",
     }
-    number = max(1, int(q["page"])) if q.get("page", "").isdigit() else 1
+    number = page_number(request)
     now = svc.clock.now()
     with svc.session_factory() as session:
         repo = TicketRepo(session)
         total = repo.count(now=now, **filters)
+        number, pages = last_page(number, total, PAGE_SIZE)
         rows = repo.search(now=now, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, **filters)
     return page(
         request,
@@ -43,7 +44,7 @@ def complaints(request: Request) -> Response:
         rows=rows,
         total=total,
         page_no=number,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        pages=pages,
         filters=filters,
         statuses=svc.rules.process.labels,
         types={k: v.label for k, v in svc.rules.complaints.categories.items()},

@@ -10,7 +10,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
-from bot.console.web import XLSX_MAGIC, ConsoleError, import_upload, page, services, staff_of, viewer
+from bot.console.web import (
+    XLSX_MAGIC,
+    ConsoleError,
+    import_upload,
+    last_page,
+    page,
+    page_number,
+    services,
+    staff_of,
+    viewer,
+)
 from core import local, local_day
 from handlers.hazards import ImportReport, SheetError, enterprise_key, export_sheet, import_sheet
 from store import ACTIVE_HAZARD_STATUSES as ACTIVE
@@ -36,10 +46,11 @@ def hazards(request: Request) -> Response:
     if q.get("overdue") == "1":
         filters["statuses"] = [s for s in ACTIVE if not status or s == status]
         filters["due_before"] = local_day(svc.clock.now()) - timedelta(days=1)
-    number = max(1, int(q["page"])) if q.get("page", "").isdigit() else 1
+    number = page_number(request)
     with svc.session_factory() as session:
         repo = HazardRepo(session)
         total = repo.count(**filters)
+        number, pages = last_page(number, total, PAGE_SIZE)
         rows = repo.search(limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, **filters)
         counts = repo.counts()
     return page(
@@ -50,7 +61,7 @@ def hazards(request: Request) -> Response:
         total=total,
         counts=counts,
         page_no=number,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        pages=pages,
         q=q,
         levels={k: v.label for k, v in svc.rules.hazards.levels.items()},
         statuses={k: v.label for k, v in svc.rules.hazards.statuses.items()},

@@ -75,6 +75,32 @@ def _page_link(request: Request, number: int) -> str:
 
 
 _env.globals["page_link"] = _page_link
+
+MAX_PAGE_DIGITS = 9
+"""A ``page`` longer than this is past any last page (and would overflow a database's OFFSET)."""
+
+
+def page_number(request: Request) -> int:
+    """The ``page`` query parameter of a list, from 1 (absent: 1); a number past the last page is
+    brought back to it by :func:`last_page`.
+
+    Raises:
+        ConsoleError: 400 when it is not a whole number from 1 written in ASCII digits ("²", "-1", "abc").
+    """
+    raw = request.query_params.get("page", "").strip()
+    if not raw:
+        return 1
+    if not (raw.isascii() and raw.isdigit()) or int(raw[: MAX_PAGE_DIGITS + 1]) < 1:
+        raise ConsoleError(400, "页码应为从 1 开始的整数。")
+    return int(raw) if len(raw) <= MAX_PAGE_DIGITS else 10**MAX_PAGE_DIGITS
+
+
+def last_page(number: int, total: int, size: int) -> tuple[int, int]:
+    """``(page, pages)``: ``number`` brought within the pages of ``total`` rows, ``size`` a page."""
+    pages = max(1, -(-total // size))
+    return min(number, pages), pages
+
+
 templates = Jinja2Templates(env=_env)
 
 

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from core import local
 from core.errors import SendError
 from core.privacy import mask, mask_phones
-from handlers.base import HandlerContext, Inbound, Reply
+from handlers.base import HandlerContext, Inbound, Reply, after_commit
 from handlers.complaints.service import file_ticket, type_label
 from handlers.forms import Form, Invalid, Note, Rejected, Say, StepSpec, Timeout, Turn
 from handlers.nlu import (
@@ -425,11 +425,16 @@ def _alert_duty(ctx: HandlerContext, inbound: Inbound, data: dict[str, Any]) -> 
         f"【紧急举报】{when} 群众反映：{mask_phones(inbound.text[:200])}"
         f"\n地点：{data.get('location', '未说明')}。请立即核实处置。"
     )
-    for user in duty:
-        try:
-            ctx.notifier.send_text("wecom", user, text)
-        except SendError as exc:
-            log.warning("urgent alert to %s not delivered: %s", mask(user), exc)
+
+    def send(done: HandlerContext) -> None:  # once the report is committed (in a chat turn: the turn)
+        for user in duty:
+            try:
+                if done.notifier is not None:
+                    done.notifier.send_text("wecom", user, text)
+            except SendError as exc:
+                log.warning("urgent alert to %s not delivered: %s", mask(user), exc)
+
+    after_commit(ctx, send)
 
 
 def _type_options(ctx: HandlerContext, _data: dict[str, Any]) -> list[str]:

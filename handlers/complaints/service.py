@@ -14,7 +14,7 @@ from typing import Any
 
 from core import TICKET_PATTERN, RecordKind, SendError, find, local, normalise
 from core.privacy import mask_phones
-from handlers.base import HandlerContext, Inbound, Reply
+from handlers.base import HandlerContext, Inbound, Reply, after_commit
 from handlers.complaints.terms import ComplaintTerms, Process
 from store import ReminderRepo, Ticket, TicketRepo
 
@@ -197,15 +197,26 @@ def change_status(ctx: HandlerContext, word: str, number: str, note: str, *, act
         channel, user = ticket.channel, ticket.user_id
         ticket.notice_pending = True  # cleared below once the citizen has the message
         label = process.status_label(cmd.status)
-    # send outside the transaction: the send path writes the shared token (one SQLite writer at a time)
+    # send once the change is committed (in a chat turn: when the turn commits), outside any
+    # transaction: the send path writes the shared token (one SQLite writer at a time)
+    outcome: list[bool] = []
+    after_commit(ctx, lambda done: outcome.append(_deliver_notice(done, number, channel, user, notice)))
+    if not outcome:  # a chat turn: the citizen is told after the turn
+        tail = "正在通知举报人；如暂时无法送达，将在其下次发消息时告知。"
+    else:
+        tail = "已通知举报人。" if outcome[0] else "举报人暂时无法接收消息，将在其下次发消息时告知。"
+    return StatusChange(True, f"{number} 已更新为“{label}”。{tail}")
+
+
+def _deliver_notice(ctx: HandlerContext, number: str, channel: str, user: str, notice: str) -> bool:
+    """Send a ticket's status notice and clear its pending mark; False (the mark stays) when not delivered."""
     delivered = _notify(ctx, channel, user, notice)
     if delivered:
         with ctx.session_factory.begin() as session:
             fresh = TicketRepo(session).by_number(number)
             if fresh is not None:
                 fresh.notice_pending = False
-    tail = "已通知举报人。" if delivered else "举报人暂时无法接收消息，将在其下次发消息时告知。"
-    return StatusChange(True, f"{number} 已更新为“{label}”。{tail}")
+    return delivered
 
 
 def _plan_deadline(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text, UniqueConstraint
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Base
@@ -26,13 +26,20 @@ class Staff(Base):
 
 
 class InboundMessage(Base):
-    """One received channel message, keyed for de-duplication.
+    """One received channel message: its claim (de-duplication and lease) and its outcome.
 
-    The key is the message's MsgId, or FromUserName + CreateTime for events; a
-    retry of the same delivery hits the unique constraint and is not processed
-    again. ``status`` is ``processing``, ``replied`` (passive reply given),
-    ``sent`` (delivered through the send API) or ``failed``; ``reply`` keeps the
-    rendered reply texts (JSON list) so a retry gets the same answer.
+    The key is (channel, sender, ``msg_key``): the message's MsgId, or FromUserName + CreateTime
+    for events. A retry of the same delivery from the same sender finds the row and is not
+    processed again while the claim holds; the same MsgId from another sender is another
+    message (a replayed MsgId never returns someone else's reply).
+
+    ``status`` is ``processing`` (claimed; ``token`` and ``lease_until`` name the holder and how
+    long the claim lasts unless renewed), ``replied`` (the turn committed; ``reply`` keeps the
+    rendered texts, a JSON list, so a retry gets the same answer), ``sent`` / ``failed`` (the
+    texts went out, or not, through the send API), or ``dropped`` (given up: a worker died on
+    it ``attempts`` times, or a later message of the sender came first). ``payload`` keeps the
+    message itself (JSON) while it is being processed, so that it can be processed again after
+    its holder died; it is cleared when the turn is settled.
     """
 
     __tablename__ = "inbound_messages"
@@ -45,8 +52,15 @@ class InboundMessage(Base):
     reply: Mapped[str | None] = mapped_column(Text, nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    payload: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-    __table_args__ = (UniqueConstraint("channel", "msg_key", name="uq_inbound_messages_channel_key"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "user_id", "msg_key", name="uq_inbound_messages_channel_user_key"),
+        Index("ix_inbound_messages_status_lease", "status", "lease_until"),
+    )
 
 
 class Conversation(Base):

@@ -1,6 +1,6 @@
 """Repositories: keyword-only functions on a session. They never commit; the caller owns the transaction."""
 
-from store.repos.channels import STAFF_ROLES, ConversationRepo, InboundRepo, StaffRepo, TokenRepo
+from store.repos.channels import STAFF_ROLES, Claim, ConversationRepo, InboundRepo, StaffRepo, TokenRepo
 from store.repos.console import AuditRepo, FailureRepo, SessionRepo, UserRepo
 from store.repos.documents import DocumentRepo
 from store.repos.hazards import ACTIVE as ACTIVE_HAZARD_STATUSES
@@ -19,6 +19,7 @@ __all__ = [
     "OPEN_AFTER_ACCEPT",
     "STAFF_ROLES",
     "AuditRepo",
+    "Claim",
     "FailureRepo",
     "SessionRepo",
     "UserRepo",

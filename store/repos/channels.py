@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -55,49 +57,199 @@ class StaffRepo:
         return self.session.scalars(select(Staff).order_by(Staff.user_id)).all()
 
 
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of :meth:`InboundRepo.claim`.
+
+    Attributes:
+        won: this caller holds the claim and is to process the message (its first delivery, or a
+            retry or the recovery sweep after the previous holder's lease ran out).
+        id: the row's id.
+        token: the claim's fencing token (only with ``won``): renewing and settling need it, so a
+            holder whose lease was taken over can no longer commit anything.
+        attempts: how many times the message has been claimed, this time included.
+        status: the row's status (``processing`` when won; else what the earlier delivery left).
+        texts: the stored reply texts of a settled message (a retry gets the same answer), else None.
+    """
+
+    won: bool
+    id: int
+    token: str = ""
+    attempts: int = 1
+    status: str = "processing"
+    texts: list[str] | None = None
+
+
 class InboundRepo:
-    """Claims received messages exactly once. Each method runs in the caller's transaction."""
+    """Claims received messages with a lease. Each method runs in the caller's transaction.
+
+    A message is keyed by (channel, sender, message key). The first delivery inserts a
+    ``processing`` row with a random token and ``lease_until``; the holder renews the lease
+    while it works and settles the row (status and reply texts) in the same transaction as
+    the turn's changes, on the condition that it still holds the token. A delivery that finds
+    a ``processing`` row whose lease has run out (its holder died, e.g. kill -9) takes the
+    claim over with a new token; one whose lease holds gets nothing to do.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def claim(self, *, channel: str, msg_key: str, user_id: str, now: datetime) -> bool:
-        """Record a message; False when the same key was already recorded (a retry).
+    def claim(
+        self,
+        *,
+        channel: str,
+        user_id: str,
+        msg_key: str,
+        now: datetime,
+        lease: timedelta,
+        payload: str | None = None,
+    ) -> Claim:
+        """Claim the message for ``lease``, or find it already claimed or settled.
 
-        Uses a savepoint, so a duplicate leaves the caller's transaction usable.
+        A ``processing`` row whose lease has run out (or that has none: a claim from before
+        leases) is taken over (``won``, ``attempts`` counted). Uses a savepoint for the insert,
+        so a duplicate leaves the caller's transaction usable; the take-over is one conditional
+        UPDATE, so of two deliveries racing for an expired claim exactly one wins.
         """
+        token = secrets.token_hex(16)
         try:
             with self.session.begin_nested():
-                self.session.add(
-                    InboundMessage(
-                        channel=channel,
-                        msg_key=msg_key,
-                        user_id=user_id,
-                        status="processing",
-                        received_at=now,
-                        updated_at=now,
-                    )
+                row = InboundMessage(
+                    channel=channel,
+                    msg_key=msg_key,
+                    user_id=user_id,
+                    status="processing",
+                    received_at=now,
+                    updated_at=now,
+                    token=token,
+                    lease_until=now + lease,
+                    attempts=1,
+                    payload=payload,
                 )
+                self.session.add(row)
         except IntegrityError:
-            return False
-        return True
+            found = self.get(channel=channel, user_id=user_id, msg_key=msg_key)
+            if found is None:  # deleted in between: a very late retry of a pruned message
+                return Claim(False, 0, status="dropped")
+            if found.status == "processing" and (found.lease_until is None or found.lease_until <= now):
+                taken = self._take_over(found, token=token, now=now, lease=lease, payload=payload)
+                if taken is not None:
+                    return taken
+                self.session.refresh(found)
+            return Claim(False, found.id, attempts=found.attempts, status=found.status, texts=_texts(found))
+        return Claim(True, row.id, token=token)
 
-    def get(self, *, channel: str, msg_key: str) -> InboundMessage | None:
-        """The recorded message, or None."""
-        stmt = select(InboundMessage).where(InboundMessage.channel == channel, InboundMessage.msg_key == msg_key)
-        return self.session.scalar(stmt)
+    def retake(self, row_id: int, *, now: datetime, lease: timedelta) -> tuple[Claim, InboundMessage] | None:
+        """Take over the expired claim ``row_id`` (the recovery sweep); None when it is no longer expired."""
+        row = self.session.get(InboundMessage, row_id)
+        if row is None or row.status != "processing" or (row.lease_until is not None and row.lease_until > now):
+            return None
+        taken = self._take_over(row, token=secrets.token_hex(16), now=now, lease=lease, payload=row.payload)
+        if taken is None:
+            return None
+        self.session.refresh(row)
+        return taken, row
 
-    def finish(self, *, channel: str, msg_key: str, status: str, texts: list[str] | None, now: datetime) -> None:
-        """Set the outcome and keep the reply texts for retries."""
-        self.session.execute(
+    def _take_over(
+        self, row: InboundMessage, *, token: str, now: datetime, lease: timedelta, payload: str | None
+    ) -> Claim | None:
+        held_by = InboundMessage.token.is_(None) if row.token is None else InboundMessage.token == row.token
+        stmt = (
             update(InboundMessage)
-            .where(InboundMessage.channel == channel, InboundMessage.msg_key == msg_key)
+            .where(InboundMessage.id == row.id, InboundMessage.status == "processing", held_by)
+            .values(
+                token=token,
+                lease_until=now + lease,
+                attempts=InboundMessage.attempts + 1,
+                payload=row.payload if row.payload is not None else payload,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if not self.session.execute(stmt).rowcount:  # type: ignore[attr-defined]
+            return None
+        return Claim(True, row.id, token=token, attempts=row.attempts + 1)
+
+    def renew(self, claim: Claim, *, now: datetime, lease: timedelta) -> bool:
+        """Extend a held claim's lease to ``now + lease``; False when it is no longer held."""
+        stmt = (
+            update(InboundMessage)
+            .where(
+                InboundMessage.id == claim.id,
+                InboundMessage.token == claim.token,
+                InboundMessage.status == "processing",
+            )
+            .values(lease_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def settle(self, claim: Claim, *, status: str, texts: list[str] | None, now: datetime) -> bool:
+        """End a held claim with ``status`` and the reply texts; False (nothing written) when the
+        claim is no longer held: the caller must then roll back what it did for the message."""
+        stmt = (
+            update(InboundMessage)
+            .where(
+                InboundMessage.id == claim.id,
+                InboundMessage.token == claim.token,
+                InboundMessage.status == "processing",
+            )
             .values(
                 status=status,
                 reply=json.dumps(texts, ensure_ascii=False) if texts is not None else None,
+                payload=None,
+                lease_until=None,
                 updated_at=now,
             )
+            .execution_options(synchronize_session=False)
         )
+        return bool(self.session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+    def finish(self, row_id: int, *, status: str, now: datetime) -> None:
+        """Record how the settled texts of a ``replied`` message went out through the send API
+        (``sent`` or ``failed``); a message given up keeps its status."""
+        stmt = (
+            update(InboundMessage)
+            .where(InboundMessage.id == row_id, InboundMessage.status == "replied")
+            .values(status=status, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.execute(stmt)
+
+    def get(self, *, channel: str, user_id: str, msg_key: str) -> InboundMessage | None:
+        """The recorded message of this sender, or None."""
+        stmt = select(InboundMessage).where(
+            InboundMessage.channel == channel, InboundMessage.user_id == user_id, InboundMessage.msg_key == msg_key
+        )
+        return self.session.scalar(stmt)
+
+    def expired(self, *, now: datetime, since: datetime, limit: int = 50) -> list[int]:
+        """Ids of claims whose lease ran out (their holder died), received after ``since``, oldest first."""
+        stmt = (
+            select(InboundMessage.id)
+            .where(
+                InboundMessage.status == "processing",
+                or_(InboundMessage.lease_until.is_(None), InboundMessage.lease_until <= now),
+                InboundMessage.received_at >= since,
+            )
+            .order_by(InboundMessage.id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt))
+
+    def later_exists(self, row: InboundMessage) -> bool:
+        """Whether the same sender on the same channel sent another message after ``row``."""
+        stmt = select(InboundMessage.id).where(
+            InboundMessage.channel == row.channel, InboundMessage.user_id == row.user_id, InboundMessage.id > row.id
+        )
+        return self.session.scalar(stmt.limit(1)) is not None
+
+
+def _texts(row: InboundMessage) -> list[str] | None:
+    if row.status != "replied" or not row.reply:
+        return None
+    texts = json.loads(row.reply)
+    return [str(t) for t in texts] if isinstance(texts, list) else None
 
 
 class ConversationRepo:

@@ -42,6 +42,7 @@ class FakeWeChatAPI:
     valid_tokens: set[str] = field(default_factory=set)
     delivered_keys: set[tuple[str, str]] = field(default_factory=set)
     delay: float = 0.0  # seconds each API call takes (to widen a crash window in tests)
+    arrived: list[str] = field(default_factory=list)  # paths of the API calls as they arrive, before the delay
     media: dict[str, bytes] = field(default_factory=dict)  # media_id -> bytes served by media/get
 
     def fail_next(self, path: str, *codes: int) -> None:
@@ -74,6 +75,7 @@ class FakeWeChatAPI:
         async def api(request: Request, path: str) -> JSONResponse:
             body = await request.json() if request.method == "POST" else {}
             params = dict(request.query_params)
+            self.arrived.append(path)
             if self.delay:
                 await asyncio.sleep(self.delay)
             call = Call(request.method, path, params, body)
