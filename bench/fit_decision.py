@@ -24,9 +24,16 @@ from pathlib import Path
 import numpy as np
 from common import DEFAULT_CORPUS, ROOT, build_index, load_cases
 
-from knowledge import DecisionModel, HybridRetriever, QuestionRecord, bundled_records
-from knowledge.decision import FEATURES, features
-from knowledge.scope import ScopeModel, out_of_scope_questions
+from knowledge import (
+    FEATURES,
+    DecisionModel,
+    HybridRetriever,
+    QuestionRecord,
+    ScopeModel,
+    bundled_records,
+    features,
+    out_of_scope_questions,
+)
 
 DATA = ROOT / "bench" / "data"
 OUT = ROOT / "knowledge" / "data"

