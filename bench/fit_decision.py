@@ -25,13 +25,13 @@ import numpy as np
 from common import DEFAULT_CORPUS, ROOT, build_index, load_cases
 
 from knowledge import (
-    FEATURES,
+    DECISION_FEATURE_NAMES,
     DecisionModel,
     HybridRetriever,
     QuestionRecord,
     ScopeModel,
     bundled_records,
-    features,
+    decision_features,
     out_of_scope_questions,
 )
 
@@ -115,16 +115,16 @@ def main() -> None:
     row_weights: list[float] = []
     for fold, r in zip(folds, retrievers, strict=True):
         for rec in fold:
-            rows.append(features(r.search(rec.question, k=10), scope_of[rec.question]))
+            rows.append(decision_features(r.search(rec.question, k=10), scope_of[rec.question]))
             labels.append(1)
             row_weights.append(1.0)
     for c in bank:
-        rows.append(features(base.search(c.question, k=10), scope_of[c.question]))
+        rows.append(decision_features(base.search(c.question, k=10), scope_of[c.question]))
         labels.append(1)
         row_weights.append(args.bank_weight)
     neg_weight = sum(row_weights) / max(1, len(negatives))
     for q in negatives:
-        rows.append(features(base.search(q, k=10), scope_of[q]))
+        rows.append(decision_features(base.search(q, k=10), scope_of[q]))
         labels.append(0)
         row_weights.append(neg_weight)
     x = np.asarray(rows)
@@ -146,7 +146,9 @@ def main() -> None:
         f"answered {np.mean(pos_p >= answer_at):.3f}"
     )
     print(f"  unanswerable: abstained {np.mean(neg_p < hedge_at):.3f}, answered {np.mean(neg_p >= answer_at):.3f}")
-    print("decision weights:", {f: round(float(v), 2) for f, v in zip(FEATURES, dclf.coef_[0], strict=True)})
+    print(
+        "decision weights:", {f: round(float(v), 2) for f, v in zip(DECISION_FEATURE_NAMES, dclf.coef_[0], strict=True)}
+    )
     decision = DecisionModel(
         weights=tuple(float(v) for v in dclf.coef_[0]),
         means=tuple(float(m) for m in d_means),

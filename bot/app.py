@@ -64,6 +64,8 @@ class AskResponse(BaseModel):
     answer: str
     abstained: bool
     citations: list[CitationOut]
+    outcome: str = Field("answer", description="answer, hedge (passages that may be related) or abstain.")
+    confidence: float = Field(0.0, description="P (0..1) that the first passage answers; 0 when not computed.")
 
 
 class ReplyOut(BaseModel):

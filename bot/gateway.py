@@ -40,6 +40,7 @@ from bot.outbound import Outbox
 from core.clock import Clock
 from core.errors import SendError
 from core.privacy import mask
+from core.text import urgent_contact
 from handlers.base import Channel, Event, Inbound, Kind, Reply, Role
 from store import Claim, InboundRepo
 
@@ -66,7 +67,7 @@ class RateLimiter:
 
 
 TOO_FAST = "您发送得太快了，请稍等一分钟再试。"
-GIVEN_UP = "抱歉，您刚才发送的消息未能处理成功，请重新发送。如情况紧急，请拨打值班电话 {phone}。"
+GIVEN_UP = "抱歉，您刚才发送的消息未能处理成功，请重新发送。{contact}。"
 
 
 def encode_inbound(inbound: Inbound) -> str:
@@ -164,7 +165,7 @@ class Gateway:
             log.warning(
                 "message %s of %s given up after %d attempts", inbound.msg_id, mask(inbound.user_id), claim.attempts
             )
-            texts = [GIVEN_UP.format(phone=self.duty_phone)]
+            texts = [GIVEN_UP.format(contact=urgent_contact(self.duty_phone))]
             return texts if self._settle(claim, "dropped", texts) else None
         if not self.limiter.allow(f"{inbound.channel.value}:{inbound.user_id}"):
             return [TOO_FAST] if self._settle(claim, "replied", [TOO_FAST]) else None

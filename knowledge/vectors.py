@@ -118,8 +118,9 @@ class VectorIndex:
         try:
             for i in range(0, len(ids), 5000):
                 got = self.store._collection.get(ids=list(ids[i : i + 5000]), include=["embeddings"])
-                for cid, vec in zip(got["ids"], got["embeddings"], strict=True):
-                    out[cid] = list(vec)
+                vectors: Any = got["embeddings"] if got["embeddings"] is not None else []
+                for cid, vec in zip(got["ids"], vectors, strict=True):
+                    out[cid] = [float(x) for x in vec]
         except Exception as exc:  # chromadb raises many unrelated types
             raise KnowledgeError(f"vector index cannot be read: {exc}") from exc
         return out

@@ -26,8 +26,8 @@ def test_ask_returns_cited_answer(client: TestClient) -> None:
     r = client.post("/api/ask", json={"question": "较大突发环境事件的调查期限是多少天？"})
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"answer", "abstained", "citations"}
-    assert body["abstained"] is False
+    assert set(body) == {"answer", "abstained", "citations", "outcome", "confidence"}
+    assert body["abstained"] is False and body["outcome"] == "answer" and 0 < body["confidence"] <= 1
     top = body["citations"][0]
     assert set(top) >= {"source", "title", "section", "text", "score"}
     assert (top["source"], top["section"]) == ("mee-order-32-incident-investigation.md", "第十六条")

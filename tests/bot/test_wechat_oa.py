@@ -122,7 +122,7 @@ def test_safe_mode_sample_is_decrypted_and_the_reply_encrypted(make_bot) -> None
         "xml"
     ]
     assert inner["ToUserName"] == "oTestOpenId0000000000000001"
-    assert "没有找到" in inner["Content"]  # 居住证 is not in the corpus: nothing found (or only passages that may be related)
+    assert "没有找到" in inner["Content"]  # 居住证 is not in the corpus: nothing found, or passages that may relate
 
 
 def _encrypted_question(question: str, crypto: WeChatCrypto, ts: str, nonce: str) -> tuple[dict[str, str], str]:
