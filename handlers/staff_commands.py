@@ -556,7 +556,20 @@ def _parse_value(inbound: Inbound, data: Data, ctx: HandlerContext) -> Any:
     value = _strip_edges(text) if phrasing.value != "place" else _place(text, phrasing.cues, rules)[0] or text
     if len(_WORD_RE.findall(value)) < 2:
         return Invalid(phrasing.ask.format(number=data.get("number") or ""))
+    if _asks_something_else(text, inbound.role, ctx):
+        return REJECTED
     return value[:200]
+
+
+ANOTHER_REQUEST_AT = 0.8
+"""A free-text answer (a result, a reason) that the intent reader reads at least this surely as a query
+(the ledger, the roster, a ticket's status, a question) is another request, not the answer."""
+_QUERIES = frozenset({"hazard_query", "roster_query", "complaint_status", "question", "incident_report"})
+
+
+def _asks_something_else(text: str, role: Role, ctx: HandlerContext) -> bool:
+    reading = ctx.rules.reader.read_intent(text, role)
+    return reading.label in _QUERIES and reading.confidence >= ANOTHER_REQUEST_AT
 
 
 def _ok_prompt(ctx: HandlerContext, data: Data) -> str:

@@ -85,3 +85,17 @@ def test_a_confident_reading_is_not_asked_about(bot: Bot) -> None:
     assert not Understanding("question", confidence=0.1).uncertain  # only what starts something is asked about
     bot.say("江口镇有个养猪场天天往乌江里排粪水，臭得很", Role.CITIZEN, "c5")
     assert bot.rules[-1] == "complaint"
+
+
+def test_a_staff_question_read_as_an_acknowledgement_is_asked_about_and_2_answers_it(bot: Bot) -> None:
+    """A duty officer asking about a deadline changes nothing: an acknowledgement read with less than
+    :data:`handlers.nlu.ACK_CONFIRM_BELOW` is asked about, and choosing the question answers it."""
+    with bot.services.session_factory.begin() as session:
+        from store import StaffRepo
+
+        StaffRepo(session).upsert(user_id="d1", role="duty", name="值班员", now=bot.services.clock.now())
+    asked = bot.unsure("初报好久截止", Role.DUTY, "d1", "incident_ack", "question")
+    assert bot.rules[-1] == "clarify" and asked[0].options[-1] == "咨询法规和办事程序"
+    replies = bot.say(str(len(asked[0].options)), Role.DUTY, "d1")
+    assert bot.rules[-1] == "question" and "您是想" not in replies[0].text
+    assert bot.form_of(Role.DUTY, "d1") is None

@@ -447,6 +447,16 @@ def test_concluding_a_ticket(ctx: HandlerContext, text: str, result: str) -> Non
     assert _status(ctx, number) == ("concluded", result)
 
 
+def test_another_request_instead_of_the_result_is_not_taken_as_the_result(ctx: HandlerContext) -> None:
+    number = _ticket(ctx)
+    desk = Desk(ctx, "officer1", Role.OFFICER)
+    desk.say(f"受理 {number}")
+    assert "请简要写明" in desk.act(f"{number} 办结了")
+    reply = desk.say("查一下江口镇那家化工厂的隐患")  # a ledger query, not the result
+    assert "已办结" not in reply and _status(ctx, number)[0] == "accepted"
+    assert desk.form() is None
+
+
 def test_a_question_about_a_ticket_changes_nothing(ctx: HandlerContext) -> None:
     number = _ticket(ctx)
     desk = Desk(ctx, "officer1", Role.OFFICER)
