@@ -40,7 +40,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final
 
-from handlers.base import HandlerContext, Inbound, Kind, Reply
+from handlers.base import HandlerContext, Inbound, Kind, Reply, Role
 from handlers.nlu import looks_like_question
 from handlers.qa import question_reply
 from store import Conversation, ConversationRepo
@@ -192,9 +192,21 @@ class StepSpec:
         return Reply(asked, options=self.options_for(ctx, data))
 
 
-def _looks_like_question(ctx: HandlerContext, text: str) -> bool:
-    """The reader's question test with the context's words (``complaint.toml`` [intent] question)."""
-    return looks_like_question(text, ctx.rules.complaints)
+QUESTION_AT = 0.8
+"""A message in a form that the intent reader reads at least this surely as a question is one; ending in a
+question mark, at least :data:`MARKED_QUESTION_AT` ("夜里头排污水要罚好多钱哦？" at the time question): it is
+answered and the step asked again."""
+MARKED_QUESTION_AT = 0.5
+
+
+def _looks_like_question(ctx: HandlerContext, text: str, role: Role) -> bool:
+    """A question for the knowledge base: the question words of ``complaint.toml`` [intent], or the intent
+    reader's reading (:data:`QUESTION_AT`)."""
+    if looks_like_question(text, ctx.rules.complaints):
+        return True
+    reading = ctx.rules.reader.read_intent(text, role)
+    floor = MARKED_QUESTION_AT if text.endswith(("?", "？")) else QUESTION_AT
+    return reading.label == "question" and reading.confidence >= floor
 
 
 def _as_is(reply: Reply) -> Reply:
@@ -268,7 +280,7 @@ class Form:
     correct: Hook | None = None
     answered: Answered | None = None
     after_question: Callable[[Reply], Reply] = _as_is
-    is_question: Callable[[HandlerContext, str], bool] = _looks_like_question
+    is_question: Callable[[HandlerContext, str, Role], bool] = _looks_like_question
     _by_value: Mapping[str, StrEnum] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -401,7 +413,7 @@ class Form:
         if self.confirmed(ctx, text):
             assert self.done is not None  # checked at declaration
             return Ended(tuple(self.done(inbound, ctx, data, "")))
-        if self.is_question(ctx, text):
+        if self.is_question(ctx, text, inbound.role):
             return Say((*question_reply(inbound, ctx), self.prompt(ctx, CONFIRM, data)), again=False)
         return Say((Reply(self.confirm_again),), again=False)
 
@@ -411,7 +423,7 @@ class Form:
         if step is None:
             return REJECTED  # a step this form no longer has: let the router take the message
         spec = self.steps[step]
-        if spec.questions and self.is_question(ctx, inbound.text.strip()):
+        if spec.questions and self.is_question(ctx, inbound.text.strip(), inbound.role):
             again = self.after_question(self.prompt(ctx, step, data))
             return Say((*question_reply(inbound, ctx), again), again=False)
         value = spec.parse(with_option(inbound, spec.options_for(ctx, data)), data, ctx)

@@ -108,3 +108,17 @@ def test_an_incident_form_keeps_facts_given_before_their_question(ctx: HandlerCo
     assert "已将" in duty.act("地方说错了 是在江口镇芙蓉江大桥")  # a place correction is a command
     assert _incident(ctx).location == "江口镇芙蓉江大桥" and duty.form() == "incident:grade"
     assert "信息已记录" in duty.say("一般")
+
+
+def test_a_question_in_the_middle_in_everyday_words_is_answered_and_the_step_asked_again(ctx: HandlerContext) -> None:
+    citizen = Talk(ctx, user="c9", role=Role.CITIZEN)
+    citizen.say("我要举报污染")
+    citizen.say("水")
+    assert "什么时候" in citizen.say("乌江边上那个码头")
+    for question in ("夜里头排污水要罚好多钱哦？", "环保局接到举报好久会回复我？"):
+        reply = citizen.say(question)
+        assert "什么时候" in reply and "请留" not in reply, question  # the time asked again, not taken
+    after = citizen.say("昨天半夜两点左右")
+    assert "什么时候" not in after and "已取消" not in after  # the time taken: the form goes on
+    summary = citizen.say("匿名") if "电话" in after else citizen.say("河里一股机油味")
+    assert "罚好多钱" not in summary and "好久会回复" not in summary  # no question kept as a fact

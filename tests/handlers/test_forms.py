@@ -93,7 +93,7 @@ FORM = Form(
     screen=_screen,
     correct=_correct,
     after_question=lambda asked: Reply("（订单填写中）" + asked.text, options=asked.options),
-    is_question=lambda _ctx, text: text.endswith("？"),
+    is_question=lambda _ctx, text, _role: text.endswith("？"),
 )
 
 
