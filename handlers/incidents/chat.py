@@ -54,7 +54,7 @@ from enum import StrEnum
 from typing import Any
 
 from core import INCIDENT_PATTERN, INCIDENT_RE, RecordKind, find, local, normalise
-from handlers.base import HandlerContext, Inbound, Reply
+from handlers.base import HandlerContext, Inbound, Reply, Role
 from handlers.commands import is_cancel, is_help
 from handlers.examples import NO_COMMAND
 from handlers.forms import REJECTED, Answer, Ended, Form, Invalid, Note, Rejected, Say, StepSpec, Timeout, Turn
@@ -708,10 +708,44 @@ PICK_FORM = Form(
 """The one-question "which incident?" state of an acknowledgement that fits several incidents."""
 
 
+_CLAUSE_RE = re.compile(r"[，,；;。、]|(?:也|还有|并且|而且|另外)(?=[^，,；;。]{2,})")
+MORE_STEPS_AT = 0.9
+"""Each clause of an acknowledgement naming another step at least this surely completes that step too
+("电话已经打了，书面报告也交了")."""
+
+
+def steps_named(text: str, role: Role, ctx: HandlerContext, first: str) -> list[str]:
+    """The reporting steps one acknowledgement completes, ``first`` (the reading's) first, in the order said."""
+    steps = [first]
+    for clause in _CLAUSE_RE.split(text):
+        if len(clause.strip()) >= 2:
+            reading = ctx.rules.reader.step_of(clause.strip(), role)
+            if reading.confidence >= MORE_STEPS_AT and reading.label not in steps:
+                steps.append(reading.label)
+    return steps
+
+
 def ack(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -> list[Reply]:
-    """Complete a reporting step by chat; asks which incident when several have it open."""
+    """Complete a reporting step by chat (several when the message names several); asks which incident
+    when several have it open."""
     step = str(understanding.slots["step"])
     number = understanding.slots.get("incident")
+    more = steps_named(inbound.text, inbound.role, ctx, step)[1:]
+    if more:
+        replies = _ack_one(inbound, ctx, step, number)
+        single = number
+        if single is None:
+            with ctx.session_factory() as session:
+                active = IncidentRepo(session).active()
+                single = active[0].number if len(active) == 1 else None
+        if single is not None:  # several incidents: the first step asks which; the others wait to be said again
+            for other in more:
+                replies += _ack_one(inbound, ctx, other, single)
+        return replies
+    return _ack_one(inbound, ctx, step, number)
+
+
+def _ack_one(inbound: Inbound, ctx: HandlerContext, step: str, number: object) -> list[Reply]:
     rules = rules_of(ctx)
     with ctx.session_factory() as session:
         if number:

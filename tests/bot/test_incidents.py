@@ -229,6 +229,13 @@ def test_acknowledgements_need_an_open_step_and_ask_which_incident(bot) -> None:
     assert "没有待完成的电话报告" in say(bot, f"{first} 已电话报告")
 
 
+def test_one_message_acknowledging_two_steps_completes_both(bot) -> None:
+    number = report(bot)
+    reply = say(bot, "电话已经打了，书面报告也交了")
+    assert reply.count(f"已记录 {number}") == 2 and "电话报告" in reply and "书面报告" in reply
+    assert "没有待完成的书面报告" in say(bot, "书面报告已报送")
+
+
 def test_bad_discovery_times_are_refused(bot) -> None:
     reply = say(bot, "羊角街道一辆运硫酸的槽罐车侧翻了，有泄漏")
     assert "什么时候发现" in reply
