@@ -78,13 +78,13 @@ def main() -> None:
     negatives = outside + read_questions(DATA / "abstain-probe.jsonl")
     texts += negatives
     matrix = kb.question_vectors.matrix(texts)
-    cache = base._query_cache
+    cache = base.query_cache
     for text, vec in zip(texts, matrix, strict=True):
         cache[text] = vec
     print(f"{len(texts)} query vectors ready", flush=True)
 
     def retriever(left_out: set[QuestionRecord]) -> HybridRetriever:
-        r = HybridRetriever(
+        return HybridRetriever(
             base.chunks,
             base.tokenizer,
             base.vectors,
@@ -92,9 +92,8 @@ def main() -> None:
             questions=[q for q in records if q not in left_out],
             question_vectors=kb.question_vectors,
             thesaurus=base.thesaurus,
+            query_cache=cache,
         )
-        r._query_cache = cache
-        return r
 
     # the scope feature, cross-validated: a question is never scored by a model trained on it
     out_folds = [outside[i :: args.folds] for i in range(args.folds)]

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from common import DEFAULT_CORPUS, DEFAULT_DEV_QUESTIONS, DEFAULT_QUESTIONS, ROOT, Case, build_index, is_hit, load_cases
 
-from knowledge import AnswerService, HybridRetriever, Mode, Outcome, RetrievalConfig, load_document
+from knowledge import AnswerService, HybridRetriever, Mode, Outcome, QuestionVectors, RetrievalConfig, load_document
 
 Ranker = Callable[[str], list[tuple[str, str]]]  # question -> [(source file, passage text)] best first
 
@@ -77,7 +77,7 @@ def naive_langchain(corpus: Path, embeddings: object) -> Ranker:
     return rank
 
 
-def variants(service: AnswerService) -> list[tuple[str, Ranker]]:
+def variants(service: AnswerService, question_vectors: QuestionVectors) -> list[tuple[str, Ranker]]:
     """envbot and its ablations over the same passages and questions."""
     base = service.retriever
     cfg = base.config
@@ -89,11 +89,10 @@ def variants(service: AnswerService) -> list[tuple[str, Ranker]]:
             base.vectors,
             config,
             questions=base.questions,
-            question_vectors=None,
+            question_vectors=question_vectors,  # kept in memory: not embedded again
             thesaurus=base.thesaurus,
+            query_cache=base.query_cache,
         )
-        r._q_matrix = base._q_matrix  # the same question vectors, not embedded again
-        r._query_cache = base._query_cache  # and the same query vectors
         return lambda q: [(h.chunk.source_name, h.chunk.text) for h in r.search(q, k=10, mode=mode)]
 
     no_q = replace(cfg, question_lexical_weight=0.0, question_dense_weight=0.0)
@@ -164,7 +163,7 @@ def main() -> None:
         f"{len(service.retriever.thesaurus)} thesaurus phrases; decision model: "
         f"{'yes' if service.decision is not None else 'no (floors)'}"
     )
-    rows = variants(service)
+    rows = variants(service, svc.knowledge.question_vectors)
     if not args.no_naive:
         rows.append(("naive LangChain", naive_langchain(args.corpus, svc.knowledge.vectors.embeddings)))
     times: list[float] = []

@@ -9,7 +9,14 @@ from knowledge.generate import GenerationReport, QuestionWriter, chunk_label, ge
 from knowledge.ingest import IngestReport
 from knowledge.llm import OpenAICompatibleLLM
 from knowledge.loaders import SUPPORTED_SUFFIXES, LoadedDocument, load_document
-from knowledge.questions import MAX_QUESTION_CHARS, BundledQuestions, QuestionRecord, bundled_records, load_bundled
+from knowledge.questions import (
+    MAX_QUESTION_CHARS,
+    BundledQuestions,
+    QuestionRecord,
+    QuestionVectors,
+    bundled_records,
+    load_bundled,
+)
 from knowledge.retriever import HybridRetriever, Mode, RetrievalConfig
 from knowledge.scope import ScopeModel, out_of_scope_questions
 from knowledge.service import KnowledgeBase
@@ -29,6 +36,7 @@ __all__ = [
     "DecisionModel",
     "Outcome",
     "QuestionRecord",
+    "QuestionVectors",
     "Thesaurus",
     "bundled_decision",
     "bundled_records",

@@ -157,7 +157,6 @@ class QuestionVectors:
         self.collection = collection
         self._ident = embeddings_identity(embeddings)
         self._memory: dict[str, np.ndarray] = {}
-        self._fetched = 0  # vectors of the last call read from the store rather than embedded
 
     def _key(self, text: str) -> str:
         return hashlib.sha256(f"{self._ident}\n{text}".encode()).hexdigest()[:40]
@@ -174,9 +173,7 @@ class QuestionVectors:
         Raises:
             KnowledgeError: the vector store cannot be read or written.
         """
-        before = len(self._memory)
-        self.matrix(texts)
-        return len(self._memory) - before - self._fetched
+        return len(self._fill([self._key(t) for t in texts], texts))
 
     def matrix(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors of ``texts`` (shape ``(len(texts), dim)``), embedding and storing the missing ones.
@@ -185,34 +182,37 @@ class QuestionVectors:
             KnowledgeError: the vector store cannot be read or written.
         """
         keys = [self._key(t) for t in texts]
+        self._fill(keys, texts)
+        if not keys:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([self._memory[k] for k in keys])
+
+    def _fill(self, keys: Sequence[str], texts: Sequence[str]) -> list[str]:
+        """Bring the vectors of ``keys`` into memory: read the stored ones, embed and store the rest
+        (returned)."""
         missing = [k for k in dict.fromkeys(keys) if k not in self._memory]
-        self._fetched = 0
         if missing and self.collection is not None:
             try:
                 for i in range(0, len(missing), 5000):
                     got = self.collection.get(ids=missing[i : i + 5000], include=["embeddings"])
                     for cid, vec in zip(got["ids"], got["embeddings"], strict=True):
                         self._memory[cid] = np.asarray(vec, dtype=np.float32)
-                        self._fetched += 1
             except Exception as exc:  # chromadb raises many unrelated types
                 raise KnowledgeError(f"question vectors cannot be read: {exc}") from exc
         todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._memory}
-        if todo:
-            ids = list(todo)
-            vecs = self._embed([todo[k] for k in ids])
-            for k, v in zip(ids, vecs, strict=True):
-                self._memory[k] = v
-            if self.collection is not None:
-                try:
-                    for i in range(0, len(ids), 1000):
-                        self.collection.upsert(
-                            ids=ids[i : i + 1000], embeddings=[v.tolist() for v in vecs[i : i + 1000]]
-                        )
-                except Exception as exc:  # chromadb raises many unrelated types
-                    raise KnowledgeError(f"question vectors cannot be stored: {exc}") from exc
-        if not keys:
-            return np.zeros((0, 0), dtype=np.float32)
-        return np.stack([self._memory[k] for k in keys])
+        if not todo:
+            return []
+        ids = list(todo)
+        vecs = self._embed([todo[k] for k in ids])
+        for k, v in zip(ids, vecs, strict=True):
+            self._memory[k] = v
+        if self.collection is not None:
+            try:
+                for i in range(0, len(ids), 1000):
+                    self.collection.upsert(ids=ids[i : i + 1000], embeddings=[v.tolist() for v in vecs[i : i + 1000]])
+            except Exception as exc:  # chromadb raises many unrelated types
+                raise KnowledgeError(f"question vectors cannot be stored: {exc}") from exc
+        return ids
 
 
 def passages_of(records: Iterable[QuestionRecord], labels: Sequence[tuple[str, str, str]]) -> list[list[int]]:

@@ -156,6 +156,8 @@ class HybridRetriever:
         question_vectors: embeds the questions (query to query); ``None`` leaves the
             question-dense ranking out.
         thesaurus: everyday words onto the statute's words.
+        query_cache: the query vectors to use and fill (shared by retrievers over the same
+            model, e.g. a benchmark's variants); a new one by default.
 
     Raises:
         KnowledgeError: the question vectors cannot be read or stored.
@@ -171,6 +173,7 @@ class HybridRetriever:
         questions: Sequence[QuestionRecord] = (),
         question_vectors: QuestionVectors | None = None,
         thesaurus: Thesaurus = EMPTY_THESAURUS,
+        query_cache: OrderedDict[str, np.ndarray] | None = None,
     ) -> None:
         self.chunks = list(chunks)
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
@@ -187,7 +190,7 @@ class HybridRetriever:
         self._q_matrix: np.ndarray | None = None
         if question_vectors is not None and self.questions:
             self._q_matrix = question_vectors.matrix([q.question for q in self.questions])
-        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()  # query -> vector, newest last
+        self.query_cache: OrderedDict[str, np.ndarray] = OrderedDict() if query_cache is None else query_cache
         self._cache_lock = threading.Lock()
         self._p_matrix = self._passage_matrix()
         owners = self._closest_parts(owners)
@@ -201,16 +204,16 @@ class HybridRetriever:
     def _query_vector(self, query: str) -> np.ndarray:
         """The query's vector; the last ``QUERY_CACHE_SIZE`` are kept (an embedding costs ~12 ms)."""
         with self._cache_lock:
-            vec = self._query_cache.get(query)
+            vec = self.query_cache.get(query)
             if vec is not None:
-                self._query_cache.move_to_end(query)
+                self.query_cache.move_to_end(query)
                 return vec
         assert self.vectors is not None
         vec = np.asarray(self.vectors.embeddings.embed_query(query), dtype=np.float32)
         with self._cache_lock:
-            self._query_cache[query] = vec
-            while len(self._query_cache) > QUERY_CACHE_SIZE:
-                self._query_cache.popitem(last=False)
+            self.query_cache[query] = vec
+            while len(self.query_cache) > QUERY_CACHE_SIZE:
+                self.query_cache.popitem(last=False)
         return vec
 
     def _closest_parts(self, owners: list[list[int]]) -> list[list[int]]:

@@ -10,7 +10,6 @@ evaluation lines.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -75,11 +74,6 @@ class Thesaurus:
                 start = question.find(phrase, end)
         return added
 
-    def expanded(self, question: str) -> str:
-        """``question`` followed by the words of :meth:`expand` (the text the lexical search reads)."""
-        extra = self.expand(question)
-        return f"{question} {' '.join(extra)}" if extra else question
-
     def __len__(self) -> int:
         return len(self.mapping)
 
@@ -132,14 +126,3 @@ def bundled_thesaurus() -> Thesaurus:
 
 
 EMPTY_THESAURUS = Thesaurus(())
-
-
-def merge(*parts: Sequence[tuple[str, tuple[str, ...]]]) -> Thesaurus:
-    """One thesaurus from several mappings (later phrases add their words to earlier ones)."""
-    merged: dict[str, list[str]] = {}
-    for part in parts:
-        for phrase, words in part:
-            cur = merged.setdefault(phrase, [])
-            cur.extend(w for w in words if w not in cur)
-    ordered = sorted(merged.items(), key=lambda kv: (-len(kv[0]), kv[0]))
-    return Thesaurus(tuple((p, tuple(ws)) for p, ws in ordered))
