@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -20,13 +18,7 @@ from handlers.examples import (
     parse_examples,
 )
 from handlers.rulebook import Rules
-
-EVAL = Path(__file__).resolve().parents[2].parent / "shared" / "eval"
-_PUNCT = re.compile(r"[\s\W_]+", re.U)
-
-
-def _norm(text: str) -> str:
-    return _PUNCT.sub("", text).lower()
+from tests.evalsets import EVAL, evaluation_lines, norm
 
 
 def test_every_file_loads_and_every_intent_has_enough_examples() -> None:
@@ -43,14 +35,9 @@ def test_every_file_loads_and_every_intent_has_enough_examples() -> None:
 
 @pytest.mark.skipif(not EVAL.is_dir(), reason="../shared/eval is not beside the repository")
 def test_no_example_is_a_line_of_the_evaluation_sets() -> None:
-    evaluated = set()
-    for path in EVAL.glob("*.jsonl"):
-        for line in path.read_text("utf-8").splitlines():
-            if line.strip():
-                case = json.loads(line)
-                evaluated.add(_norm(case.get("text") or case.get("question") or ""))
-    copied = [e.text for e in load_examples().items if _norm(e.text) in evaluated]
-    copied += [c.example.text for c in load_command_examples().items if _norm(c.example.text) in evaluated]
+    evaluated = evaluation_lines()
+    copied = [e.text for e in load_examples().items if norm(e.text) in evaluated]
+    copied += [c.example.text for c in load_command_examples().items if norm(c.example.text) in evaluated]
     assert copied == []
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -19,10 +18,10 @@ from handlers.hazards import import_sheet
 from handlers.incidents import sensitive_of
 from handlers.rulebook import Rules
 from store import HazardRepo, IncidentRepo, StaffRepo, TicketRepo
+from tests.evalsets import norm
 from tests.handlers.driver import Talk
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "hazards-sample.xlsx"
-_PUNCT = re.compile(r"[\s\W_]+", re.U)
 _ids = itertools.count()
 
 PHRASINGS: dict[str, tuple[str, str, str]] = {
@@ -80,15 +79,11 @@ NOT_COMMANDS = (
 )
 
 
-def _norm(text: str) -> str:
-    return _PUNCT.sub("", text).lower()
-
-
 def test_the_phrasings_here_are_not_training_examples() -> None:
-    trained = {_norm(e.text) for e in load_examples().items}
-    trained |= {_norm(c.example.text) for c in load_command_examples().items}
+    trained = {norm(e.text) for e in load_examples().items}
+    trained |= {norm(c.example.text) for c in load_command_examples().items}
     ours = [t for texts in PHRASINGS.values() for t in texts] + list(NOT_COMMANDS)
-    assert [t for t in ours if _norm(t) in trained] == []
+    assert [t for t in ours if norm(t) in trained] == []
 
 
 @pytest.mark.parametrize(("label", "text"), [(label, t) for label, texts in PHRASINGS.items() for t in texts])
