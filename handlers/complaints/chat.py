@@ -42,7 +42,7 @@ from core.errors import SendError
 from core.privacy import mask, mask_phones
 from handlers.base import HandlerContext, Inbound, Reply, after_commit
 from handlers.complaints.service import file_ticket, type_label
-from handlers.forms import Form, Invalid, Note, Rejected, Say, StepSpec, Timeout, Turn
+from handlers.forms import Form, Invalid, Note, Rejected, Say, StepSpec, Timeout, Turn, with_option
 from handlers.nlu import (
     Understanding,
     life_at_risk,
@@ -257,7 +257,40 @@ def _correct(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: st
         changed = _apply_correction(text, data, inbound.received_at or ctx.clock.now(), ctx.rules)
         if changed:
             return Note(f"已更正：{changed}。")
-    return _out_of_turn(inbound, ctx, data, at)
+    return _out_of_turn(inbound, ctx, data, at) or _restated(inbound, ctx, data, at)
+
+
+RESTATED_PLACE_MAX = 30
+"""Characters, at most, of a message taken as the place given again (a longer one says more than a place)."""
+
+
+def _restated(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: str) -> Turn | None:
+    """A place or a time given again at another question, with no correction word, where it is no answer to
+    that question ("今天早上七点钟看到的" at the phone question, "在白马镇" at the time question, either at the
+    confirmation): taken as the citizen correcting what they said before. Not at the description, which takes
+    any sentence."""
+    if at == Step.DESCRIPTION.value:
+        return None
+    step = FORM.step_of(at)
+    if step is not None:
+        spec = FORM.steps[step]
+        if not isinstance(spec.parse(with_option(inbound, spec.options_for(ctx, data)), data, ctx), Invalid):
+            return None  # it answers the question asked
+    text = inbound.text.strip().rstrip("。，,.！!")
+    now = inbound.received_at or ctx.clock.now()
+    if at != Step.OCCURRED.value and "occurred" in data and says_only_when(text):
+        when = _past(occurred_at(text, now), now)
+        if when is not None:
+            data["occurred"] = {"text": text[:30], "at": when.isoformat()}
+            return Note(f"已更正：时间为{text[:30]}。")
+    if at != Step.LOCATION.value and "location" in data and len(text) <= RESTATED_PLACE_MAX:
+        if location(text, ctx.rules.district):
+            place = re.sub(r"^(是在|在|就在|地点是)", "", text).rstrip("的")
+            data["location"] = place
+            data.pop("coords", None)
+            note = f"已更正：地点为{place}。"
+            return Note(note + OUTSIDE_DISTRICT if outside_district(place, ctx.rules.district) else note)
+    return None
 
 
 _CLAUSE_RE = re.compile(r"[，,。；;！!？?\s]+")

@@ -57,6 +57,28 @@ def test_a_complaint_with_time_and_phone_told_with_the_place(ctx: HandlerContext
     )
 
 
+def test_a_place_or_time_said_again_at_another_question_corrects_it(ctx: HandlerContext) -> None:
+    """No correction word: "今天早上七点钟看到的" at the phone question is the time again, not a bad number;
+    "在白马镇" at the time question is the place again; at the confirmation either corrects the summary."""
+    citizen = Talk(ctx, user="c5", role=Role.CITIZEN)
+    citizen.say("我要举报")
+    citizen.say("废气")
+    assert "什么时候" in citizen.say("江口镇街上")
+    asked = citizen.say("是在白马镇")  # no time: the place said again
+    assert "已更正：地点为白马镇" in asked and "什么时候" in asked
+    citizen.say("昨天晚上")
+    assert "联系电话" in citizen.say("一股烧塑料的臭味，熏得人头痛")
+    asked = citizen.say("今天早上七点钟看到的")  # at the phone question
+    assert "已更正：时间为今天早上七点钟看到的" in asked and "号码好像不对" not in asked
+    summary = citizen.say("匿名")
+    assert "2026年11月29日 07:00" in summary and "地点：白马镇" in summary
+    corrected = citizen.say("在江口镇政府旁边")  # at the confirmation
+    assert "已更正：地点为江口镇政府旁边" in corrected and "地点：江口镇政府旁边" in corrected
+    assert "举报已提交" in citizen.say("确认")
+    (ticket,) = _tickets(ctx)
+    assert ticket.location == "江口镇政府旁边" and local(ticket.occurred_at, "%d %H:%M") == "29 07:00"
+
+
 def test_a_sentence_that_mentions_a_time_is_no_time_answer(ctx: HandlerContext) -> None:
     citizen = Talk(ctx, user="c3", role=Role.CITIZEN)
     citizen.say("我要举报")
