@@ -83,7 +83,7 @@ class ChatResponse(BaseModel):
 
 
 async def _dispatch_loop(svc: Services) -> None:
-    """Run the reminder dispatcher every ``dispatch_interval`` seconds until cancelled."""
+    """Run the reminder dispatcher and the media fetcher every ``dispatch_interval`` seconds until cancelled."""
     while True:
         try:
             report = await run_in_threadpool(svc.dispatcher.tick)
@@ -97,6 +97,11 @@ async def _dispatch_loop(svc: Services) -> None:
                 )
         except Exception:  # keep the loop alive; the next tick retries
             log.exception("reminder dispatcher tick failed")
+        try:
+            if svc.media is not None:  # photos to keep (bot/media.py): the same loop, the same durability
+                await run_in_threadpool(svc.media.tick)
+        except Exception:  # keep the loop alive; the next tick retries
+            log.exception("media fetcher tick failed")
         await asyncio.sleep(svc.settings.dispatch_interval)
 
 
