@@ -417,6 +417,21 @@ def _discovery_xml(doc: dict[str, Any]) -> bytes:
     return _xml_bytes(root)
 
 
+def _filter(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": description}
+
+
+REQUEST_FILTERS = [
+    _filter("service_request_id", "Ticket numbers, comma separated; overrides the other filters."),
+    _filter("service_code", "Service codes (services.json), comma separated."),
+    _filter("status", "open, closed, or both (comma separated)."),
+    _filter("start_date", "W3C date-time with a zone (2026-11-29T08:00:00+08:00) or a date (2026-11-29)."),
+    _filter("end_date", "As start_date; the range may not span more than 90 days."),
+    _filter("jurisdiction_id", "Accepted and ignored (one jurisdiction)."),
+]
+"""The spec's filters of ``GET /requests``, declared in the OpenAPI schema (read from the query string)."""
+
+
 def open311_router() -> APIRouter:
     """The ``/open311/v2`` routes (read-only, public). Services come from ``request.app.state.services``."""
     router = APIRouter(prefix=PREFIX, tags=["open311"])
@@ -450,7 +465,7 @@ def open311_router() -> APIRouter:
             return _error(format, exc.code, exc.description)
         return _render(format, "services", "service", services_list(svc_of(request).rules))
 
-    @router.get("/requests.{format}")
+    @router.get("/requests.{format}", openapi_extra={"parameters": REQUEST_FILTERS})
     def requests(format: str, request: Request) -> Response:
         """Tickets as service requests, newest first, at most 1000 (filters: the module docstring)."""
         svc = svc_of(request)
