@@ -267,3 +267,26 @@ def test_the_s3_store_writes_objects_under_its_prefix(tmp_path: Path) -> None:
     except ImportError:
         with pytest.raises(ConfigError, match="boto3"):
             build_file_store(make_settings(tmp_path, media_store="s3", media_s3_bucket="photos"))
+
+
+def test_a_photo_sent_in_the_complaint_form_is_kept_with_the_ticket(app: App) -> None:
+    svc = app.services
+    app.fake.media["OA-PHOTO"] = JPEG
+    counter = itertools.count()
+
+    def send(text: str = "", kind: Kind = Kind.TEXT, **extra: Any) -> str:
+        msg = Inbound(
+            Channel.WECHAT, "oCitizen2", Role.CITIZEN, kind, text, f"c{next(counter)}", svc.clock.now(), **extra
+        )
+        return "\n".join(r.text for r in svc.dialogue.handle(msg))
+
+    send("我要举报江口镇芙蓉江边有工厂往河里排黑水")
+    assert "已收到照片" in send(kind=Kind.IMAGE, media_id="OA-PHOTO")
+    send("今天早上")
+    send("匿名")
+    found = re.search(r"T\d{11}", send("确认"))
+    assert found
+    [row] = app.rows("ticket", found.group(0))
+    assert (row.media_id, row.channel, row.status) == ("OA-PHOTO", "wechat", "pending")  # queued with the ticket
+    assert app.tick().stored == 1
+    assert (app.files / app.rows("ticket", found.group(0))[0].storage_key).read_bytes() == JPEG
