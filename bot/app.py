@@ -100,6 +100,22 @@ async def _dispatch_loop(svc: Services) -> None:
         await asyncio.sleep(svc.settings.dispatch_interval)
 
 
+async def _media_loop(svc: Services) -> None:
+    """Keep the photos waiting (bot/media.py) every ``dispatch_interval`` seconds until cancelled.
+
+    A loop of its own, so a slow download (up to the send timeout each) never delays a reminder.
+    """
+    assert svc.media is not None
+    while True:
+        try:
+            report = await run_in_threadpool(svc.media.tick)
+            if report.claimed:
+                log.info("photos: %d kept, %d to retry, %d failed", report.stored, report.retried, report.failed)
+        except Exception:  # keep the loop alive; the next tick retries
+            log.exception("media fetcher tick failed")
+        await asyncio.sleep(svc.settings.dispatch_interval)
+
+
 async def _recovery_loop(svc: Services) -> None:
     """Process messages left by a worker that died, at start and then every ``message_lease`` seconds."""
     while True:
@@ -127,6 +143,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         loops = []
         if svc.settings.dispatch_interval > 0 and services is None:
             loops.append(asyncio.create_task(_dispatch_loop(svc)))
+            if svc.media is not None:
+                loops.append(asyncio.create_task(_media_loop(svc)))
         if svc.settings.message_recovery_minutes > 0 and services is None and (svc.wechat or svc.wecom):
             loops.append(asyncio.create_task(_recovery_loop(svc)))
         yield

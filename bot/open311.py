@@ -16,21 +16,24 @@ What a ticket shows (spec "GET Service Requests" response fields):
   its Chinese label (``other`` for a type no longer in the data); ``agency_responsible`` = the
   district's bureau; ``service_notice`` = the time limits of ``complaint_process.toml``.
 - ``status``: ``open`` (submitted, accepted, assigned, investigating) or ``closed`` (concluded,
-  replied, rejected); ``status_notes`` = the Chinese status label (已受理, 调查中 …) and the latest
-  non-empty note of the history (an officer's reason or result), redacted by :func:`redact`:
-  ``已办结：经查……`` or, when the note came with an earlier status, ``已答复（已办结：经查……）``.
+  replied, rejected); ``status_notes`` = the set phrase of the status from ``[public_notes]`` of
+  ``handlers/complaints/data/process.toml`` (``已受理，正在办理。``), never an officer's own note:
+  a note is free text and can name the informant or another person.
 - ``requested_datetime`` = created, ``updated_datetime`` = last change, ``expected_datetime`` =
   conclusion due, else acceptance due; W3C ISO-8601 in Asia/Shanghai (``+08:00``), seconds.
-- ``address`` = the place as the citizen wrote it, with the town (redacted by :func:`redact`);
-  ``lat`` / ``long`` = WGS-84 degrees or null; ``address_id``, ``zipcode`` and ``media_url`` null.
+- ``address`` = the district and town (``武隆区江口镇``); the place as the citizen typed it (or the
+  label their phone sent with a location: "…李四家") follows only after an officer approved it for
+  publication in the console (``tickets.place_public``), redacted by :func:`redact`;
+  ``lat`` / ``long`` = WGS-84 degrees rounded to a :data:`GRID_DEGREES` grid (about 500 m), or null
+  with ``ENVBOT_OPEN311_COORDINATES=omitted``; ``address_id``, ``zipcode`` and ``media_url`` null.
 
 Personal data is never exposed: not the citizen's user id or channel, not the phone, not the
 officer (handler id, event actors), not the photos (``media_url`` is null: they are the citizen's
 pictures). ``description`` is null, deliberately: it is the citizen's free text, and a
 regex can remove numbers and e-mail addresses but not a name, a house number, a WeChat id or
 "我家楼下". This API has no key, and the bureau must keep the informant's identity
-confidential (环境保护法 第五十七条), so the text stays inside. The officer-written
-``status_notes`` and the ``address`` still go through :func:`redact`.
+confidential (环境保护法 第五十七条), so the text stays inside, and so do the officers' notes
+and the exact place and position until an officer decides otherwise (the place only).
 
 Filters of ``GET /requests`` (spec): ``service_request_id`` (comma list; overrides all the
 others), ``service_code`` (comma list), ``status`` (``open``/``closed``, comma list),
@@ -69,7 +72,7 @@ from core.text import HOTLINE
 from handlers.rulebook import Rules
 from store import Ticket
 
-__all__ = ["MAX_RESULTS", "SPEC_URL", "open311_router", "redact"]
+__all__ = ["GRID_DEGREES", "MAX_RESULTS", "SPEC_URL", "open311_router", "public_position", "redact"]
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 PREFIX = "/open311/v2"
@@ -79,6 +82,8 @@ MAX_SPAN = timedelta(days=90)  # spec: default window, and the widest start_date
 CLOSED = frozenset({"concluded", "replied", "rejected"})
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 GROUP = "投诉举报"
+GRID_DEGREES = 0.005
+"""Published coordinates snap to this grid: 0.005° is 556 m of latitude and 486 m of longitude at 29° N."""
 
 # --- redaction ------------------------------------------------------------------------------
 
@@ -209,17 +214,23 @@ def _service_code(ticket: Ticket, rules: Rules) -> str:
     return ticket.pollution_type if ticket.pollution_type in rules.complaints.categories else "other"
 
 
-def _status_notes(ticket: Ticket, rules: Rules) -> str:
-    """The current status label, plus the latest history note (redacted) with the status it came with."""
-    status_label = rules.process.status_label
-    label = status_label(ticket.status)
-    noted = next((e for e in reversed(ticket.events) if e.note.strip()), None)
-    if noted is None:
-        return label
-    note = redact(noted.note.strip())
-    if noted.status == ticket.status:
-        return f"{label}：{note}"
-    return f"{label}（{status_label(noted.status)}：{note}）"
+def public_position(latitude: float | None, longitude: float | None, mode: str) -> tuple[float | None, float | None]:
+    """``(lat, long)`` as published: snapped to the :data:`GRID_DEGREES` grid (``mode`` ``rounded``,
+    about 500 m: a house cannot be told from its neighbours), or ``(None, None)`` (``omitted``, or unknown)."""
+    if latitude is None or longitude is None or mode != "rounded":
+        return None, None
+    return round(round(latitude / GRID_DEGREES) * GRID_DEGREES, 3), round(
+        round(longitude / GRID_DEGREES) * GRID_DEGREES, 3
+    )
+
+
+def _address(ticket: Ticket, rules: Rules) -> str:
+    """District and town; the place as typed only when an officer approved it (redacted all the same)."""
+    area = f"{rules.district.name}{ticket.town}"
+    place = ticket.location.strip()
+    if not ticket.place_public or not place:
+        return area
+    return redact(place) if ticket.town and ticket.town in place else f"{area} {redact(place)}"
 
 
 def _service_notice(rules: Rules) -> str:
@@ -227,15 +238,16 @@ def _service_notice(rules: Rules) -> str:
     return f"{p.accept_days}日内告知是否受理，受理后{p.conclude_days}日内办结（信访工作条例第二十三条、第三十四条）。"
 
 
-def request_dict(ticket: Ticket, rules: Rules) -> dict[str, Any]:
-    """One ticket as a spec service request (field order of the spec); no personal data."""
-    address = ticket.location.strip()
-    if ticket.town and ticket.town not in address:
-        address = f"{ticket.town} {address}".strip()
+def request_dict(ticket: Ticket, rules: Rules, coordinates: str = "rounded") -> dict[str, Any]:
+    """One ticket as a spec service request (field order of the spec); no personal data.
+
+    ``coordinates``: ``rounded`` or ``omitted`` (``ENVBOT_OPEN311_COORDINATES``).
+    """
+    lat, long = public_position(ticket.latitude, ticket.longitude, coordinates)
     return {
         "service_request_id": ticket.number,
         "status": "closed" if ticket.status in CLOSED else "open",
-        "status_notes": _status_notes(ticket, rules),
+        "status_notes": rules.process.public_note(ticket.status),
         "service_name": rules.complaints.type_label(ticket.pollution_type),
         "service_code": _service_code(ticket, rules),
         "description": None,  # the citizen's free text stays inside: see the module docstring
@@ -244,11 +256,11 @@ def request_dict(ticket: Ticket, rules: Rules) -> dict[str, Any]:
         "requested_datetime": _iso(ticket.created_at),
         "updated_datetime": _iso(ticket.updated_at),
         "expected_datetime": _iso(ticket.conclude_due or ticket.accept_due),
-        "address": redact(address),
+        "address": _address(ticket, rules),
         "address_id": None,
         "zipcode": None,
-        "lat": ticket.latitude,
-        "long": ticket.longitude,
+        "lat": lat,
+        "long": long,
         "media_url": None,
     }
 
@@ -366,7 +378,8 @@ class RequestQuery:
 
 def _tickets(svc: Services, stmt: Select[Ticket]) -> Sequence[dict[str, Any]]:
     with svc.session_factory() as session:
-        return [request_dict(t, svc.rules) for t in session.scalars(stmt).all()]
+        mode = svc.settings.open311_coordinates
+        return [request_dict(t, svc.rules, mode) for t in session.scalars(stmt).all()]
 
 
 # --- the router -------------------------------------------------------------------------------
@@ -404,6 +417,21 @@ def _discovery_xml(doc: dict[str, Any]) -> bytes:
     return _xml_bytes(root)
 
 
+def _filter(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": description}
+
+
+REQUEST_FILTERS = [
+    _filter("service_request_id", "Ticket numbers, comma separated; overrides the other filters."),
+    _filter("service_code", "Service codes (services.json), comma separated."),
+    _filter("status", "open, closed, or both (comma separated)."),
+    _filter("start_date", "W3C date-time with a zone (2026-11-29T08:00:00+08:00) or a date (2026-11-29)."),
+    _filter("end_date", "As start_date; the range may not span more than 90 days."),
+    _filter("jurisdiction_id", "Accepted and ignored (one jurisdiction)."),
+]
+"""The spec's filters of ``GET /requests``, declared in the OpenAPI schema (read from the query string)."""
+
+
 def open311_router() -> APIRouter:
     """The ``/open311/v2`` routes (read-only, public). Services come from ``request.app.state.services``."""
     router = APIRouter(prefix=PREFIX, tags=["open311"])
@@ -437,7 +465,7 @@ def open311_router() -> APIRouter:
             return _error(format, exc.code, exc.description)
         return _render(format, "services", "service", services_list(svc_of(request).rules))
 
-    @router.get("/requests.{format}")
+    @router.get("/requests.{format}", openapi_extra={"parameters": REQUEST_FILTERS})
     def requests(format: str, request: Request) -> Response:
         """Tickets as service requests, newest first, at most 1000 (filters: the module docstring)."""
         svc = svc_of(request)

@@ -177,24 +177,36 @@ class Outbox:
     def fetch_media(self, channel: str, media_id: str) -> tuple[bytes, str]:
         """Download a temporary media file (a citizen's photo) through the channel's API (``media/get``).
 
-        Returns ``(bytes, content type)``. WeChat keeps temporary media for 3 days.
+        Returns ``(bytes, content type as declared)``. WeChat keeps temporary media for 3 days. Both
+        channels go through the client's own request path (``{api_base}/cgi-bin/media/get``, with the
+        timeout): wechatpy's WeCom ``media.download`` requests a hard-coded qyapi.weixin.qq.com URL with
+        no timeout and returns an error answer as if it were the file. An invalid or expired token is
+        refreshed once and the call retried once.
 
         Raises:
-            SendError: not configured, a network failure, or an API error (expired or unknown id).
+            SendError: not configured, a network failure, or an API error (expired or unknown id: 40007).
         """
         client: Any = self.oa if channel == "wechat" else self.wecom if channel == "wecom" else None
         if client is None:
             raise SendError(f"no client configured for channel {channel!r}", channel=channel)
-        try:
-            response = client.media.download(media_id)
-        except WeChatClientException as exc:
-            if self.on_error is not None:
-                self.on_error(channel, int(exc.errcode or 0))
-            raise SendError(str(exc.errmsg), errcode=int(exc.errcode or 0), channel=channel) from exc
-        except requests.RequestException as exc:
-            raise SendError(f"network error: {type(exc).__name__}", channel=channel) from exc
-        kind = str(response.headers.get("content-type", "application/octet-stream")).split(";")[0]
-        return bytes(response.content), kind
+        for attempt in (1, 2):
+            try:
+                response = client.get("media/get", params={"media_id": media_id})
+            except WeChatClientException as exc:
+                code = int(exc.errcode or 0)
+                if self.on_error is not None:
+                    self.on_error(channel, code)
+                if code in TOKEN_ERRORS and attempt == 1:
+                    client.session.delete(client.access_token_key)
+                    continue
+                raise SendError(str(exc.errmsg), errcode=code, channel=channel) from exc
+            except requests.RequestException as exc:
+                raise SendError(f"network error: {type(exc).__name__}", channel=channel) from exc
+            if not isinstance(response, requests.Response):
+                raise SendError("media/get answered with data, not a file", channel=channel)
+            kind = str(response.headers.get("content-type", "application/octet-stream")).split(";")[0]
+            return bytes(response.content), kind
+        raise SendError("media/get failed after a token refresh", channel=channel)
 
     def send_card(
         self,

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.channels.wechat_oa import OfficialAccountChannel
 from bot.channels.wecom import WeComChannel
 from bot.dialogue import Dialogue
+from bot.files import FileStore, build_file_store
 from bot.gateway import Gateway, RateLimiter
+from bot.media import MediaFetcher
 from bot.metrics import Metrics
 from bot.outbound import OfficialAccountClient, Outbox, StoreTokenStorage, WeComAppClient
 from bot.reminders import Dispatcher
@@ -53,6 +55,8 @@ class Services:
     rules: Rules
     wechat: OfficialAccountChannel | None = None
     wecom: WeComChannel | None = None
+    files: FileStore | None = None  # kept photos (bot/files.py)
+    media: MediaFetcher | None = None  # downloads queued photos into ``files`` (bot/media.py)
 
     @property
     def ctx(self) -> HandlerContext:
@@ -157,6 +161,14 @@ def build_dispatcher(
         lease=settings.reminder_lease,
         observe=metrics.tick if metrics is not None else None,
     )
+
+
+def build_media(
+    settings: Settings, session_factory: sessionmaker[Session], outbox: Outbox, clock: Clock
+) -> tuple[FileStore, MediaFetcher]:
+    """The file store of kept photos and the fetcher that fills it (raises ``ConfigError`` for s3 without boto3)."""
+    files = build_file_store(settings)
+    return files, MediaFetcher(session_factory, outbox, files, clock, max_bytes=settings.media_max_bytes)
 
 
 def build_embeddings(settings: Settings) -> Embeddings:
@@ -266,6 +278,7 @@ def build_services(
     svc = Services(
         settings, engine, session_factory, knowledge, clock, dialogue, outbox, gateway, dispatcher, metrics, rules
     )
+    svc.files, svc.media = build_media(settings, session_factory, outbox, clock)
     if settings.wechat_token:
         svc.wechat = OfficialAccountChannel(
             token=settings.wechat_token,

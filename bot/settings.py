@@ -83,6 +83,22 @@ class Settings(BaseSettings):
         "act as staff); false by default when ENVBOT_ENV=production.",
     )
     open311: bool = Field(True, description="Serve the read-only Open311 GeoReport v2 API at /open311/v2.")
+    open311_coordinates: Literal["rounded", "omitted"] = Field(
+        "rounded",
+        description="Open311 lat/long: rounded to a 0.005-degree grid (about 500 m), or omitted (null).",
+    )
+    media_store: Literal["files", "s3"] = Field(
+        "files", description="Where kept photos go: a files directory, or an S3-compatible store (needs boto3)."
+    )
+    media_dir: Path | None = Field(None, description="The files directory of kept photos; empty means data_dir/files.")
+    media_s3_endpoint: str = Field("", description="S3-compatible endpoint URL (media_store=s3); empty: AWS.")
+    media_s3_bucket: str = Field("", description="Bucket of kept photos (media_store=s3).")
+    media_s3_prefix: str = Field("envbot/", description="Key prefix of kept photos in the bucket (media_store=s3).")
+    media_s3_access_key: str = Field("", description="Access key of the S3-compatible store (media_store=s3).")
+    media_s3_secret_key: str = Field("", description="Secret key of the S3-compatible store (media_store=s3).")
+    media_max_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, description="Largest photo kept, in bytes (WeChat allows 10 MB images)."
+    )
     reply_budget: float = Field(
         4.0, gt=0, le=4.8, description="Seconds to wait for an answer before replying 'success' and sending it later."
     )
@@ -152,6 +168,8 @@ class Settings(BaseSettings):
             self.web_chat = False  # the web chat cannot tell who a visitor is: anyone could read any ticket
         if self.env == "production" and "web_chat_staff" not in self.model_fields_set:
             self.web_chat_staff = False  # nor play staff
+        if self.media_store == "s3" and not self.media_s3_bucket:
+            raise ValueError("ENVBOT_MEDIA_S3_BUCKET is required with ENVBOT_MEDIA_STORE=s3")
         if self.env == "production" and self.llm_base_url and not self.llm_api_key:
             raise ValueError("ENVBOT_LLM_API_KEY must be set in production when an LLM is configured")
         return self
@@ -160,6 +178,11 @@ class Settings(BaseSettings):
     def sqlalchemy_url(self) -> str:
         """The database URL, defaulting to a SQLite file in ``data_dir``."""
         return self.database_url or f"sqlite:///{(self.data_dir / 'envbot.db').resolve()}"
+
+    @property
+    def media_path(self) -> Path:
+        """The files directory of kept photos."""
+        return self.media_dir or self.data_dir / "files"
 
     @property
     def chroma_path(self) -> Path:

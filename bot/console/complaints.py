@@ -6,13 +6,14 @@ import json
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
-from bot.console.web import ConsoleError, back, form, last_page, page, page_number, services, text_field, viewer
+from bot.console.web import PREFIX, ConsoleError, back, form, last_page, page, page_number, services, text_field, viewer
+from bot.media import sniff
 from core import normalise
 from core.errors import SendError
 from handlers.complaints import change_status, commands_from
-from store import TicketRepo, acting_as
+from store import MediaRepo, TicketRepo, acting_as
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -64,13 +65,17 @@ def complaint(request: Request, number: str) -> Response:
         if ticket is None:
             raise ConsoleError(404, f"没有编号为 {number} 的举报。")
         events = list(ticket.events)
+        kept = list(MediaRepo(session).of("ticket", ticket.number))
+    photos = json.loads(ticket.photos or "[]")
     return page(
         request,
         "complaint.html",
         who,
         t=ticket,
         events=events,
-        photos=json.loads(ticket.photos or "[]"),
+        photos=photos,
+        kept=kept,
+        live={media_id: f"/complaints/{ticket.number}/photos/{i}" for i, media_id in enumerate(photos)},
         commands=[
             (w, svc.rules.process.commands[w].note_required) for w in commands_from(ticket.status, svc.rules.process)
         ],
@@ -81,19 +86,28 @@ def complaint(request: Request, number: str) -> Response:
 
 @router.get("/complaints/{number}/photos/{index}")
 def photo(request: Request, number: str, index: int) -> Response:
-    """A photo of a ticket, fetched through the citizen's channel (WeChat keeps temporary media 3 days)."""
+    """A photo of a ticket: the kept copy (``/media/{id}``), else fetched through the citizen's channel (WeChat
+    keeps temporary media 3 days)."""
     viewer(request)
     svc = services(request)
     with svc.session_factory() as session:
         ticket = TicketRepo(session).by_number(number)
         photos = json.loads(ticket.photos or "[]") if ticket else []
+        kept = (
+            {m.media_id: m.id for m in MediaRepo(session).of("ticket", ticket.number) if m.status == "stored"}
+            if ticket
+            else {}
+        )
     if ticket is None or not 0 <= index < len(photos):
         raise ConsoleError(404, "没有这张照片。")
+    if photos[index] in kept:  # kept by bot/media.py: served from the file store, whatever WeChat still has
+        return RedirectResponse(f"{PREFIX}/media/{kept[photos[index]]}", status_code=303)
     try:
-        content, kind = svc.outbox.fetch_media(ticket.channel, photos[index])
+        content, _declared = svc.outbox.fetch_media(ticket.channel, photos[index])
     except SendError as exc:
         raise ConsoleError(404, "照片已无法获取（微信临时素材只保存3天），请联系举报人补充。") from exc
-    if not kind.startswith("image/"):
+    kind = sniff(content)  # the type the bytes show, not the one declared
+    if kind is None:
         raise ConsoleError(404, "该文件不是图片。")
     return Response(content, media_type=kind, headers={"Cache-Control": "private, max-age=3600"})
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from bot.console.web import ConsoleError, apply, back, form, page, services, staff_of, text_field, viewer
 from handlers import incidents as inc
-from store import IncidentRepo
+from store import IncidentRepo, MediaRepo
 
 router = APIRouter()
 
@@ -53,6 +53,7 @@ def incident(request: Request, number: str) -> Response:
         steps = sorted((r for r in found.steps if r.status != "cancelled"), key=lambda r: (r.due_at, r.id))
         sensitive = [rules.sensitive[c].label for c in inc.sensitive_of(found) if c in rules.sensitive]
         facts = {"pollutant": found.pollutant, "casualties": found.casualties}
+        kept = list(MediaRepo(session).of("incident", found.number))
     grades: dict[Any, str] = {g: rules.grade_label(g) for g in sorted(rules.grades, reverse=True)}
     return page(
         request,
@@ -66,6 +67,7 @@ def incident(request: Request, number: str) -> Response:
         labels=inc.STATUS_LABELS,
         step_status=inc.STEP_STATUS_LABELS,
         editable=data["status"] in ("open", "ended"),
+        kept=kept,
     )
 
 

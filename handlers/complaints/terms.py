@@ -149,6 +149,7 @@ class Process(RuleModel):
     reminders: ProcessReminders
     staff_list: StaffList = StaffList()
     said: dict[str, Phrasing] = {}  # command word -> how it is said in everyday words (handlers.staff_commands)
+    public_notes: dict[str, str] = {}  # status -> the set phrase Open311 publishes (no officer's free note)
 
     def listed_status(self, text: str) -> str | None:
         """The status a staff list question names (a label, or a word of ``[staff_list] statuses``)."""
@@ -169,6 +170,9 @@ class Process(RuleModel):
             for status in (cmd.status, *cmd.from_):
                 if status not in self.labels:
                     raise ValueError(f"command {word!r} names status {status!r}, which has no label")
+        for status in self.public_notes:
+            if status not in self.labels:
+                raise ValueError(f"public_notes names status {status!r}, which has no label")
         check_phrasings(self.said, list(self.commands))
         return self
 
@@ -200,3 +204,7 @@ class Process(RuleModel):
     def status_label(self, status: str) -> str:
         """Chinese label of a status (the key itself when unknown)."""
         return self.labels.get(status, status)
+
+    def public_note(self, status: str) -> str:
+        """The set phrase published for a status (``[public_notes]``), else its label."""
+        return self.public_notes.get(status) or self.status_label(status)

@@ -15,7 +15,8 @@ The forms (``handlers.forms``): ``incident`` (an answer at each step updates the
 first report said (place, time, pollutant, casualties) is not asked, nor a fact given out of turn ("白马镇化工
 园区，两点过发现的" at the place question); "不晓得" at the Order 17 第四条 question is "not known yet"; an
 acknowledgement, a command or a second incident is handed back to the router and the form waits;
-a timeout or "取消" drops the form, the incident keeps counting) and ``incident_pick`` (one
+a photo at any step is queued to be kept with the incident (``store.MediaRepo``; the runtime downloads
+it while WeChat keeps it); a timeout or "取消" drops the form, the incident keeps counting) and ``incident_pick`` (one
 question, "which incident?"; anything else ends it and is routed normally).
 
 ```mermaid
@@ -78,7 +79,7 @@ from handlers.nlu import District, Understanding, location, occurred_at, town_of
 from handlers.reader import COMMAND_AT_LEAST, COMMAND_SURE
 from handlers.staff import actor_of
 from handlers.times import says_only_when
-from store import Incident, IncidentRepo
+from store import Incident, IncidentRepo, MediaRepo
 
 
 def words_of(ctx: HandlerContext) -> IncidentFormWords:
@@ -288,6 +289,23 @@ def _location(inbound: Inbound, _ctx: HandlerContext, _data: dict[str, Any], at:
     return Answer(inbound.label or f"{inbound.latitude:.5f},{inbound.longitude:.5f}")
 
 
+def _photo(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], _at: str) -> Turn:
+    """A photo at any step is queued to be kept with the incident (``bot/media.py`` downloads it while WeChat
+    keeps it, 3 days); the current question is asked again."""
+    number = str(data.get("number", ""))
+    if not number or not inbound.media_id:
+        return REJECTED
+    with ctx.session_factory.begin() as session:
+        MediaRepo(session).queue(
+            owner="incident",
+            number=number,
+            channel=inbound.channel.value,
+            media_ids=[inbound.media_id],
+            now=ctx.clock.now(),
+        )
+    return Say((Reply(f"已收到照片，将存入事件 {number} 的记录。"),))
+
+
 def _screen(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: str) -> Turn | None:
     """Acknowledgements, the roster, commands and a second incident are handed back; the form waits.
 
@@ -463,6 +481,7 @@ FORM = Form(
     timeout=Timeout.END,
     cancel_text=STOP_TEXT,
     on_location=_location,
+    on_photo=_photo,
     screen=_screen,
     correct=_out_of_turn,
     answered=_answered,

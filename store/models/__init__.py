@@ -8,6 +8,7 @@ from store.models.console import AuditEntry, ConsoleSession, ConsoleUser, LoginF
 from store.models.documents import Chunk, Document
 from store.models.hazards import Enterprise, Hazard, HazardCheck, HazardEvent
 from store.models.incidents import Incident, IncidentEvent, IncidentStep
+from store.models.media import MediaFile
 from store.models.questions import ORIGINS as QUESTION_ORIGINS
 from store.models.questions import AssociatedQuestion
 from store.models.reminders import Reminder
@@ -35,6 +36,7 @@ __all__ = [
     "IncidentEvent",
     "IncidentStep",
     "LoginFailure",
+    "MediaFile",
     "Reminder",
     "Staff",
     "Ticket",

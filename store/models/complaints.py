@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.models.base import Base
@@ -19,6 +19,9 @@ class Ticket(Base):
     ``status`` is one of submitted, accepted, assigned, investigating,
     concluded, replied, rejected. ``notice_pending`` is set when a status
     change could not be sent and must be shown at the citizen's next message.
+    ``place_public`` is set when an officer approved ``location`` (the place as the citizen
+    typed it, or the label their phone sent) for publication on Open311; until then only the
+    town is published.
     """
 
     __tablename__ = "tickets"
@@ -42,6 +45,7 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(16), default="submitted")
     handler_id: Mapped[str] = mapped_column(String(128), default="")
     notice_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    place_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accept_due: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -6,6 +6,8 @@ from store.repos.documents import DocumentRepo
 from store.repos.hazards import ACTIVE as ACTIVE_HAZARD_STATUSES
 from store.repos.hazards import HazardRepo
 from store.repos.incidents import IncidentRepo, RosterRepo
+from store.repos.media import OWNERS as MEDIA_OWNERS
+from store.repos.media import MediaRepo
 from store.repos.questions import MAX_QUESTION_CHARS, AssociatedQuestionRepo, QuestionError, normalise_question
 from store.repos.reminders import ReminderRepo
 from store.repos.tickets import OPEN_AFTER_ACCEPT, TicketRepo
@@ -27,6 +29,8 @@ __all__ = [
     "DocumentRepo",
     "HazardRepo",
     "InboundRepo",
+    "MEDIA_OWNERS",
+    "MediaRepo",
     "IncidentRepo",
     "ReminderRepo",
     "RosterRepo",

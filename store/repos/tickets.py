@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core import RecordKind, local_day, normalise
 from store.models import Ticket, TicketEvent
+from store.repos.media import MediaRepo
 from store.repos.numbering import next_in_series
 
 OPEN_AFTER_ACCEPT = ("accepted", "assigned", "investigating")
@@ -29,7 +30,8 @@ class TicketRepo:
         return next_in_series(self.session, Ticket.number, RecordKind.TICKET, local_day(now))
 
     def create(self, *, now: datetime, actor: str, **fields: Any) -> Ticket:
-        """Insert a ticket (status submitted) with its first history entry."""
+        """Insert a ticket (status submitted) with its first history entry; its ``photos`` (media ids) are
+        queued for download (:class:`~store.repos.media.MediaRepo`) in the same transaction."""
         photos = fields.pop("photos", [])
         ticket = Ticket(
             number=self.next_number(now),
@@ -42,6 +44,10 @@ class TicketRepo:
         ticket.events.append(TicketEvent(at=now, status="submitted", note="", actor=actor))
         self.session.add(ticket)
         self.session.flush()
+        # the photos are downloaded while WeChat keeps them (3 days): queued in the ticket's transaction
+        MediaRepo(self.session).queue(
+            owner="ticket", number=ticket.number, channel=ticket.channel, media_ids=photos, now=now
+        )
         return ticket
 
     def by_number(self, number: str) -> Ticket | None:

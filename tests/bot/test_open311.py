@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import timedelta
@@ -10,13 +12,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from bot.app import create_app
-from bot.open311 import redact
+from bot.console.auth import create_user
+from bot.open311 import GRID_DEGREES, public_position, redact
 from bot.services import Services, build_services
 from core.clock import FrozenClock
+from handlers.base import Channel, Inbound, Kind, Role
 from handlers.rulebook import Rules
-from store import TicketRepo
+from store import AuditEntry, TicketRepo, UserRepo
 from tests.conftest import make_settings
 
 PHONE = "13812345678"
@@ -62,8 +67,8 @@ def add_ticket(svc: Services, **fields: Any) -> str:
         "pollution_type": "water",
         "location": "乌江边的养猪场",
         "town": "江口镇",
-        "latitude": 29.325,
-        "longitude": 107.756,
+        "latitude": 29.327341,
+        "longitude": 107.756128,
         "description": f"往河里排粪水，我叫张三，电话{PHONE}，身份证{ID_NO}，邮箱{EMAIL}，座机{LANDLINE}",
         "phone": PHONE,
         "photos": ["media-id-1"],
@@ -189,21 +194,21 @@ def test_a_ticket_as_a_service_request_and_its_closing(client: TestClient, servi
     assert list(req) == REQUEST_FIELDS
     assert req["service_request_id"] == number
     assert req["status"] == "open"
-    assert req["status_notes"] == "已提交"
+    assert req["status_notes"] == "已收到举报，将在15日内告知是否受理。"
     assert (req["service_code"], req["service_name"]) == ("water", "水污染")
     assert req["agency_responsible"] == "武隆区生态环境局"
     assert req["requested_datetime"] == "2026-11-29T16:00:00+08:00"  # the clock: 08:00 UTC
     assert req["updated_datetime"] == "2026-11-29T16:00:00+08:00"
     assert req["expected_datetime"] == "2026-12-14T16:00:00+08:00"  # accept_due, 15 days
-    assert req["address"] == "江口镇 乌江边的养猪场"
-    assert (req["lat"], req["long"]) == (29.325, 107.756)
+    assert req["address"] == "武隆区江口镇"  # the place as typed only after an officer approves it
+    assert (req["lat"], req["long"]) == (29.325, 107.755)  # a 0.005° grid: about 500 m
     assert req["description"] is None and req["media_url"] is None
 
     clock.advance(timedelta(days=2))
     move(services, number, "accepted")
     [req] = client.get(f"/open311/v2/requests/{number}.json").json()
     assert req["status"] == "open"
-    assert req["status_notes"] == "已受理"
+    assert req["status_notes"] == "已受理，正在办理。"
     assert req["updated_datetime"] == "2026-12-01T16:00:00+08:00"
     assert req["expected_datetime"] == "2027-01-30T16:00:00+08:00"  # conclude_due, 60 days after acceptance
 
@@ -211,13 +216,13 @@ def test_a_ticket_as_a_service_request_and_its_closing(client: TestClient, servi
     move(services, number, "concluded", f"经查养猪场已停止排放，联系人王科长{PHONE}")
     [req] = client.get(f"/open311/v2/requests/{number}.json").json()
     assert req["status"] == "closed"
-    assert req["status_notes"] == "已办结：经查养猪场已停止排放，联系人王科长[电话已隐去]"
+    assert req["status_notes"] == "已办结，办理结果已告知举报人。"  # a set phrase, never the officer's note
     assert req["updated_datetime"] == "2026-12-11T16:00:00+08:00"
 
     move(services, number, "replied")
     [req] = client.get(f"/open311/v2/requests/{number}.json").json()
     assert req["status"] == "closed"
-    assert req["status_notes"].startswith("已答复（已办结：经查养猪场已停止排放")
+    assert req["status_notes"] == "已答复举报人。"
 
 
 def test_a_rejected_ticket_is_closed(client: TestClient, services: Services) -> None:
@@ -225,7 +230,7 @@ def test_a_rejected_ticket_is_closed(client: TestClient, services: Services) -> 
     move(services, number, "rejected", "不属于生态环境部门职责，请拨打12345")
     [req] = client.get(f"/open311/v2/requests/{number}.json").json()
     assert req["status"] == "closed"
-    assert req["status_notes"] == "不予受理：不属于生态环境部门职责，请拨打12345"
+    assert req["status_notes"] == "不予受理，理由已告知举报人。"
 
 
 # --- no personal data --------------------------------------------------------------------
@@ -383,3 +388,134 @@ def test_switched_off(tmp_path: Path, embeddings: Any, clock: FrozenClock) -> No
             assert c.get("/healthz").status_code == 200
     finally:
         svc.close()
+
+
+# --- a complaint with a named place and a precise location (issue 15, item 5) ------------------
+
+NAMED_PLACE = "重庆市武隆区江口镇乌江村李四家"  # the label the citizen's phone sent with the location
+PRECISE = (29.327341, 107.756128)
+PRIVATE = ("李四", "乌江村", "29.327", "107.756", "327341", "756128", "王五", PHONE, CITIZEN, OFFICER)
+PASSWORD = "correct-horse-42"
+
+
+def file_by_chat(svc: Services) -> str:
+    """A citizen files a complaint on the Official Account with a WeChat location; returns its number."""
+    counter = itertools.count()
+
+    def send(text: str = "", kind: Kind = Kind.TEXT, **extra: Any) -> list[Any]:
+        msg = Inbound(Channel.WECHAT, CITIZEN, Role.CITIZEN, kind, text, f"m{next(counter)}", svc.clock.now(), **extra)
+        return svc.dialogue.handle(msg)
+
+    send("我要举报乌江边有个养猪场往河里排粪水")
+    send(kind=Kind.LOCATION, latitude=PRECISE[0], longitude=PRECISE[1], label=NAMED_PLACE)
+    send("今天早上")
+    send(PHONE)
+    [reply] = send("确认")
+    found = re.search(r"T\d{11}", reply.text)
+    assert found, reply.text
+    with svc.session_factory() as session:
+        ticket = TicketRepo(session).by_number(found.group(0))
+        assert ticket is not None and ticket.location == NAMED_PLACE
+        assert (ticket.latitude, ticket.longitude) == PRECISE  # kept exactly inside
+    return found.group(0)
+
+
+def every_response(client: TestClient, number: str) -> dict[str, str]:
+    """The text of every Open311 response that can carry the ticket: lists, one, discovery, services."""
+    out = {}
+    for fmt in ("json", "xml"):
+        for url in (
+            f"/open311/v2/requests.{fmt}",
+            f"/open311/v2/requests.{fmt}?service_request_id={number}",
+            f"/open311/v2/requests.{fmt}?status=open&service_code=water",
+            f"/open311/v2/requests/{number}.{fmt}",
+            f"/open311/v2/discovery.{fmt}",
+            f"/open311/v2/services.{fmt}",
+        ):
+            r = client.get(url)
+            assert r.status_code == 200, (url, r.text)
+            out[url] = r.text
+    return out
+
+
+def set_place(client: TestClient, services: Services, username: str, number: str, publish: str) -> Any:
+    """Sign in to the console as ``username`` and press the place-publication button of the ticket."""
+    with services.session_factory.begin() as session:
+        if UserRepo(session).by_username(username) is None:
+            role = "officer" if username.startswith("officer") else "duty"
+            create_user(
+                session, username=username, name=username, role=role, password=PASSWORD, now=services.clock.now()
+            )
+    page = client.get("/console/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf
+    login = {"username": username, "password": PASSWORD, "csrf": csrf.group(1), "next": "/console/"}
+    assert client.post("/console/login", data=login, follow_redirects=False).status_code == 303
+    page = client.get(f"/console/complaints/{number}")
+    assert page.status_code == 200
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf
+    data = {"publish": publish, "csrf": csrf.group(1)}
+    return client.post(f"/console/complaints/{number}/place", data=data, follow_redirects=False)
+
+
+def test_a_named_place_and_a_precise_location_are_not_published(client: TestClient, services: Services) -> None:
+    number = file_by_chat(services)
+    move(services, number, "accepted", "王五已去李四家核实，养猪场老板电话13900001111")
+    responses = every_response(client, number)
+    assert sum(number in text for text in responses.values()) == 8  # every request list and the single one
+    for url, text in responses.items():
+        for secret in PRIVATE:
+            assert secret not in text, (url, secret)
+    [req] = client.get(f"/open311/v2/requests/{number}.json").json()
+    assert req["address"] == "武隆区江口镇"
+    assert (req["lat"], req["long"]) == (29.325, 107.755)
+    assert req["status_notes"] == "已受理，正在办理。"
+
+
+def test_an_officer_approves_the_place_for_publication(client: TestClient, services: Services) -> None:
+    number = file_by_chat(services)
+    move(services, number, "accepted", "王五已去李四家核实")
+    assert set_place(client, services, "duty1", number, "1").status_code == 403  # officers and admins only
+    r = set_place(client, services, "officer1", number, "1")
+    assert r.status_code == 303 and "ok=" in r.headers["location"]
+    [req] = client.get(f"/open311/v2/requests/{number}.json").json()
+    assert req["address"] == NAMED_PLACE  # the officer's decision: the place as the phone sent it
+    assert (req["lat"], req["long"]) == (29.325, 107.755)  # the position stays rounded
+    for url, text in every_response(client, number).items():
+        assert "王五" not in text and "327341" not in text, url  # notes and exact position never
+    with services.session_factory() as session:
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.subject == number)).all()
+        assert any(e.actor == "console:officer1" and "place_public" in (e.after or "") for e in entries)
+    set_place(client, services, "officer1", number, "0")  # withdrawn
+    [req] = client.get(f"/open311/v2/requests/{number}.json").json()
+    assert req["address"] == "武隆区江口镇"
+
+
+def test_coordinates_can_be_omitted(tmp_path: Path, embeddings: Any, clock: FrozenClock) -> None:
+    settings = make_settings(tmp_path / "omit", open311_coordinates="omitted")
+    svc = build_services(settings, clock=clock, embeddings=embeddings)
+    try:
+        number = add_ticket(svc)
+        with TestClient(create_app(services=svc)) as c:
+            [req] = c.get(f"/open311/v2/requests/{number}.json").json()
+            assert (req["lat"], req["long"]) == (None, None)
+            assert "29.3" not in c.get("/open311/v2/requests.xml").text
+    finally:
+        svc.close()
+
+
+@pytest.mark.parametrize(
+    ("lat", "long", "published"),
+    [
+        (29.327341, 107.756128, (29.325, 107.755)),
+        (29.3276, 107.7576, (29.33, 107.76)),
+        (29.0, 107.0, (29.0, 107.0)),
+        (None, 107.7, (None, None)),
+    ],
+)
+def test_positions_snap_to_a_500_m_grid(lat: float | None, long: float, published: tuple[Any, Any]) -> None:
+    assert public_position(lat, long, "rounded") == published
+    assert public_position(lat, long, "omitted") == (None, None)
+    if lat is not None:  # never more than half a cell (0.0025°, under 300 m) from the truth
+        assert abs(published[0] - lat) <= GRID_DEGREES / 2 and abs(published[1] - long) <= GRID_DEGREES / 2

@@ -44,6 +44,7 @@ class FakeWeChatAPI:
     delay: float = 0.0  # seconds each API call takes (to widen a crash window in tests)
     arrived: list[str] = field(default_factory=list)  # paths of the API calls as they arrive, before the delay
     media: dict[str, bytes] = field(default_factory=dict)  # media_id -> bytes served by media/get
+    media_types: dict[str, str] = field(default_factory=dict)  # media_id -> declared content type (image/jpeg)
 
     def fail_next(self, path: str, *codes: int) -> None:
         """Answer the next calls to ``path`` with these errcodes, in order."""
@@ -107,11 +108,18 @@ class FakeWeChatAPI:
 
         @app.get("/cgi-bin/media/get")
         def media(request: Request) -> Response:
+            """Temporary media (Official Account and WeCom alike): the bytes with their declared type, the
+            scripted errors of ``fail_next("/cgi-bin/media/get", …)`` first, 40007 for an unknown id."""
             self.calls.append(Call("GET", "/cgi-bin/media/get", dict(request.query_params), {}))
-            found = self.media.get(request.query_params.get("media_id", ""))
+            queue = self.errors.get("/cgi-bin/media/get") or []
+            if queue:
+                code = queue.pop(0)
+                return JSONResponse({"errcode": code, "errmsg": f"fake error {code}"})
+            media_id = request.query_params.get("media_id", "")
+            found = self.media.get(media_id)
             if found is None:
                 return JSONResponse({"errcode": 40007, "errmsg": "invalid media_id"})
-            return Response(found, media_type="image/jpeg")
+            return Response(found, media_type=self.media_types.get(media_id, "image/jpeg"))
 
         return app
 
