@@ -10,6 +10,7 @@
 | ``report_document`` | ``handlers/incidents/data/report_document.toml`` | ``handlers.incidents.ReportLayout`` |
 | ``hazards`` | ``handlers/hazards/data/hazards.toml`` | ``handlers.hazards.HazardTerms`` |
 | ``roster`` | ``handlers/roster/data/roster.toml`` | ``handlers.roster.RosterTerms`` |
+| ``statistics`` | ``handlers/statistics/data/statistics.toml`` | ``handlers.statistics.StatTerms`` |
 | ``examples`` | ``handlers/data/examples.jsonl`` + ``data/<domain>_examples.jsonl`` | ``handlers.examples.Examples`` |
 | ``command_examples`` | ``data/<domain>_command_examples.jsonl`` | ``handlers.examples.CommandExamples`` |
 | ``commands`` | ``handlers/data/commands.toml`` + ``data/<domain>_commands.toml`` | ``handlers.commands.Catalogue`` |
@@ -36,6 +37,7 @@ from handlers.nlu import District
 from handlers.reader import CommandReader, Reader, train_command_reader, train_reader
 from handlers.roster import RosterTerms
 from handlers.ruledata import Phrasing, read_rule_file
+from handlers.statistics import StatTerms, load_terms
 
 __all__ = ["COMMAND_FILES", "RULE_FILES", "Rules", "load_rules_bundle"]
 
@@ -49,6 +51,7 @@ RULE_FILES: dict[str, tuple[str, str]] = {
     "report_document": ("handlers.incidents", "report_document.toml"),
     "hazards": ("handlers.hazards", "hazards.toml"),
     "roster": ("handlers.roster", "roster.toml"),
+    "statistics": ("handlers.statistics", "statistics.toml"),
 }
 COMMAND_FILES: tuple[tuple[str, str], ...] = (SHARED_FILE, *DOMAIN_FILES)
 """The files of the ``commands`` field (one catalogue from several files)."""
@@ -69,6 +72,7 @@ class Rules:
     examples: Examples
     command_examples: CommandExamples
     report_document: ReportLayout
+    statistics: StatTerms
 
     @cached_property
     def reader(self) -> Reader:
@@ -138,4 +142,5 @@ def load_rules_bundle(rules_dir: Path | None = None, incident_rules: Path | None
         examples=load_examples(rules_dir),
         command_examples=load_command_examples(rules_dir, actions, elements),
         report_document=load_layout(rules_dir),
+        statistics=load_terms(rules_dir),
     )

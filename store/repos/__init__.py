@@ -8,6 +8,7 @@ from store.repos.hazards import HazardRepo
 from store.repos.incidents import IncidentRepo, RosterRepo
 from store.repos.questions import MAX_QUESTION_CHARS, AssociatedQuestionRepo, QuestionError, normalise_question
 from store.repos.reminders import ReminderRepo
+from store.repos.stats import StatsRepo
 from store.repos.tickets import OPEN_AFTER_ACCEPT, TicketRepo
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "ReminderRepo",
     "RosterRepo",
     "StaffRepo",
+    "StatsRepo",
     "TicketRepo",
     "TokenRepo",
 ]
