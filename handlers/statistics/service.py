@@ -148,7 +148,7 @@ def incident_stats(rules: Rules, incidents: Iterable[Incident], now: datetime) -
                     }
                 )
     keys = ("on_time", "late", "overdue", "pending", "late_minutes", "max_late_minutes")
-    grades = [ir.grade_label(g) for g in sorted(ir.grades, reverse=True)] + [ir.grade_label(None)]
+    grades = [ir.grade_label(g) for g in sorted(ir.grades)] + [ir.grade_label(None)]  # 特别重大 first
     types = [c.label for c in rules.complaints.categories.values()]
     return {
         "total": len(rows),

@@ -325,3 +325,36 @@ def test_the_console_page_has_the_tables_and_chart_images(svc) -> None:
         assert book.status_code == 200 and book.content.startswith(b"PK")
         assert client.get("/console/stats?period=week").status_code == 400
         assert client.get("/console/stats?from=2026-11-30&to=2026-11-01").status_code == 400
+
+
+def test_the_two_commands_work_on_the_demo_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``envbot demo`` on a fresh database, then ``envbot stats`` and ``envbot incidents document`` (real clock)."""
+    from core import local_day
+    from tests.conftest import database_url
+
+    monkeypatch.setenv("ENVBOT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ENVBOT_DATABASE_URL", database_url(tmp_path / "envbot.db"))
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    made = runner.invoke(cli, ["demo"])
+    assert made.exit_code == 0, made.output
+    incident = made.stdout.split("incidents: ")[1].split()[0]
+    today = local_day(datetime.now(UTC))
+    period = ["--from", (today - timedelta(days=30)).isoformat(), "--to", today.isoformat()]
+    data = json.loads(runner.invoke(cli, ["stats", *period, "--json"]).stdout)
+    assert data["complaints"]["total"] == 5 and data["complaints"]["urgent"] == 1
+    assert data["complaints"]["on_time"]["accept"]["late"] == 1  # accepted on the 18th day
+    assert data["incidents"]["total"] == 2 and data["incidents"]["by_grade"]["待定"] == 1
+    assert data["incidents"]["punctuality"]["书面报告"]["late_minutes"] == 15
+    assert data["hazards"]["found"] == 2 and data["hazards"]["closed"] == 1 and data["hazards"]["overdue"] == 2
+    out = tmp_path / "initial.docx"
+    doc = runner.invoke(cli, ["incidents", "document", incident, "--report", "initial", "-o", str(out)])
+    assert doc.exit_code == 0 and "仍缺：" in doc.stdout
+    from docx import Document
+
+    body = "\n".join(p.text for p in Document(str(out)).paragraphs)
+    assert "信息来源：群众拨打12369报告" in body and "监测数据：下游1公里pH 6.8" in body
+    again = runner.invoke(cli, ["demo"])
+    assert again.exit_code == 2 and "already holds" in again.stderr
+    monkeypatch.setenv("ENVBOT_ENV", "production")
+    refused = runner.invoke(cli, ["demo", "--force"])
+    assert refused.exit_code == 2 and "production" in refused.stderr
