@@ -2,16 +2,22 @@
 
 Text is written as SVG text (``svg.fonttype = none``) in a sans-serif family, so the browser draws the
 Chinese labels with its own fonts; the server needs no CJK font (matplotlib's warning that its own font
-lacks the glyphs is expected and silenced here). A chart is at most 30 rows, the largest first.
+lacks the glyphs is expected and silenced here). A chart is at most 30 rows, the largest first. Charts are
+drawn one at a time (:data:`_LOCK`).
 """
 
 from __future__ import annotations
 
+import threading
 import warnings
 from io import StringIO
 from typing import Any
 
 MAX_ROWS = 30
+_LOCK = threading.Lock()
+"""One chart at a time: matplotlib's rcParams and the warning filters are process-wide, and a browser asks
+for a page's charts at once (worker threads); without it one request's restored filters let another's
+missing-glyph warning through, and one request's rc settings leak into another's chart."""
 COLOURS = ["#1f6f43", "#b3261e", "#9a6700", "#5b7c99", "#7a5c99", "#3d8a8a"]
 
 
@@ -68,7 +74,7 @@ def render_svg(title: str, header: list[str], rows: list[list[Any]], kind: str) 
     cols = [c for c in cols if "分钟" not in header[c]]  # minutes are not counts
     labels = [str(r[0]) for r in shown][::-1]
     out = StringIO()
-    with warnings.catch_warnings():
+    with _LOCK, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
         warnings.filterwarnings("ignore", message=r"Tight layout not applied")
         with matplotlib.rc_context({"svg.fonttype": "none", "font.family": ["sans-serif"], "svg.hashsalt": "envbot"}):
