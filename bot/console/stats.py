@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -82,11 +81,11 @@ async def stats_page(request: Request) -> Response:
     period = period_of_request(request)
     result = await run_in_threadpool(_compute, request, period)
     terms = svc.rules.statistics
-    nav: dict[str, Any] = {}
-    if period.kind:
+    nav: dict[str, str] = {}
+    if period.kind:  # the previous and next period of the same kind
         nav = {
-            "prev": Period(period.kind, shift(period.kind, period.start, -1), period.start).query(),
-            "next": Period(period.kind, shift(period.kind, period.start, 1), period.start).query(),
+            name: f"period={period.kind}&day={shift(period.kind, period.start, steps).isoformat()}"
+            for name, steps in (("prev", -1), ("next", 1))
         }
     return page(
         request,
