@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from bot.cli._common import fail, open_store, rules_or_exit, settings_or_exit
-from handlers.statistics import statistics, tables, write_workbook
+from handlers.statistics import period_statistics, tables, write_workbook
 
 
 def _day(text: str, option: str) -> date:
@@ -38,7 +38,7 @@ def stats(
     rules = rules_or_exit(settings)
     with open_store(settings) as store, store.session_factory() as session:
         now = store.clock.now()
-        result = statistics(session, rules, first, last, now)
+        result = period_statistics(session, rules, first, last, now)
     if xlsx is not None:
         try:
             write_workbook(result, rules.statistics, xlsx, now)

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from bot.console.charts import render_svg
 from bot.console.web import ConsoleError, page, services, viewer
 from core import local, local_day
-from handlers.statistics import PERIOD_KINDS, Statistics, period_of, shift, statistics, tables, write_workbook
+from handlers.statistics import PERIOD_KINDS, Statistics, period_of, period_statistics, shift, tables, write_workbook
 
 router = APIRouter()
 MAX_DAYS = 3660
@@ -70,7 +70,7 @@ def period_of_request(request: Request) -> Period:
 def _compute(request: Request, period: Period) -> Statistics:
     svc = services(request)
     with svc.session_factory() as session:
-        return statistics(session, svc.rules, period.start, period.end, svc.clock.now())
+        return period_statistics(session, svc.rules, period.start, period.end, svc.clock.now())
 
 
 @router.get("/stats")

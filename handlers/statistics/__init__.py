@@ -2,13 +2,13 @@
 (Order 17 第十条: 月度、季度、半年度和年度报告以及统计情况).
 
 - ``periods``: the periods as local days and UTC instants;
-- ``service``: the counts (:func:`statistics` -> :class:`Statistics`), from ``store.StatsRepo``;
+- ``service``: the counts (:func:`period_statistics` -> :class:`Statistics`), from ``store.StatsRepo``;
 - ``workbook``: the counts as an Excel workbook (openpyxl);
 - ``terms`` / ``data/statistics.toml``: the words of the tables, sheets and charts.
 """
 
 from handlers.statistics.periods import PERIOD_KINDS, instants, period_of, shift
-from handlers.statistics.service import Statistics, incident_type, statistics
+from handlers.statistics.service import Statistics, incident_type, period_statistics
 from handlers.statistics.terms import StatTerms, load_terms
 from handlers.statistics.workbook import tables, write_workbook
 
@@ -20,8 +20,8 @@ __all__ = [
     "instants",
     "load_terms",
     "period_of",
+    "period_statistics",
     "shift",
-    "statistics",
     "tables",
     "write_workbook",
 ]

@@ -204,7 +204,7 @@ def hazard_stats(
     return {**{k: totals[k] for k in HAZARD_KEYS}, "by_town": table(towns), "by_level": table(by_level)}
 
 
-def statistics(session: Session, rules: Rules, start: date, end: date, now: datetime) -> Statistics:
+def period_statistics(session: Session, rules: Rules, start: date, end: date, now: datetime) -> Statistics:
     """Count complaints, incidents and hazards of the local days ``start``..``end`` (inclusive), as of ``now``.
 
     Raises:

@@ -24,7 +24,7 @@ from bot.services import build_services
 from core import DISPLAY_ZONE
 from core.clock import FrozenClock
 from handlers import incidents as inc
-from handlers.statistics import period_of, shift, statistics
+from handlers.statistics import period_of, period_statistics, shift
 from store import Enterprise, Hazard, HazardRepo, IncidentRepo, TicketRepo
 from tests.bot.test_console import Console
 from tests.conftest import make_settings
@@ -140,7 +140,7 @@ def svc(tmp_path: Path, embeddings) -> Iterator:
 
 def _stats(svc) -> dict:
     with svc.session_factory() as s:
-        return statistics(s, svc.rules, *NOV, svc.clock.now()).to_dict()
+        return period_statistics(s, svc.rules, *NOV, svc.clock.now()).to_dict()
 
 
 EXPECTED_COMPLAINTS = {
@@ -237,7 +237,7 @@ def test_hazards_found_rectified_closed_and_overdue_by_town_and_level(svc) -> No
         "重大隐患": {"found": 0, "rectified": 0, "closed": 0, "overdue": 1},
     }
     with svc.session_factory() as s:  # October: H6 rectified, H3 found earlier, nothing overdue yet but none
-        october = statistics(s, svc.rules, date(2026, 10, 1), date(2026, 10, 31), svc.clock.now()).hazards
+        october = period_statistics(s, svc.rules, date(2026, 10, 1), date(2026, 10, 31), svc.clock.now()).hazards
     assert october["rectified"] == 1 and october["found"] == 2 and october["overdue"] == 0
 
 
