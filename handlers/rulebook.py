@@ -7,8 +7,10 @@
 | ``process`` | ``handlers/complaints/data/process.toml`` | ``handlers.complaints.Process`` |
 | ``incidents`` | ``handlers/incidents/data/incident_rules.toml`` | ``handlers.incidents.IncidentRules`` |
 | ``incident_words`` | ``handlers/incidents/data/incident_words.toml`` | ``handlers.incidents.IncidentWords`` |
+| ``report_document`` | ``handlers/incidents/data/report_document.toml`` | ``handlers.incidents.ReportLayout`` |
 | ``hazards`` | ``handlers/hazards/data/hazards.toml`` | ``handlers.hazards.HazardTerms`` |
 | ``roster`` | ``handlers/roster/data/roster.toml`` | ``handlers.roster.RosterTerms`` |
+| ``statistics`` | ``handlers/statistics/data/statistics.toml`` | ``handlers.statistics.StatTerms`` |
 | ``examples`` | ``handlers/data/examples.jsonl`` + ``data/<domain>_examples.jsonl`` | ``handlers.examples.Examples`` |
 | ``command_examples`` | ``data/<domain>_command_examples.jsonl`` | ``handlers.examples.CommandExamples`` |
 | ``commands`` | ``handlers/data/commands.toml`` + ``data/<domain>_commands.toml`` | ``handlers.commands.Catalogue`` |
@@ -30,11 +32,12 @@ from handlers.commands import DOMAIN_FILES, SHARED_FILE, Catalogue, load_catalog
 from handlers.complaints import ComplaintTerms, Process
 from handlers.examples import CommandExamples, Examples, load_command_examples, load_examples
 from handlers.hazards import HazardTerms
-from handlers.incidents import IncidentRules, IncidentWords
+from handlers.incidents import IncidentRules, IncidentWords, ReportLayout, load_layout
 from handlers.nlu import District
 from handlers.reader import CommandReader, Reader, train_command_reader, train_reader
 from handlers.roster import RosterTerms
 from handlers.ruledata import Phrasing, read_rule_file
+from handlers.statistics import StatTerms, load_terms
 
 __all__ = ["COMMAND_FILES", "RULE_FILES", "Rules", "load_rules_bundle"]
 
@@ -45,8 +48,10 @@ RULE_FILES: dict[str, tuple[str, str]] = {
     "process": ("handlers.complaints", "process.toml"),
     "incidents": ("handlers.incidents", "incident_rules.toml"),
     "incident_words": ("handlers.incidents", "incident_words.toml"),
+    "report_document": ("handlers.incidents", "report_document.toml"),
     "hazards": ("handlers.hazards", "hazards.toml"),
     "roster": ("handlers.roster", "roster.toml"),
+    "statistics": ("handlers.statistics", "statistics.toml"),
 }
 COMMAND_FILES: tuple[tuple[str, str], ...] = (SHARED_FILE, *DOMAIN_FILES)
 """The files of the ``commands`` field (one catalogue from several files)."""
@@ -66,6 +71,8 @@ class Rules:
     commands: Catalogue
     examples: Examples
     command_examples: CommandExamples
+    report_document: ReportLayout
+    statistics: StatTerms
 
     @cached_property
     def reader(self) -> Reader:
@@ -134,4 +141,6 @@ def load_rules_bundle(rules_dir: Path | None = None, incident_rules: Path | None
         commands=load_catalogue(rules_dir),
         examples=load_examples(rules_dir),
         command_examples=load_command_examples(rules_dir, actions, elements),
+        report_document=load_layout(rules_dir),
+        statistics=load_terms(rules_dir),
     )

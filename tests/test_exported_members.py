@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-DOMAINS = ["handlers.complaints", "handlers.incidents", "handlers.hazards", "handlers.roster"]
+DOMAINS = ["handlers.complaints", "handlers.incidents", "handlers.hazards", "handlers.roster", "handlers.statistics"]
 SOURCE = ["bot", "handlers", "knowledge", "store", "core"]
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 

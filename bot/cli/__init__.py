@@ -1,9 +1,9 @@
 """The ``envbot`` command line (typer), one module per command group.
 
 Commands are thin and build only what they need, inside a context manager of :mod:`bot.cli._common`
-that disposes of it: the store alone (``staff``, ``incidents``, ``roster``, ``hazards``, ``questions``, ``console``,
-``docs list``, ``wechat menu``, ``send-due``), the knowledge base with its embedding model (``ingest``,
-``ask``, ``docs remove``), or every service of the app (``chat``). ``nlu`` opens no database.
+that disposes of it: the store alone (``staff``, ``incidents``, ``stats``, ``demo``, ``roster``, ``hazards``,
+``questions``, ``console``, ``docs list``, ``wechat menu``, ``send-due``), the knowledge base with its embedding
+model (``ingest``, ``ask``, ``docs remove``), or every service of the app (``chat``). ``nlu`` opens no database.
 Only ``migrate``, ``ingest`` and ``serve`` migrate the schema; any other command on a database that is
 not migrated stops with exit code 2 and says to run ``envbot migrate``.
 
@@ -16,6 +16,8 @@ not migrated stops with exit code 2 and says to run ``envbot migrate``.
 | ``wechat`` | ``wechat menu`` |
 | ``dispatch`` | ``send-due`` |
 | ``serve`` | ``serve`` |
+| ``stats`` | ``stats`` |
+| ``demo`` | ``demo`` (invented records for trying stats and documents) |
 | ``incidents`` / ``roster`` / ``hazards`` / ``questions`` / ``console`` | the groups of the same names |
 """
 
@@ -28,10 +30,12 @@ import sys
 import typer
 
 from bot.cli import chat as _chat
+from bot.cli import demo as _demo
 from bot.cli import dispatch as _dispatch
 from bot.cli import knowledge as _knowledge
 from bot.cli import migrate as _migrate
 from bot.cli import serve as _serve
+from bot.cli import stats as _stats
 from bot.cli.console import console_app
 from bot.cli.hazards import hazards_app
 from bot.cli.incidents import incidents_app
@@ -55,6 +59,8 @@ app.command("nlu")(_chat.nlu)
 app.command("send-due")(_dispatch.send_due)
 app.command("serve")(_serve.serve)
 app.add_typer(incidents_app, name="incidents")
+app.command("stats")(_stats.stats)
+app.command("demo")(_demo.demo)
 app.add_typer(roster_app, name="roster")
 app.add_typer(hazards_app, name="hazards")
 app.add_typer(questions_app, name="questions")

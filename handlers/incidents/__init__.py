@@ -5,9 +5,10 @@
 - ``service``: record, update, re-plan, acknowledge, end, withdraw; prompt actions for the dispatcher;
 - ``rules`` / ``plan`` / ``drafts``: the reporting rules as validated data (Order 17 第三、四、十二、
   十三、十四条; Order 32 第十六条; Wulong 半小时电话报、1小时书面报), the pure deadline planner, report drafts;
+- ``document``: a draft as a Word document laid out as an office sends it (``data/report_document.toml``);
 - ``words``: the words of incident messages and of the form (:class:`IncidentWords`);
 - ``data/``: ``incident_rules.toml``, ``incident_words.toml`` (also the command verbs),
-  ``incident_commands.toml`` (what 帮助 lists).
+  ``incident_commands.toml`` (what 帮助 lists), ``report_document.toml`` (the Word page).
 """
 
 from handlers.incidents.chat import (
@@ -20,6 +21,8 @@ from handlers.incidents.chat import (
     is_command,
     start,
 )
+from handlers.incidents.document import DOCX_TYPE, REPORTS, ReportLayout, load_layout, report_document, report_kind
+from handlers.incidents.drafts import Draft
 from handlers.incidents.rules import IncidentRules, load_rules, parse_rules
 from handlers.incidents.service import (
     ACK_PREFIX,
@@ -43,9 +46,13 @@ FORMS = (FORM, PICK_FORM)
 
 __all__ = [
     "ACK_PREFIX",
+    "DOCX_TYPE",
+    "Draft",
     "FORM",
     "FORMS",
     "PICK_FORM",
+    "REPORTS",
+    "ReportLayout",
     "STATUS_LABELS",
     "STEP_STATUS_LABELS",
     "Action",
@@ -58,11 +65,14 @@ __all__ = [
     "command",
     "command_parts",
     "is_command",
+    "load_layout",
     "load_rules",
     "parse_rules",
     "prompt_action",
     "record_prompt",
     "report",
+    "report_document",
+    "report_kind",
     "sensitive_of",
     "start",
     "step_label",

@@ -116,11 +116,19 @@ class DraftElement(_Model):
 
 
 class DraftRule(_Model):
-    """The elements of one kind of written report (Order 17 第十三条)."""
+    """The elements of one kind of written report (Order 17 第十三条).
+
+    Attributes:
+        builds_on: the drafts whose facts this report carries first (the 处理结果报告 is made
+            "在初报和续报的基础上", Order 17 第十三条第三款); elements of its own are not repeated.
+        earlier_title: the heading of those carried facts.
+    """
 
     title: str
     source: str
     elements: list[DraftElement] = Field(min_length=1)
+    builds_on: list[str] = []
+    earlier_title: str = ""
 
 
 class IncidentRules(_Model):
@@ -143,9 +151,14 @@ class IncidentRules(_Model):
             for other in step.completes:
                 if other not in self.steps:
                     raise ValueError(f"step {name!r} completes unknown step {other!r}")
-        for name in self.drafts:
+        for name, spec in self.drafts.items():
             if name not in self.steps:
                 raise ValueError(f"draft {name!r} is not a step")
+            strays = [k for k in spec.builds_on if k not in self.drafts or k == name]
+            if strays:
+                raise ValueError(f"draft {name!r}: builds_on names {strays[0]!r}, which is no other draft")
+            if spec.builds_on and not spec.earlier_title:
+                raise ValueError(f"draft {name!r}: builds_on needs earlier_title (the heading of the carried facts)")
         keys = {e.key for d in self.drafts.values() for e in d.elements}
         for draft in self.drafts.values():
             for element in draft.elements:

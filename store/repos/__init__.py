@@ -10,6 +10,7 @@ from store.repos.media import OWNERS as MEDIA_OWNERS
 from store.repos.media import MediaRepo
 from store.repos.questions import MAX_QUESTION_CHARS, AssociatedQuestionRepo, QuestionError, normalise_question
 from store.repos.reminders import ReminderRepo
+from store.repos.stats import StatsRepo
 from store.repos.tickets import OPEN_AFTER_ACCEPT, TicketRepo
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "ReminderRepo",
     "RosterRepo",
     "StaffRepo",
+    "StatsRepo",
     "TicketRepo",
     "TokenRepo",
 ]

@@ -98,3 +98,32 @@ def test_plan_by_grade_end_and_follow_ups() -> None:
     assert ended["investigation"].due_at == end + timedelta(days=30)
     assert ended["investigation"].heads_up(rules) == timedelta(days=3)
     assert plan(rules, Facts(T0, "major", end))[-1].due_at == end + timedelta(days=60)
+
+
+def test_a_report_builds_only_on_other_drafts_and_names_its_heading() -> None:
+    assert load_rules().drafts["final_report"].builds_on == ["initial_report", "follow_up_report"]  # 第十三条第三款
+    old = 'builds_on = ["initial_report", "follow_up_report"]'
+    assert old in BUNDLED
+    with pytest.raises(ConfigError, match="builds_on names 'summary_report'"):
+        parse_rules(BUNDLED.replace(old, 'builds_on = ["summary_report"]'))
+    with pytest.raises(ConfigError, match="builds_on names 'final_report'"):
+        parse_rules(BUNDLED.replace(old, 'builds_on = ["final_report"]'))
+    with pytest.raises(ConfigError, match="earlier_title"):
+        parse_rules(BUNDLED.replace('earlier_title = "初报、续报情况"', ""))
+
+
+def test_the_report_document_layout_and_statistics_words_are_checked(tmp_path: Path) -> None:
+    from handlers.rulebook import load_rules_bundle
+
+    layout = resources.files("handlers.incidents").joinpath("data").joinpath("report_document.toml").read_text("utf-8")
+    (tmp_path / "report_document.toml").write_text(layout.replace("body_size = 16", "body_size = 0"), "utf-8")
+    with pytest.raises(ConfigError, match=r"report_document.toml line \d+: body_size"):
+        load_rules_bundle(tmp_path)
+    (tmp_path / "report_document.toml").unlink()
+    words = resources.files("handlers.statistics").joinpath("data").joinpath("statistics.toml").read_text("utf-8")
+    (tmp_path / "statistics.toml").write_text(words.replace('overdue = "已超期未办"\n', ""), "utf-8")
+    with pytest.raises(ConfigError, match="needs 'overdue'"):
+        load_rules_bundle(tmp_path)
+    (tmp_path / "statistics.toml").write_text(words.replace('"隐患排查治理"', '"' + "长" * 32 + '"'), "utf-8")
+    with pytest.raises(ConfigError, match="31 characters"):
+        load_rules_bundle(tmp_path)
