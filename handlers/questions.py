@@ -193,12 +193,18 @@ def edit_question(session: Session, question_id: int, article: str, question: st
     if passages is None:
         raise QuestionError(f"“{row.source_name}”已不在知识库中，它的问题只能删除。")
     label = _checked_label(passages, article)
+    if row.origin == "bundled" and (label, normalise_question(question)) != (row.article, row.question):
+        # the bundled question is withdrawn (kept, so the next sync does not add it again) and the edit is new
+        added = repo.add(row.source_name, label, question, "console", passages.content_hash)
+        repo.withdraw(question_id)
+        return added
     return repo.update(question_id, article=label, question=question, origin="console", doc_hash=passages.content_hash)
 
 
 def remove_question(session: Session, question_id: int) -> AssociatedQuestion:
-    """Delete a question. Raises :class:`NotFound`."""
-    return AssociatedQuestionRepo(session).delete(question_id)
+    """Take a question out of use: a bundled one stays withdrawn (the next ingest does not bring it back),
+    any other is deleted. Raises :class:`NotFound`."""
+    return AssociatedQuestionRepo(session).withdraw(question_id)
 
 
 # ---- files in and out -------------------------------------------------------------------------------------------

@@ -13,8 +13,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from store.models.base import Base
 from store.types import UTCDateTime
 
-ORIGINS = ("bundled", "console", "import", "llm")
-"""Where a question came from: the bundled data files, the console, an imported file, the LLM at ingest."""
+ORIGINS = ("bundled", "console", "import", "llm", "withdrawn")
+"""Where a question came from: the bundled data files, the console, an imported file, the LLM at ingest;
+``withdrawn`` marks a bundled question an officer removed or replaced in the console: the row is kept, never
+read, so that the next sync of the bundled files does not bring it back."""
+
+LIVE_ORIGINS = ORIGINS[:-1]
+"""The origins of questions that count (all but ``withdrawn``)."""
 
 
 class AssociatedQuestion(Base):

@@ -12,6 +12,7 @@ from core import DomainError, clean_text
 from core.clock import utcnow
 from core.errors import NotFound
 from store.models import QUESTION_ORIGINS, AssociatedQuestion, Document
+from store.models.questions import LIVE_ORIGINS
 
 MAX_QUESTION_CHARS = 200
 """The longest question kept, in characters after :func:`normalise_question`."""
@@ -40,6 +41,10 @@ def _article(text: str) -> str:
     return " ".join(clean_text(text).split())[:255]
 
 
+_LIVE = AssociatedQuestion.origin.in_(LIVE_ORIGINS)
+"""Questions that count: all but withdrawn ones."""
+
+
 def _origin(origin: str) -> str:
     if origin not in QUESTION_ORIGINS:
         raise QuestionError(f"未知的问题来源“{origin}”（可用：{'、'.join(QUESTION_ORIGINS)}）。")
@@ -64,25 +69,27 @@ class AssociatedQuestionRepo:
         self._now: Callable[[], datetime] = now or session.info.get("now") or utcnow
 
     def all(self) -> list[AssociatedQuestion]:
-        """Every question, by document file name, article label and id."""
-        query = select(AssociatedQuestion).order_by(
-            AssociatedQuestion.source_name, AssociatedQuestion.article, AssociatedQuestion.id
+        """Every question (but withdrawn ones), by document file name, article label and id."""
+        query = (
+            select(AssociatedQuestion)
+            .where(_LIVE)
+            .order_by(AssociatedQuestion.source_name, AssociatedQuestion.article, AssociatedQuestion.id)
         )
         return list(self.session.scalars(query).all())
 
     def for_document(self, source_name: str) -> list[AssociatedQuestion]:
-        """The questions of one document (by file name), in the order they were added."""
+        """The questions of one document (by file name; withdrawn ones left out), in the order they were added."""
         query = (
             select(AssociatedQuestion)
-            .where(AssociatedQuestion.source_name == source_name)
+            .where(AssociatedQuestion.source_name == source_name, _LIVE)
             .order_by(AssociatedQuestion.id)
         )
         return list(self.session.scalars(query).all())
 
     def get(self, question_id: int) -> AssociatedQuestion:
-        """One question by id. Raises :class:`NotFound`."""
+        """One question by id (a withdrawn one is not found). Raises :class:`NotFound`."""
         row = self.session.get(AssociatedQuestion, question_id)
-        if row is None:
+        if row is None or row.origin == "withdrawn":
             raise NotFound("associated question", question_id)
         return row
 
@@ -104,7 +111,12 @@ class AssociatedQuestionRepo:
         """
         text = normalise_question(question)
         label = _article(article)
-        if self.find(source_name, label, text) is not None:
+        twin = self.find(source_name, label, text)
+        if twin is not None and twin.origin == "withdrawn":  # an officer takes back a bundled question they removed
+            twin.origin, twin.doc_hash, twin.updated_at = _origin(origin), doc_hash, self._now()
+            self.session.flush()
+            return twin
+        if twin is not None:
             raise QuestionError(f"“{label or '（无编号的段落）'}”已有这个问题：{text}")
         now = self._now()
         row = AssociatedQuestion(
@@ -202,6 +214,16 @@ class AssociatedQuestionRepo:
         self.session.flush()
         return row
 
+    def withdraw(self, question_id: int) -> AssociatedQuestion:
+        """Take a question out of use: a bundled one is kept as ``withdrawn`` (so that the next sync of the
+        bundled files does not add it again), any other is deleted. Returns the row. Raises :class:`NotFound`."""
+        row = self.get(question_id)
+        if row.origin != "bundled":
+            return self.delete(question_id)
+        row.origin, row.updated_at = "withdrawn", self._now()
+        self.session.flush()
+        return row
+
     def replace_origin(self, source_name: str, origin: str, rows: Sequence[tuple[str, str]], doc_hash: str) -> int:
         """Make the questions of ``origin`` for document ``source_name`` exactly ``rows`` of ``(article, question)``.
 
@@ -273,7 +295,7 @@ class AssociatedQuestionRepo:
             return []
         query = (
             select(AssociatedQuestion)
-            .where(AssociatedQuestion.source_name.in_(sorted(hashes)), AssociatedQuestion.doc_hash != "")
+            .where(AssociatedQuestion.source_name.in_(sorted(hashes)), AssociatedQuestion.doc_hash != "", _LIVE)
             .order_by(AssociatedQuestion.source_name, AssociatedQuestion.article, AssociatedQuestion.id)
         )
         return [q for q in self.session.scalars(query).all() if q.doc_hash not in hashes[q.source_name]]
@@ -288,5 +310,9 @@ class AssociatedQuestionRepo:
             select(Document.id).where(same_name).exists(),
             q.doc_hash.not_in(select(Document.content_hash).where(same_name)),
         )
-        query = select(q.source_name, func.count(), func.sum(case((is_stale, 1), else_=0))).group_by(q.source_name)
+        query = (
+            select(q.source_name, func.count(), func.sum(case((is_stale, 1), else_=0)))
+            .where(_LIVE)
+            .group_by(q.source_name)
+        )
         return {name: (int(total), int(stale or 0)) for name, total, stale in self.session.execute(query)}

@@ -107,6 +107,31 @@ def test_officer_adds_edits_and_removes_a_question_and_answers_follow(console: C
     assert json.loads(log[1].before)["question"] == "镇上出了较大的事 多久要报上去"
 
 
+def test_a_bundled_question_edited_or_removed_in_the_console_stays_so_after_the_next_sync(console: Console) -> None:
+    svc = console.bot.services
+    doc_id = _doc_id(console)
+    page = f"/console/knowledge/{doc_id}/questions"
+    bundled = [("第三条", "出了较大的事多久报到市里"), ("第四条", "初报要写些啥")]
+    with svc.session_factory.begin() as s:
+        digest = DocumentRepo(s).find(DOC).content_hash
+        AssociatedQuestionRepo(s).replace_origin(DOC, "bundled", bundled, digest)
+        first, second = (AssociatedQuestionRepo(s).find(DOC, *row).id for row in bundled)
+    console.login("officer")
+    r = console.post(
+        f"/console/knowledge/questions/{first}/edit",
+        {"document": str(doc_id), "article": "第三条", "question": "较大事件几个钟头内报市局"},
+        page,
+    )
+    assert "已修改“第三条”的问题：较大事件几个钟头内报市局" in _notice(console, r)
+    r = console.post(f"/console/knowledge/questions/{second}/remove", {"document": str(doc_id)}, page)
+    assert "已删除“第四条”的问题：初报要写些啥" in _notice(console, r)
+    with svc.session_factory.begin() as s:  # what the next `envbot ingest` does with the bundled files
+        AssociatedQuestionRepo(s).replace_origin(DOC, "bundled", bundled, digest)
+    assert _rows(console) == [("第三条", "较大事件几个钟头内报市局", "console")]
+    html = console.client.get(page).text
+    assert "较大事件几个钟头内报市局" in html and "初报要写些啥" not in html and "出了较大的事多久报到市里" not in html
+
+
 def test_duty_staff_read_questions_but_cannot_change_them_and_forms_need_csrf(console: Console) -> None:
     doc_id = _doc_id(console)
     page = f"/console/knowledge/{doc_id}/questions"

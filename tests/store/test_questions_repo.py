@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from core.clock import FrozenClock
 from core.errors import NotFound
 from store import (
+    AssociatedQuestion,
     AssociatedQuestionRepo,
     AuditEntry,
     Chunk,
@@ -142,6 +143,28 @@ def test_replace_origin_syncs_one_origin_of_one_document(session_factory, clock:
         AssociatedQuestionRepo(s).replace_origin("a.md", "bundled", [("第一条", " ")], "h3")
     with session_factory() as s:
         assert len(AssociatedQuestionRepo(s).for_document("a.md")) == 2  # the refused sync changed nothing
+
+
+def test_a_withdrawn_bundled_question_stays_out_after_the_next_sync(session_factory) -> None:
+    """An officer removes a bundled question: the next sync of the bundled files must not bring it back;
+    a console question is deleted outright; adding the withdrawn text again takes it back."""
+    rows = [("第一条", "河道多久巡查一次"), ("第一条", "巡查员好久去一趟河边")]
+    with session_factory.begin() as s:
+        repo = AssociatedQuestionRepo(s)
+        repo.replace_origin("a.md", "bundled", rows, "h1")
+        typed = repo.add("a.md", "第一条", "河长多久巡河", "console")
+        gone = repo.withdraw(repo.find("a.md", *rows[0]).id)
+        repo.withdraw(typed.id)
+    with session_factory.begin() as s:
+        repo = AssociatedQuestionRepo(s)
+        assert repo.replace_origin("a.md", "bundled", rows, "h1") == 0  # the withdrawn one is not added again
+        assert [q.question for q in repo.for_document("a.md")] == ["巡查员好久去一趟河边"]
+        assert [q.question for q in repo.all()] == ["巡查员好久去一趟河边"] and repo.counts() == {"a.md": (1, 0)}
+        with pytest.raises(NotFound):
+            repo.get(gone.id)
+        assert s.scalar(select(func.count()).select_from(AssociatedQuestion)) == 2  # console row deleted
+        back = repo.add("a.md", "第一条", "河道多久巡查一次", "console")
+        assert back.id == gone.id and back.origin == "console"
 
 
 def test_stale_questions_are_those_written_for_another_version(session_factory) -> None:
