@@ -240,22 +240,30 @@ class AnswerService:
         return "\n".join(lines)
 
     def _quote(self, question: str, text: str) -> str:
-        """The passage, or its sentences that best match the question when it is long."""
+        """The passage, or, when it is longer than ``quote_chars``: its opening sentence (an article's lead states
+        who does what and the penalty, e.g. "……处十万元以上一百万元以下的罚款；") and the sentence that best
+        matches the question, whatever their length, then the next best while they fit; in their order, gaps
+        marked "……"."""
         flat = re.sub(r"\s*\n\s*", "", text)
         limit = self.config.quote_chars
         if len(flat) <= limit:
             return flat
         sentences = split_sentences(flat)
+        if not sentences:
+            return flat[:limit] + "……"
         q_tokens = set(self.retriever.tokenizer.tokens(question))
         scored = []
         for i, s in enumerate(sentences):
             toks = set(self.retriever.tokenizer.tokens(s))
             weight = sum(self.retriever.lexical.idf(t) for t in q_tokens & toks)
             scored.append((weight, -i, i))
-        chosen: list[int] = []
-        size = 0
-        for _w, _neg, i in sorted(scored, reverse=True):
-            if size + len(sentences[i]) > limit and chosen:
+        ranked = [i for _w, _neg, i in sorted(scored, reverse=True)]
+        chosen = sorted({0, ranked[0]})  # the lead and the best match, whatever their length
+        size = sum(len(sentences[i]) for i in chosen)
+        for i in ranked:
+            if i in chosen:
+                continue
+            if size + len(sentences[i]) > limit:
                 break
             chosen.append(i)
             size += len(sentences[i])

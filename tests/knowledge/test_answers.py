@@ -97,3 +97,18 @@ def test_public_eval_set_retrieval_quality(corpus_services: Services) -> None:
         hit5 += any(h.chunk.source_name == case["doc"] and ev in "".join(h.chunk.text.split()) for h in hits)
         assert svc.decide(case["question"], svc.retrieve(case["question"], k=10))[0] is not Outcome.ABSTAIN, case["id"]
     assert hit5 / len(cases) >= 0.9
+
+
+def test_a_long_penalty_article_is_quoted_with_its_amount(corpus_services: Services) -> None:
+    """The lead of a long article (who fines whom, how much) stays in the quote beside the clauses that match,
+    even when those clauses alone would fill it."""
+    items = "".join(f"（{n}）在第{n}号河段私设暗管排放含油废水、洗罐废水或者其他废水的；" for n in "一二三四五六七八")
+    text = (
+        "违反本条例规定，有下列行为之一的，由区生态环境主管部门责令改正，处十万元以上一百万元以下的罚款；情节严重的，责令停业："
+        + items
+    )
+    service = corpus_services.knowledge.service
+    quote = service._quote("私设暗管排放洗罐废水", text)
+    assert len(text) > service.config.quote_chars
+    assert quote.startswith("违反本条例规定") and "十万元以上一百万元以下的罚款" in quote
+    assert "私设暗管排放含油废水" in quote and quote.endswith("……")
