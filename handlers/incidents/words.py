@@ -51,6 +51,8 @@ class IncidentFormWords(RuleModel):
     casualty_words: list[str]
     pollutants: list[str] = []
     no_casualties: list[str] = []
+    symptoms: list[str] = []
+    people: list[str] = []
     new_report_words: list[str]
 
     def bare(self, text: str) -> str:
@@ -73,11 +75,17 @@ class IncidentFormWords(RuleModel):
         return f"{found}，{amount.group(0).strip()}" if amount else found
 
     def casualties_of(self, text: str) -> str | None:
-        """What a message says of casualties ("无" for "没得人受伤", "2人受伤"); None if nothing."""
+        """What a message says of casualties ("无" for "没得人受伤", "2人受伤"), or of people taken ill, the
+        clause naming them ("附近几个村民喉咙痛" — Order 17 第十三条 asks for 人员受害情况); None if nothing."""
         if any(w in text for w in self.no_casualties):
             return "无"
         m = _CASUALTY_RE.search(text)
-        return m.group(0) if m else None
+        if m:
+            return m.group(0)
+        for clause in re.split(r"[，,。；;！!？?\s]+", text):
+            if any(w in clause for w in self.symptoms) and any(p in clause for p in self.people):
+                return clause[:40]
+        return None
 
 
 COMMAND_ACTIONS = (

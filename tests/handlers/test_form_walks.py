@@ -132,6 +132,15 @@ def test_an_incident_form_keeps_facts_given_before_their_question(ctx: HandlerCo
     assert "信息已记录" in duty.say("一般")
 
 
+def test_people_taken_ill_are_what_the_report_says_of_casualties(ctx: HandlerContext) -> None:
+    """ "附近几个村民喉咙痛" names people harmed without 受伤 (Order 17 第十三条: 人员受害情况): kept, not asked."""
+    duty = Talk(ctx)
+    duty.say("报告 白马镇那个化工厂氯气漏了")
+    asked = duty.say("十分钟前，附近几个村民喉咙痛")
+    assert "已记下人员伤亡：附近几个村民喉咙痛" in asked and "是否可能涉及以下情形" in asked
+    assert _incident(ctx).casualties == "附近几个村民喉咙痛"
+
+
 def test_a_question_in_the_middle_in_everyday_words_is_answered_and_the_step_asked_again(ctx: HandlerContext) -> None:
     citizen = Talk(ctx, user="c9", role=Role.CITIZEN)
     citizen.say("我要举报污染")
