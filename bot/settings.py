@@ -131,6 +131,20 @@ class Settings(BaseSettings):
     console_max_failures: int = Field(5, ge=1, description="Wrong passwords in a row before a name is locked.")
     console_lockout_minutes: float = Field(15.0, gt=0, description="Minutes a name (or address) stays locked.")
     rate_limit_per_minute: int = Field(20, ge=1, description="Messages one user may send per minute (per worker).")
+    header_timeout: float = Field(
+        10.0, gt=0, description="Seconds a client has to send a request's headers (else 408, connection closed)."
+    )
+    body_timeout: float = Field(
+        30.0, gt=0, description="Seconds a client has, after the headers, to send the request body (else closed)."
+    )
+    keep_alive_timeout: float = Field(5.0, gt=0, description="Seconds an idle keep-alive connection is kept.")
+    max_connections: int = Field(
+        1000, ge=1, description="Open connections per worker; a connection beyond them is closed at once."
+    )
+    max_concurrency: int = Field(
+        200, ge=0, description="Connections and requests in progress per worker before new requests get 503; 0: none."
+    )
+    max_header_bytes: int = Field(16384, ge=1024, description="Largest request line and header block (bytes).")
     host: str = Field("127.0.0.1", description="Address the server binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port the server binds.")
     log_level: str = Field("INFO", description="Logging level.")
