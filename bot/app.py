@@ -7,30 +7,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
-
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.bodies import read_capped
 from bot.channels.base import Callback
 from bot.channels.web import ChatRequest, StaffRoleRefused, WebChatChannel
 from bot.channels.wechat_oa import OfficialAccountChannel
 from bot.channels.wecom import WeComChannel
+from bot.gateway import RateLimiter
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.open311 import open311_router
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from core.errors import ChannelError
 from core.text import clean_text
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from handlers import answer_question
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger(__name__)
 
@@ -187,10 +188,26 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         """Prometheus metrics of this process."""
         return Response(svc_of(request).metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
-    @app.post("/api/ask", response_model=AskResponse)
+    ask_limiter = RateLimiter(settings.ask_rate_per_minute)
+
+    @app.post(
+        "/api/ask",
+        response_model=AskResponse,
+        responses={429: {"description": "Too many questions from this address; see Retry-After (seconds)."}},
+    )
     def ask(body: AskRequest, request: Request) -> AskResponse:
-        """Answer a question from the regulations with citations, or abstain."""
+        """Answer a question from the regulations with citations, or abstain (at most
+        ``ENVBOT_ASK_RATE_PER_MINUTE`` questions per client address and minute: 429 with Retry-After)."""
         svc = svc_of(request)
+        if settings.ask_rate_per_minute:
+            client = request.client.host if request.client else "-"
+            wait = ask_limiter.wait(client, svc.clock.now().timestamp())
+            if wait:
+                raise HTTPException(
+                    status_code=429,
+                    detail="请求过于频繁，请稍后再试。",
+                    headers={"Retry-After": str(math.ceil(wait))},
+                )
         answer = answer_question(
             body.question, svc.knowledge, max_chars=svc.settings.max_question_chars, duty_phone=svc.settings.duty_phone
         )

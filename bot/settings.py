@@ -131,6 +131,12 @@ class Settings(BaseSettings):
     console_max_failures: int = Field(5, ge=1, description="Wrong passwords in a row before a name is locked.")
     console_lockout_minutes: float = Field(15.0, gt=0, description="Minutes a name (or address) stays locked.")
     rate_limit_per_minute: int = Field(20, ge=1, description="Messages one user may send per minute (per worker).")
+    ask_rate_per_minute: int = Field(
+        30,
+        ge=0,
+        description="Questions one client address may send to /api/ask per minute (per worker); more get 429 "
+        "with Retry-After. 0: no limit.",
+    )
     header_timeout: float = Field(
         10.0, gt=0, description="Seconds a client has to send a request's headers (else 408, connection closed)."
     )
