@@ -12,6 +12,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, Field, field_validator
+
 from bot.bodies import read_capped
 from bot.channels.base import Callback
 from bot.channels.web import ChatRequest, StaffRoleRefused, WebChatChannel
@@ -20,18 +26,12 @@ from bot.channels.wecom import WeComChannel
 from bot.gateway import RateLimiter
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.open311 import open311_router
+from bot.readiness import FreeBytes, check_database, check_disk, disk_free
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from core.errors import ChannelError
 from core.text import clean_text
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from handlers import answer_question
-from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger(__name__)
 
@@ -164,15 +164,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @app.get("/readyz")
     def readyz(request: Request) -> Response:
-        """Ready to serve: the database answers, the knowledge index has passages, channels are configured."""
+        """Ready to serve: the database answers and takes a write (rolled back), the data directory has
+        ``ENVBOT_MIN_FREE_MB`` free, the knowledge index has passages; 503 with the failing check otherwise."""
         svc = svc_of(request)
         checks: dict[str, str] = {}
-        try:
-            with svc.session_factory() as session:
-                session.execute(text("SELECT 1"))
-            checks["database"] = "ok"
-        except SQLAlchemyError as exc:
-            checks["database"] = f"error: {type(exc).__name__}"
+        checks["database"] = check_database(svc.session_factory)
+        free_bytes: FreeBytes = getattr(request.app.state, "free_bytes", disk_free)
+        checks["disk"] = check_disk(svc.settings.data_dir, svc.settings.min_free_mb, free_bytes)
         try:
             passages = len(svc.knowledge.service.retriever)
             checks["index"] = f"ok ({passages} passages)" if passages else "empty: run envbot ingest"
@@ -180,7 +178,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             checks["index"] = f"error: {type(exc).__name__}"
         checks["wechat"] = "configured" if svc.wechat else "off"
         checks["wecom"] = "configured" if svc.wecom else "off"
-        ready = checks["database"] == "ok" and checks["index"].startswith("ok")
+        ready = checks["database"] == "ok" and checks["disk"].startswith("ok") and checks["index"].startswith("ok")
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
     @app.get("/metrics")

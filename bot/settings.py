@@ -137,6 +137,9 @@ class Settings(BaseSettings):
         description="Questions one client address may send to /api/ask per minute (per worker); more get 429 "
         "with Retry-After. 0: no limit.",
     )
+    min_free_mb: int = Field(
+        200, ge=0, description="/readyz answers 503 when the data directory has fewer MiB free than this; 0: no check."
+    )
     header_timeout: float = Field(
         10.0, gt=0, description="Seconds a client has to send a request's headers (else 408, connection closed)."
     )
