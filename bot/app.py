@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field, field_validator
 
+from bot import accesslog
 from bot.bodies import read_capped
 from bot.channels.base import Callback
 from bot.channels.web import ChatRequest, StaffRoleRefused, WebChatChannel
@@ -27,6 +28,7 @@ from bot.gateway import RateLimiter
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.open311 import open311_router
 from bot.readiness import FreeBytes, check_database, check_disk, disk_free
+from bot.replay import ReplayGuard
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from core.errors import ChannelError
@@ -119,6 +121,7 @@ def _refuse(exc: ChannelError) -> Response:
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """Build the app. ``services`` (for tests) overrides building them from ``settings``."""
     settings = settings or (services.settings if services else load_settings())
+    accesslog.install()  # uvicorn's access log: openid masked, signatures blanked
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -228,7 +231,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         svc = svc_of(request)
         try:
             body = await read_capped(request, svc.settings.max_body_bytes)
-            parsed = adapter.parse(Callback(dict(request.query_params), body))
+            params = dict(request.query_params)
+            parsed = adapter.parse(Callback(params, body))
+            guard = ReplayGuard(svc.session_factory, svc.clock, svc.settings.replay_window)
+            await run_in_threadpool(
+                lambda: guard.check(
+                    channel=adapter.channel.value,
+                    signature=adapter.replay_signature(params),
+                    timestamp=params.get("timestamp", ""),
+                    nonce=params.get("nonce", ""),
+                    body=body,
+                )
+            )
         except ChannelError as exc:
             return _refuse(exc)
         text = await svc.gateway.handle(parsed, adapter)

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     wechat_app_id: str = Field("", description="Official Account AppID.")
     wechat_app_secret: str = Field("", description="Official Account AppSecret (for the customer-service API).")
     wechat_aes_key: str = Field("", description="Official Account EncodingAESKey (43 characters) for safe mode.")
+    wechat_encrypt_mode: Literal["", "plain", "compatible", "safe"] = Field(
+        "",
+        description="Official Account message encryption: plain (明文), compatible (兼容: both) or safe (安全: "
+        "encrypted only, a body without Encrypt is refused); empty: safe with an AES key, else plain.",
+    )
     wechat_api_base: str = Field("https://api.weixin.qq.com", description="Official Account API server.")
     wecom_corp_id: str = Field("", description="WeCom CorpID; empty disables /wecom.")
     wecom_agent_id: str = Field("", description="WeCom app AgentID.")
@@ -171,6 +176,8 @@ class Settings(BaseSettings):
             key = getattr(self, name)
             if key and len(key) != 43:
                 raise ValueError(f"ENVBOT_{name.upper()} must be 43 characters")
+        if self.wechat_encrypt_mode in ("compatible", "safe") and not self.wechat_aes_key:
+            raise ValueError(f"ENVBOT_WECHAT_ENCRYPT_MODE={self.wechat_encrypt_mode} needs ENVBOT_WECHAT_AES_KEY")
         if self.env == "production" and "web_chat" not in self.model_fields_set:
             self.web_chat = False  # the web chat cannot tell who a visitor is: anyone could read any ticket
         if self.env == "production" and "web_chat_staff" not in self.model_fields_set:
