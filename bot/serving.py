@@ -35,6 +35,7 @@ class GuardedH11Protocol(H11Protocol):
     max_connections: int = 1000
 
     _guard: asyncio.TimerHandle | None = None
+    _armed_for = ""  # the phase the timer was armed for: "headers" or "body"
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Accept the connection (or close it at once beyond the limit) and start the header timer."""
@@ -56,9 +57,13 @@ class GuardedH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
     def on_response_complete(self) -> None:
-        """Between requests uvicorn's keep-alive timeout applies; ours waits for the next request's first byte."""
+        """Between requests uvicorn's keep-alive timeout applies; ours waits for the next request's first byte
+        (or follows a pipelined request that uvicorn starts from its buffer here)."""
         self._disarm()
+        finished = self.cycle
         super().on_response_complete()
+        if self.cycle is not finished:
+            self._follow()
 
     # ---- the timer ---------------------------------------------------------------------------
 
@@ -74,7 +79,7 @@ class GuardedH11Protocol(H11Protocol):
         phase = self._phase()
         if phase == "done":
             self._disarm()
-        elif getattr(self, "_armed_for", "") != phase:
+        elif self._armed_for != phase:
             self._disarm()
             self._arm(self.header_timeout if phase == "headers" else self.body_timeout, phase)
 

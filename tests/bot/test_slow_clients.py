@@ -124,3 +124,20 @@ def test_connections_beyond_the_limit_are_closed_and_a_normal_request_still_work
         finally:
             for s in held:
                 s.close()
+
+
+def test_keep_alive_pipelining_and_bodies_are_unaffected() -> None:
+    with _server() as port, socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.settimeout(3)
+        get = b"GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"
+        post = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+        sock.sendall(get + post)  # two requests in one packet
+        received = b""
+        while received.count(b"HTTP/1.1 200") < 2:
+            chunk = sock.recv(4096)
+            assert chunk, received
+            received += chunk
+        assert b'{"bytes":5}' in received
+        time.sleep(HEADER_TIMEOUT + 0.5)  # idle between requests: uvicorn's keep-alive (5 s) applies, not ours
+        sock.sendall(get)
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
