@@ -48,7 +48,7 @@ class ReplayGuard:
         """
         if self.window <= 0:
             return
-        if len(nonce) > MAX_NONCE_CHARS or len(signature) > 64 or not timestamp.isdigit():
+        if len(nonce) > MAX_NONCE_CHARS or len(signature) > 64 or not (timestamp.isascii() and timestamp.isdigit()):
             raise ReplayError("nonce, signature or timestamp of a shape WeChat does not send", channel=channel)
         now = self.clock.now()
         stamped = datetime.fromtimestamp(int(timestamp), UTC)
