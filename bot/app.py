@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -16,16 +17,18 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
+from bot import accesslog
 from bot.bodies import read_capped
 from bot.channels.base import Callback
 from bot.channels.web import ChatRequest, StaffRoleRefused, WebChatChannel
 from bot.channels.wechat_oa import OfficialAccountChannel
 from bot.channels.wecom import WeComChannel
+from bot.gateway import RateLimiter
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.open311 import open311_router
+from bot.readiness import FreeBytes, check_database, check_disk, disk_free
+from bot.replay import ReplayGuard
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from core.errors import ChannelError
@@ -134,6 +137,7 @@ def _refuse(exc: ChannelError) -> Response:
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """Build the app. ``services`` (for tests) overrides building them from ``settings``."""
     settings = settings or (services.settings if services else load_settings())
+    accesslog.install()  # uvicorn's access log: openid masked, signatures blanked
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -181,15 +185,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @app.get("/readyz")
     def readyz(request: Request) -> Response:
-        """Ready to serve: the database answers, the knowledge index has passages, channels are configured."""
+        """Ready to serve: the database answers and takes a write (rolled back), the data directory has
+        ``ENVBOT_MIN_FREE_MB`` free, the knowledge index has passages; 503 with the failing check otherwise."""
         svc = svc_of(request)
         checks: dict[str, str] = {}
-        try:
-            with svc.session_factory() as session:
-                session.execute(text("SELECT 1"))
-            checks["database"] = "ok"
-        except SQLAlchemyError as exc:
-            checks["database"] = f"error: {type(exc).__name__}"
+        checks["database"] = check_database(svc.session_factory)
+        free_bytes: FreeBytes = getattr(request.app.state, "free_bytes", disk_free)
+        checks["disk"] = check_disk(svc.settings.data_dir, svc.settings.min_free_mb, free_bytes)
         try:
             passages = len(svc.knowledge.service.retriever)
             checks["index"] = f"ok ({passages} passages)" if passages else "empty: run envbot ingest"
@@ -197,7 +199,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             checks["index"] = f"error: {type(exc).__name__}"
         checks["wechat"] = "configured" if svc.wechat else "off"
         checks["wecom"] = "configured" if svc.wecom else "off"
-        ready = checks["database"] == "ok" and checks["index"].startswith("ok")
+        ready = checks["database"] == "ok" and checks["disk"].startswith("ok") and checks["index"].startswith("ok")
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
     @app.get("/metrics")
@@ -205,10 +207,26 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         """Prometheus metrics of this process."""
         return Response(svc_of(request).metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
-    @app.post("/api/ask", response_model=AskResponse)
+    ask_limiter = RateLimiter(settings.ask_rate_per_minute)
+
+    @app.post(
+        "/api/ask",
+        response_model=AskResponse,
+        responses={429: {"description": "Too many questions from this address; see Retry-After (seconds)."}},
+    )
     def ask(body: AskRequest, request: Request) -> AskResponse:
-        """Answer a question from the regulations with citations, or abstain."""
+        """Answer a question from the regulations with citations, or abstain (at most
+        ``ENVBOT_ASK_RATE_PER_MINUTE`` questions per client address and minute: 429 with Retry-After)."""
         svc = svc_of(request)
+        if settings.ask_rate_per_minute:
+            client = request.client.host if request.client else "-"
+            wait = ask_limiter.wait(client, svc.clock.now().timestamp())
+            if wait:
+                raise HTTPException(
+                    status_code=429,
+                    detail="请求过于频繁，请稍后再试。",
+                    headers={"Retry-After": str(math.ceil(wait))},
+                )
         answer = answer_question(
             body.question, svc.knowledge, max_chars=svc.settings.max_question_chars, duty_phone=svc.settings.duty_phone
         )
@@ -231,7 +249,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         svc = svc_of(request)
         try:
             body = await read_capped(request, svc.settings.max_body_bytes)
-            parsed = adapter.parse(Callback(dict(request.query_params), body))
+            params = dict(request.query_params)
+            parsed = adapter.parse(Callback(params, body))
+            guard = ReplayGuard(svc.session_factory, svc.clock, svc.settings.replay_window)
+            await run_in_threadpool(
+                lambda: guard.check(
+                    channel=adapter.channel.value,
+                    signature=adapter.replay_signature(params),
+                    timestamp=params.get("timestamp", ""),
+                    nonce=params.get("nonce", ""),
+                    body=body,
+                )
+            )
         except ChannelError as exc:
             return _refuse(exc)
         text = await svc.gateway.handle(parsed, adapter)

@@ -258,10 +258,21 @@ class _DeferredNotifier:
         self._defer(send)
 
 
+class _UserLock:
+    """One user's turn lock and how many turns hold it or wait for it (dropped at zero)."""
+
+    __slots__ = ("holders", "lock")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.holders = 0
+
+
 class Dialogue:
     """Routes each inbound message through :data:`RULES` and returns the replies.
 
-    Turns of one user are serialised in-process (a lock per conversation key). Each turn is one
+    Turns of one user are serialised in-process (a lock per conversation key, kept only while a
+    turn holds or waits for it, so the locks of idle users do not pile up). Each turn is one
     unit of work (``store.unit_of_work``): whatever its handlers write (form state, a ticket, its
     reminders, …) commits at its end, together with the message's claim when the caller settles
     one, or not at all. A worker killed mid-turn leaves nothing half done, so the message can be
@@ -277,7 +288,7 @@ class Dialogue:
         self.ctx = ctx
         self.rules = rules
         self.observe = observe
-        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._locks: dict[tuple[str, str], _UserLock] = {}
         self._guard = threading.Lock()
 
     @staticmethod
@@ -310,18 +321,28 @@ class Dialogue:
         Actions deferred by the handlers (``handlers.base.after_commit``) run after the commit,
         still in the user's turn (before the user's next message).
         """
+        key = self.key(inbound)
         with self._guard:
-            lock = self._locks.setdefault(self.key(inbound), threading.Lock())
+            entry = self._locks.get(key)
+            if entry is None:
+                entry = self._locks[key] = _UserLock()
+            entry.holders += 1
         who = inbound.user_id if inbound.role is not Role.CITIZEN else mask(inbound.user_id)
-        with lock, acting_as(f"{inbound.channel.value}:{who}"):
-            deferred: list[Action] = []
-            replies = self._turn(inbound, settle, deferred)
-            for action in deferred if replies is not None else ():
-                try:
-                    action(self.ctx)
-                except Exception:  # a failed send must not take the committed turn with it
-                    log.exception("an action after the turn of %s failed", mask(inbound.user_id))
-            return replies
+        try:
+            with entry.lock, acting_as(f"{inbound.channel.value}:{who}"):
+                deferred: list[Action] = []
+                replies = self._turn(inbound, settle, deferred)
+                for action in deferred if replies is not None else ():
+                    try:
+                        action(self.ctx)
+                    except Exception:  # a failed send must not take the committed turn with it
+                        log.exception("an action after the turn of %s failed", mask(inbound.user_id))
+                return replies
+        finally:
+            with self._guard:  # the last one out drops the lock: the dictionary holds only busy users
+                entry.holders -= 1
+                if entry.holders == 0:
+                    del self._locks[key]
 
     def _turn(self, inbound: Inbound, settle: Settle | None, deferred: list[Action]) -> list[Reply] | None:
         try:

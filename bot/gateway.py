@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import asdict
@@ -48,22 +49,45 @@ log = logging.getLogger(__name__)
 
 
 class RateLimiter:
-    """At most ``per_minute`` messages per user in a sliding minute (in this worker)."""
+    """At most ``per_minute`` events per key in a sliding minute (in this worker).
+
+    Keys idle for a minute are swept (at most once a minute), so the memory holds only the
+    keys active in the last minute or two, however many distinct keys (users, addresses) come.
+    """
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
         self._seen: dict[str, deque[float]] = defaultdict(deque)
+        self._swept = float("-inf")
+        self._lock = threading.Lock()  # /api/ask calls it from the thread pool
 
     def allow(self, key: str, now: float | None = None) -> bool:
-        """Record one message for ``key``; False when it is over the limit."""
+        """Record one event for ``key``; False when it is over the limit (then nothing is recorded)."""
+        return self.wait(key, now) == 0.0
+
+    def wait(self, key: str, now: float | None = None) -> float:
+        """Record one event for ``key`` and return 0.0; over the limit, record nothing and return the
+        seconds (> 0) until one more event would be allowed. ``now`` in seconds (default: monotonic)."""
         t = time.monotonic() if now is None else now
-        window = self._seen[key]
-        while window and t - window[0] > 60:
-            window.popleft()
-        if len(window) >= self.per_minute:
-            return False
-        window.append(t)
-        return True
+        with self._lock:
+            if t - self._swept > 60:
+                self._sweep(t)
+            window = self._seen[key]
+            while window and t - window[0] > 60:
+                window.popleft()
+            if len(window) >= self.per_minute:
+                return max(60 - (t - window[0]), 0.001)
+            window.append(t)
+            return 0.0
+
+    def _sweep(self, t: float) -> None:
+        self._swept = t
+        for key in [k for k, w in self._seen.items() if not w or t - w[-1] > 60]:
+            del self._seen[key]
+
+    def __len__(self) -> int:
+        """How many keys are remembered."""
+        return len(self._seen)
 
 
 TOO_FAST = "您发送得太快了，请稍等一分钟再试。"

@@ -4,7 +4,8 @@
 send-due`` calls it once; the server calls it in a loop). Each due row is
 claimed atomically (``sending``), sent, and finished as ``sent`` (marked
 ``late`` when sent more than ``grace`` after its due time, e.g. after a
-restart) or retried with exponential backoff, ``failed`` after
+restart; ``sent_at`` and lateness are read from the clock after the send, not
+at the start of the tick) or retried with exponential backoff, ``failed`` after
 ``max_attempts``. A row claimed by a dispatcher that died is released after
 ``lease`` and sent again; WeCom sends carry ``enable_duplicate_check`` so a
 prompt re-sent after a crash in the instant between sending and recording is
@@ -207,6 +208,9 @@ class Dispatcher:
                 continue
             if action is not None:
                 self._send_card(row_id, user, action)
+        # the time of the send, not of the tick's start: a long batch must not stamp late sends as
+        # on time (never before the tick's own time, which a caller may set ahead of the clock)
+        now = max(now, self.clock.now())
         with self.session_factory.begin() as session:
             row = session.get(Reminder, row_id)
             assert row is not None

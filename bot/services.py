@@ -286,6 +286,7 @@ def build_services(
             aes_key=settings.wechat_aes_key,
             clock=clock,
             replay_window=settings.replay_window,
+            mode=settings.wechat_encrypt_mode,
         )
     if settings.wecom_corp_id:
         svc.wecom = WeComChannel(

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     wechat_app_id: str = Field("", description="Official Account AppID.")
     wechat_app_secret: str = Field("", description="Official Account AppSecret (for the customer-service API).")
     wechat_aes_key: str = Field("", description="Official Account EncodingAESKey (43 characters) for safe mode.")
+    wechat_encrypt_mode: Literal["", "plain", "compatible", "safe"] = Field(
+        "",
+        description="Official Account message encryption: plain (明文), compatible (兼容: both) or safe (安全: "
+        "encrypted only, a body without Encrypt is refused); empty: safe with an AES key, else plain.",
+    )
     wechat_api_base: str = Field("https://api.weixin.qq.com", description="Official Account API server.")
     wecom_corp_id: str = Field("", description="WeCom CorpID; empty disables /wecom.")
     wecom_agent_id: str = Field("", description="WeCom app AgentID.")
@@ -147,6 +152,29 @@ class Settings(BaseSettings):
     console_max_failures: int = Field(5, ge=1, description="Wrong passwords in a row before a name is locked.")
     console_lockout_minutes: float = Field(15.0, gt=0, description="Minutes a name (or address) stays locked.")
     rate_limit_per_minute: int = Field(20, ge=1, description="Messages one user may send per minute (per worker).")
+    ask_rate_per_minute: int = Field(
+        30,
+        ge=0,
+        description="Questions one client address may send to /api/ask per minute (per worker); more get 429 "
+        "with Retry-After. 0: no limit.",
+    )
+    min_free_mb: int = Field(
+        200, ge=0, description="/readyz answers 503 when the data directory has fewer MiB free than this; 0: no check."
+    )
+    header_timeout: float = Field(
+        10.0, gt=0, description="Seconds a client has to send a request's headers (else 408, connection closed)."
+    )
+    body_timeout: float = Field(
+        30.0, gt=0, description="Seconds a client has, after the headers, to send the request body (else closed)."
+    )
+    keep_alive_timeout: float = Field(5.0, gt=0, description="Seconds an idle keep-alive connection is kept.")
+    max_connections: int = Field(
+        1000, ge=1, description="Open connections per worker; a connection beyond them is closed at once."
+    )
+    max_concurrency: int = Field(
+        200, ge=0, description="Connections and requests in progress per worker before new requests get 503; 0: none."
+    )
+    max_header_bytes: int = Field(16384, ge=1024, description="Largest request line and header block (bytes).")
     host: str = Field("127.0.0.1", description="Address the server binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port the server binds.")
     log_level: str = Field("INFO", description="Logging level.")
@@ -164,6 +192,8 @@ class Settings(BaseSettings):
             key = getattr(self, name)
             if key and len(key) != 43:
                 raise ValueError(f"ENVBOT_{name.upper()} must be 43 characters")
+        if self.wechat_encrypt_mode in ("compatible", "safe") and not self.wechat_aes_key:
+            raise ValueError(f"ENVBOT_WECHAT_ENCRYPT_MODE={self.wechat_encrypt_mode} needs ENVBOT_WECHAT_AES_KEY")
         if self.env == "production" and "web_chat" not in self.model_fields_set:
             self.web_chat = False  # the web chat cannot tell who a visitor is: anyone could read any ticket
         if self.env == "production" and "web_chat_staff" not in self.model_fields_set:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from core import DomainError
 from core.errors import NotFound
+from handlers.spreadsheets import csv_safe, csv_unescape, text_row, xlsx_problem
 from knowledge import chunk_label
 from store import (
     MAX_QUESTION_CHARS,
@@ -253,6 +254,9 @@ def _records(path: Path) -> tuple[bool, Iterable[Sequence[Any]]]:
     if suffix == ".xlsx":
         from openpyxl import load_workbook
 
+        problem = xlsx_problem(path)  # a zip bomb is refused before openpyxl inflates anything
+        if problem:
+            raise QuestionSheetError([problem])
         try:
             wb = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
@@ -282,7 +286,7 @@ def _csv_rows(text: str) -> list[list[str]]:
     rows: list[list[str]] = []
     try:
         for row in reader:
-            rows.append(row)
+            rows.append([csv_unescape(cell) for cell in row])
     except csv.Error as exc:
         raise QuestionSheetError([f"第{len(rows) + 1}行：格式不对，无法按 CSV 读取（{exc}）"]) from exc
     return rows
@@ -421,11 +425,11 @@ def export_questions(session: Session, path: Path, questions: Sequence[Associate
         sheet = wb.create_sheet("关联问题")
         sheet.append(list(EXPORT_HEADER))
         for item in data:
-            sheet.append(list(item))
+            sheet.append(text_row(sheet, list(item)))  # "=…" stays text (handlers.spreadsheets)
         wb.save(path)
         return len(data)
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(EXPORT_HEADER)
-        writer.writerows(data)
+        writer.writerows(csv_safe(item) for item in data)  # "=…" gets a "'" that the import strips
     return len(data)

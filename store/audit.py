@@ -22,6 +22,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import DISPLAY_ZONE
+from core.privacy import mask_phones
 from store.models import (
     AssociatedQuestion,
     AuditEntry,
@@ -90,8 +91,11 @@ def _plain(value: Any) -> Any:
         return (value.astimezone(DISPLAY_ZONE) if value.tzinfo else value).isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
-        return value[:MAX_VALUE_CHARS] + "…"
+    if isinstance(value, str):
+        # a mobile number typed into free text (a complaint's description, a note) is masked like
+        # the phone field itself: the audit log is read by every admin (环境保护法第五十七条)
+        value = mask_phones(value)
+        return value[:MAX_VALUE_CHARS] + "…" if len(value) > MAX_VALUE_CHARS else value
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)

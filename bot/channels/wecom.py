@@ -52,6 +52,11 @@ class WeComChannel:
         self.replay_window = replay_window
         self.role_of = role_of
 
+    @staticmethod
+    def replay_signature(params: Mapping[str, str]) -> str:
+        """The signature that names a callback in the replay memory: ``msg_signature`` (over the ciphertext too)."""
+        return params.get("msg_signature", "")
+
     def verify_url(self, params: Mapping[str, str]) -> str:
         """The GET check: decrypt echostr and answer it as plain text.
 

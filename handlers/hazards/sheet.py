@@ -24,6 +24,7 @@ from core import DomainError
 from core.clock import parse_day
 from handlers.hazards.service import plan_deadline, staff_by_name
 from handlers.hazards.terms import HazardTerms, Table, clean, enterprise_key
+from handlers.spreadsheets import text_row, xlsx_problem
 from store import Enterprise, Hazard, HazardRepo
 
 RANK = {"open": 0, "reopened": 0, "rectifying": 1, "rectified": 2, "closed": 3}  # how far a hazard has come
@@ -81,6 +82,9 @@ def _rows(path: Path, terms: HazardTerms) -> tuple[dict[str, int], list[tuple[in
     from openpyxl import load_workbook
 
     limit = terms.defaults.max_import_rows
+    problem = xlsx_problem(path)  # a zip bomb is refused before openpyxl inflates anything
+    if problem:
+        raise SheetError([problem])
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
@@ -315,7 +319,7 @@ def export_sheet(session: Session, path: Path, terms: HazardTerms) -> int:
     order = list(terms.columns)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("隐患台账")
-    ws.append([terms.header(f) for f in order])
+    ws.append(text_row(ws, [terms.header(f) for f in order]))
     count = 0
     for h in HazardRepo(session).search():
         e = h.enterprise
@@ -334,7 +338,7 @@ def export_sheet(session: Session, path: Path, terms: HazardTerms) -> int:
             "measures": h.measures,
             "status": terms.label("statuses", h.status),
         }
-        ws.append([values[f] for f in order])
+        ws.append(text_row(ws, [values[f] for f in order]))  # "=…" typed by anyone stays text
         count += 1
     wb.save(path)
     return count

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from core import DISPLAY_ZONE, DomainError, local, local_day
 from core.clock import parse_day
 from handlers.roster.terms import REQUIRED_COLUMNS, RosterTerms
+from handlers.spreadsheets import xlsx_problem
 from store import DutyShift, RosterRepo, Staff, StaffRepo
 
 MAX_ROWS = 5000  # a year of three shifts a day with room to spare
@@ -56,6 +57,9 @@ def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook  # read-only mode streams rows
 
+        problem = xlsx_problem(path)  # a zip bomb is refused before openpyxl inflates anything
+        if problem:
+            raise RosterError([problem])
         try:
             wb = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook

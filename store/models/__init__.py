@@ -2,6 +2,7 @@
 only schema path; every model is imported here so the metadata is complete."""
 
 from store.models.base import NAMING_CONVENTION, Base
+from store.models.callbacks import CallbackNonce
 from store.models.channels import AccessToken, Conversation, InboundMessage, Staff
 from store.models.complaints import Ticket, TicketEvent
 from store.models.console import AuditEntry, ConsoleSession, ConsoleUser, LoginFailure
@@ -21,6 +22,7 @@ __all__ = [
     "AssociatedQuestion",
     "AuditEntry",
     "Base",
+    "CallbackNonce",
     "Chunk",
     "ConsoleSession",
     "ConsoleUser",

@@ -1,5 +1,6 @@
 """Repositories: keyword-only functions on a session. They never commit; the caller owns the transaction."""
 
+from store.repos.callbacks import NonceRepo
 from store.repos.channels import STAFF_ROLES, Claim, ConversationRepo, InboundRepo, StaffRepo, TokenRepo
 from store.repos.console import AuditRepo, FailureRepo, SessionRepo, UserRepo
 from store.repos.documents import DocumentRepo
@@ -32,6 +33,7 @@ __all__ = [
     "InboundRepo",
     "MEDIA_OWNERS",
     "MediaRepo",
+    "NonceRepo",
     "IncidentRepo",
     "ReminderRepo",
     "RosterRepo",

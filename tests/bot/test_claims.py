@@ -26,8 +26,9 @@ LEASE = 6.0
 _ids = itertools.count(6_100_000_000_000_000)
 
 
-def post(bot, user: str, text: str, msg_id: int, *, nonce: str = "1"):
-    """A signed plaintext Official Account text message from ``user`` with ``msg_id``."""
+def post(bot, user: str, text: str, msg_id: int, *, nonce: str | None = None):
+    """A signed plaintext Official Account text message from ``user`` with ``msg_id`` (a fresh nonce unless given)."""
+    nonce = nonce or f"n{next(_ids)}"
     ts = str(int(bot.clock.now().timestamp()))
     xml = (
         f"<xml><ToUserName><![CDATA[gh_test]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName>"

@@ -32,13 +32,14 @@ class Citizen:
             f"<CreateTime>{ts}</CreateTime>{fields}<MsgId>{next(_ids)}</MsgId></xml>"
         )
         token = OA_SAFE["wechat_token"] if self.safe else OA_PLAIN["wechat_token"]
+        nonce = f"n{next(_ids)}"  # a signed query is good for one body
         params = {
             "timestamp": ts,
-            "nonce": "1",
-            "signature": hashlib.sha1("".join(sorted([token, ts, "1"])).encode()).hexdigest(),
+            "nonce": nonce,
+            "signature": hashlib.sha1("".join(sorted([token, ts, nonce])).encode()).hexdigest(),
         }
         if self.safe:
-            enc = xmltodict.parse(self.crypto.encrypt_message(xml, "1", ts))["xml"]
+            enc = xmltodict.parse(self.crypto.encrypt_message(xml, nonce, ts))["xml"]
             xml = f"<xml><ToUserName>gh_test</ToUserName><Encrypt><![CDATA[{enc['Encrypt']}]]></Encrypt></xml>"
             params.update(encrypt_type="aes", msg_signature=enc["MsgSignature"])
         before = len(self._pushed())

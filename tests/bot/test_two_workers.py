@@ -154,10 +154,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
 def _signed(xml: str, ts: str) -> tuple[dict[str, str], bytes]:
     token = OA_PLAIN["wechat_token"]
+    nonce = hashlib.sha1(xml.encode()).hexdigest()[:10]  # one nonce per body: a signed query is good for one body
     params = {
         "timestamp": ts,
-        "nonce": "7",
-        "signature": hashlib.sha1("".join(sorted([token, ts, "7"])).encode()).hexdigest(),
+        "nonce": nonce,
+        "signature": hashlib.sha1("".join(sorted([token, ts, nonce])).encode()).hexdigest(),
     }
     return params, xml.encode()
 

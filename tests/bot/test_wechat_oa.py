@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import os
 import time
 
@@ -16,14 +17,17 @@ from store import Conversation, ConversationRepo
 from tests.bot.conftest import OA_PLAIN, OA_SAFE, SAMPLES, read_params
 
 NOW = 1_800_000_000
+_nonces = itertools.count(1)  # every delivery has its own nonce: a signed query is good for one body
 
 
 def sign(token: str, timestamp: str, nonce: str) -> str:
     return hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
 
 
-def post_plain(bot, body: bytes | str, *, token: str = "AAAAA", timestamp: int = NOW, nonce: str = "42") -> object:
-    ts = str(timestamp)
+def post_plain(
+    bot, body: bytes | str, *, token: str = "AAAAA", timestamp: int = NOW, nonce: str | None = None
+) -> object:
+    ts, nonce = str(timestamp), nonce or f"n{next(_nonces)}"
     params = {"signature": sign(token, ts, nonce), "timestamp": ts, "nonce": nonce, "openid": "fromUser"}
     data = body.encode() if isinstance(body, str) else body
     return bot.client.post("/wechat", params=params, content=data, headers={"content-type": "text/xml"})
