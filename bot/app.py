@@ -10,7 +10,6 @@ import logging
 import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib import resources
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -19,9 +18,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from pydantic import BaseModel, Field, field_validator
 
 from bot import accesslog
+from bot.allowlist import allowed
 from bot.bodies import read_capped
 from bot.channels.base import Callback
-from bot.channels.web import ChatRequest, StaffRoleRefused, WebChatChannel
+from bot.channels.web import ChatRequest
 from bot.channels.wechat_oa import OfficialAccountChannel
 from bot.channels.wecom import WeComChannel
 from bot.gateway import RateLimiter
@@ -31,6 +31,7 @@ from bot.readiness import FreeBytes, check_database, check_disk, disk_free
 from bot.replay import ReplayGuard
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
+from bot.webchat import chat_page, chat_turn, citizen_of, set_chat_cookie
 from core.errors import ChannelError
 from core.text import clean_text
 from handlers import answer_question
@@ -163,6 +164,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         description="环境应急助手：微信公众号、企业微信回调，法规问答（带条文引用），在线体验。",
         version="0.2.0",
         lifespan=lifespan,
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
     )
 
     @app.exception_handler(RequestValidationError)
@@ -204,7 +208,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @app.get("/metrics")
     def metrics(request: Request) -> Response:
-        """Prometheus metrics of this process."""
+        """Prometheus metrics of this process, for the addresses of ``ENVBOT_METRICS_ALLOW_IPS`` (404 to others)."""
+        if not allowed(request.client.host if request.client else None, settings.metrics_allow_ips):
+            raise HTTPException(status_code=404, detail="Not Found")
         return Response(svc_of(request).metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
     ask_limiter = RateLimiter(settings.ask_rate_per_minute)
@@ -298,21 +304,25 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if settings.web_chat:
 
         @app.get("/chat", response_class=HTMLResponse)
-        def chat_page() -> HTMLResponse:
-            """The demo web chat page."""
-            html = resources.files("bot").joinpath("static").joinpath("chat.html").read_text("utf-8")
-            return HTMLResponse(html)
+        def chat_page_route(request: Request) -> Response:
+            """The web chat page for citizens (staff chat at ``/console/chat`` after signing in)."""
+            _who, token = citizen_of(request)
+            response = chat_page(login_url="/console/login?next=/console/chat" if settings.console else "")
+            if token:
+                set_chat_cookie(response, token, secure=settings.console_secure_cookie)
+            return response
 
         @app.post("/api/chat", response_model=ChatResponse)
-        async def chat(body: ChatRequest, request: Request) -> ChatResponse:
-            """One turn of the web chat, through the same dialogue as WeChat."""
+        async def chat(body: ChatRequest, request: Request, response: Response) -> ChatResponse:
+            """One citizen turn of the web chat, through the same dialogue as WeChat.
+
+            The citizen is the server-issued ``envbot_chat`` cookie (set on the first message when absent);
+            the body carries only the text, and staff roles exist only in the console's chat.
+            """
             svc = svc_of(request)
-            web = WebChatChannel(clock=svc.clock, allow_staff=settings.web_chat_staff)
-            try:
-                inbound = web.parse(body)
-            except StaffRoleRefused as exc:
-                raise HTTPException(status_code=exc.status_code, detail=str(exc)) from exc
-            replies = await run_in_threadpool(svc.dialogue.handle, inbound)
-            return ChatResponse.model_validate(web.render_passive(inbound, replies))
+            identity, token = citizen_of(request)
+            if token:
+                set_chat_cookie(response, token, secure=settings.console_secure_cookie)
+            return ChatResponse.model_validate(await chat_turn(svc, identity, body))
 
     return app

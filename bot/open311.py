@@ -447,7 +447,7 @@ def open311_router() -> APIRouter:
             _check_format(format)
         except Open311Error as exc:
             return _error(format, exc.code, exc.description)
-        base = str(request.base_url).rstrip("/") + PREFIX + "/"
+        base = svc_of(request).settings.base_url + PREFIX + "/"  # configured, never the request's Host
         doc = _discovery(base, svc_of(request))
         if format == "xml":
             return Response(_discovery_xml(doc), media_type=FORMATS["xml"])

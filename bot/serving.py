@@ -118,8 +118,22 @@ def guarded_protocol(*, header_timeout: float, body_timeout: float, max_connecti
     )
 
 
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy options from ``ENVBOT_FORWARDED_ALLOW_IPS``.
+
+    uvicorn believes ``X-Forwarded-For`` from 127.0.0.1 by default, so anyone on the host (or a
+    proxy that passes the header on) could pick the client address the sign-in limits count. Here
+    proxy headers are read only when proxies are listed, and only from them.
+    """
+    allowed = ",".join(part.strip() for part in settings.forwarded_allow_ips.split(",") if part.strip())
+    if not allowed:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": allowed}
+
+
 def server_config(app: Any, settings: Settings, *, host: str | None = None, port: int | None = None) -> uvicorn.Config:
-    """The uvicorn configuration of ``envbot serve``: the guarded protocol and the limits of ``settings``."""
+    """The uvicorn configuration of ``envbot serve``: the guarded protocol, the limits of ``settings`` and the
+    proxies whose forwarded headers are believed (:func:`proxy_options`)."""
     return uvicorn.Config(
         app,
         host=host or settings.host,
@@ -133,4 +147,5 @@ def server_config(app: Any, settings: Settings, *, host: str | None = None, port
         limit_concurrency=settings.max_concurrency or None,
         timeout_keep_alive=int(settings.keep_alive_timeout),
         h11_max_incomplete_event_size=settings.max_header_bytes,
+        **proxy_options(settings),
     )

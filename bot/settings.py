@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.allowlist import check_allowlist
 from core.errors import ConfigError
 
 
@@ -79,13 +80,8 @@ class Settings(BaseSettings):
     wecom_api_base: str = Field("https://qyapi.weixin.qq.com", description="WeCom API server.")
     web_chat: bool = Field(
         True,
-        description="Serve the demo web chat at /chat and /api/chat (visitors are not identified: a demo); "
-        "false by default when ENVBOT_ENV=production.",
-    )
-    web_chat_staff: bool = Field(
-        True,
-        description="Let web chat visitors play officer or duty (a demo of the staff features: anyone can then "
-        "act as staff); false by default when ENVBOT_ENV=production.",
+        description="Serve the citizens' web chat at /chat and /api/chat (a citizen is a server-issued cookie; "
+        "staff chat in the console at /console/chat after signing in); false by default when ENVBOT_ENV=production.",
     )
     open311: bool = Field(True, description="Serve the read-only Open311 GeoReport v2 API at /open311/v2.")
     open311_coordinates: Literal["rounded", "omitted"] = Field(
@@ -144,13 +140,27 @@ class Settings(BaseSettings):
     console: bool = Field(True, description="Serve the staff console at /console.")
     console_session_hours: float = Field(8.0, gt=0, le=24 * 30, description="Hours a console sign-in lasts.")
     console_secure_cookie: bool = Field(
-        False, description="Send the console cookie only over HTTPS (set true behind TLS in production)."
+        False,
+        description="Send the console and web chat cookies only over HTTPS; true by default in production.",
     )
     console_max_upload_bytes: int = Field(
         20 * 1024 * 1024, ge=1024, description="Largest file the console accepts (bytes); larger get 413."
     )
-    console_max_failures: int = Field(5, ge=1, description="Wrong passwords in a row before a name is locked.")
-    console_lockout_minutes: float = Field(15.0, gt=0, description="Minutes a name (or address) stays locked.")
+    console_address_max_failures: int = Field(
+        20,
+        ge=1,
+        description="Wrong passwords from one client address (any names) within console_lockout_minutes before "
+        "that address waits console_lockout_minutes. A name waits 2^n seconds after n wrong passwords in a row.",
+    )
+    console_lockout_minutes: float = Field(
+        15.0, gt=0, description="Minutes a locked address waits; also the longest wait of a name."
+    )
+    forwarded_allow_ips: str = Field(
+        "",
+        description="Comma-separated addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; empty: none, the client address is the TCP peer ('*': any, never on a "
+        "server reachable directly).",
+    )
     rate_limit_per_minute: int = Field(20, ge=1, description="Messages one user may send per minute (per worker).")
     ask_rate_per_minute: int = Field(
         30,
@@ -175,6 +185,19 @@ class Settings(BaseSettings):
         200, ge=0, description="Connections and requests in progress per worker before new requests get 503; 0: none."
     )
     max_header_bytes: int = Field(16384, ge=1024, description="Largest request line and header block (bytes).")
+    api_docs: bool = Field(
+        True, description="Serve /docs, /redoc and /openapi.json; false by default when ENVBOT_ENV=production."
+    )
+    metrics_allow_ips: str = Field(
+        "*",
+        description="Client addresses or networks (comma-separated, CIDR) that may read /metrics; '*' anyone, empty "
+        "nobody (404). Empty by default when ENVBOT_ENV=production.",
+    )
+    public_base_url: str = Field(
+        "",
+        description="The public URL of this service (https://host[:port], as citizens reach it), used in Open311's "
+        "discovery document instead of the request's Host; empty: http://ENVBOT_HOST:ENVBOT_PORT.",
+    )
     host: str = Field("127.0.0.1", description="Address the server binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port the server binds.")
     log_level: str = Field("INFO", description="Logging level.")
@@ -183,6 +206,11 @@ class Settings(BaseSettings):
     @classmethod
     def _env_words(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value  # " Production" is production
+
+    @field_validator("metrics_allow_ips", "forwarded_allow_ips")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        return check_allowlist(value)
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -195,9 +223,11 @@ class Settings(BaseSettings):
         if self.wechat_encrypt_mode in ("compatible", "safe") and not self.wechat_aes_key:
             raise ValueError(f"ENVBOT_WECHAT_ENCRYPT_MODE={self.wechat_encrypt_mode} needs ENVBOT_WECHAT_AES_KEY")
         if self.env == "production" and "web_chat" not in self.model_fields_set:
-            self.web_chat = False  # the web chat cannot tell who a visitor is: anyone could read any ticket
-        if self.env == "production" and "web_chat_staff" not in self.model_fields_set:
-            self.web_chat_staff = False  # nor play staff
+            self.web_chat = False  # a demo for citizens; the bureau turns it on deliberately
+        production_defaults = {"console_secure_cookie": True, "api_docs": False, "metrics_allow_ips": ""}
+        for name, value in production_defaults.items():
+            if self.env == "production" and name not in self.model_fields_set:
+                setattr(self, name, value)  # nothing public by accident: cookies over HTTPS, no schema, no metrics
         if self.media_store == "s3" and not self.media_s3_bucket:
             raise ValueError("ENVBOT_MEDIA_S3_BUCKET is required with ENVBOT_MEDIA_STORE=s3")
         if self.env == "production" and self.llm_base_url and not self.llm_api_key:
@@ -213,6 +243,11 @@ class Settings(BaseSettings):
     def media_path(self) -> Path:
         """The files directory of kept photos."""
         return self.media_dir or self.data_dir / "files"
+
+    @property
+    def base_url(self) -> str:
+        """The public URL of the service without a trailing slash (``public_base_url``, else host and port)."""
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def chroma_path(self) -> Path:

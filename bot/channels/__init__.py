@@ -3,6 +3,6 @@ the dialogue's replies back (the shape they share is ``bot.channels.base.Channel
 
 - ``base``: the protocol, ``Parsed`` (a verified WeChat-style callback), ``Callback``, text rendering and splitting;
 - ``wechat_oa`` / ``wecom``: the Official Account and WeCom callbacks (``wx``: their shared safe XML parsing);
-- ``web``: the demo web chat's JSON (``POST /api/chat``);
+- ``web``: the web chat's JSON (``POST /api/chat`` for citizens, ``POST /console/api/chat`` for staff);
 - ``console``: ``envbot chat`` and tests.
 """

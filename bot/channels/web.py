@@ -1,49 +1,87 @@
-"""The demo web chat (``POST /api/chat``) as a channel adapter: a JSON body in, the replies as JSON out.
+"""The web chat (``POST /api/chat`` for citizens, ``POST /console/api/chat`` for staff) as a channel adapter.
 
-The page cannot prove who a visitor is, so the body's ``user`` is only a conversation key chosen by
-the page and the role is what the visitor plays. Staff roles are given only when the deployment
-allows them (``ENVBOT_WEB_CHAT_STAFF``, off by default in production); otherwise the request is
-refused with 403, before anything reaches the dialogue.
+The body carries only the text. Who is speaking is never taken from the body: the route resolves a
+:class:`WebIdentity` first, from the console session for staff (its account gives the identity and role)
+or from the server-issued chat cookie for a citizen (:func:`citizen_identity`), and hands it to
+:meth:`WebChatChannel.parse`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
+import secrets
 import uuid
 from collections.abc import Sequence
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.clock import Clock
-from core.errors import ChannelError
 from core.text import clean_text
 from handlers.base import Channel, Inbound, Kind, Reply, Role
 
-STAFF_REFUSED = "网页体验仅对群众开放；工作人员请使用企业微信或管理后台。"
+CHAT_COOKIE = "envbot_chat"
+"""The web chat's citizen cookie: 32 random bytes (URL-safe base64) issued by the server."""
+
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
 class ChatRequest(BaseModel):
-    """Body of ``POST /api/chat`` (the demo web chat); FastAPI validates it (422 when it does not fit)."""
+    """Body of the web chat's ``POST`` (only the text: identity and role come from cookies); 422 when it does
+    not fit, also for the fields of old pages (``role``, ``user``), which are never trusted."""
 
-    role: Literal["citizen", "officer", "duty"] = Field(description="Who the visitor plays.")
-    user: str = Field(min_length=1, max_length=64, description="A visitor id chosen by the page.")
+    model_config = ConfigDict(extra="forbid")
+
     text: str = Field(max_length=5000, description="The message.")
 
-    @field_validator("text", "user", mode="before")
+    @field_validator("text", mode="before")
     @classmethod
     def _clean(cls, value: object) -> object:
         """A lone surrogate (a cut emoji) or a control character cannot reach the dialogue or a log; cleaned
-        before the length checks, which cannot read a string with a lone surrogate (a 422 instead of a reply)."""
+        before the length check, which cannot read a string with a lone surrogate (a 422 instead of a reply)."""
         return clean_text(value) if isinstance(value, str) else value
 
 
-class StaffRoleRefused(ChannelError):
-    """The web chat was asked for a staff role where this deployment gives none (HTTP 403).
+@dataclass(frozen=True)
+class WebIdentity:
+    """Who a web chat message is from, as the server established it: ``user_id`` (the conversation key) and role."""
 
-    The message is the user-facing text (Simplified Chinese) the route answers with.
+    user_id: str
+    role: Role
+
+
+def new_chat_token() -> str:
+    """A fresh citizen cookie value: 32 random bytes, URL-safe base64 (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+def citizen_identity(token: str) -> WebIdentity | None:
+    """The citizen a chat cookie stands for, or None for a value the server cannot have issued.
+
+    The user id is ``web-`` and the first 32 hex digits of the token's SHA-256, so the store never holds
+    the cookie itself and no two browsers share a conversation.
     """
+    if not _TOKEN_RE.match(token):
+        return None
+    return WebIdentity("web-" + hashlib.sha256(token.encode()).hexdigest()[:32], Role.CITIZEN)
 
-    status_code = 403
+
+def staff_identity(*, username: str, role: str, staff_id: str) -> WebIdentity:
+    """The staff member a signed-in console account stands for in the chat.
+
+    ``staff_id`` (the account's WeCom user id, as in the staff table and the roster) is the conversation
+    key when set, so the chat and WeCom are the same person; otherwise ``console:<username>``.
+    ``role`` is the account's role (officer, duty, admin).
+
+    Raises:
+        ValueError: ``role`` is not a staff role.
+    """
+    parsed = Role(role)
+    if not parsed.is_staff:
+        raise ValueError(f"not a staff role: {role}")
+    return WebIdentity(staff_id or f"console:{username}", parsed)
 
 
 class WebChatChannel:
@@ -51,27 +89,21 @@ class WebChatChannel:
 
     Args:
         clock: stamps ``received_at``.
-        allow_staff: whether a visitor may play officer or duty (``Settings.web_chat_staff``).
+        identity: who is speaking, established by the route from the session or the chat cookie.
     """
 
     channel = Channel.WEB
 
-    def __init__(self, *, clock: Clock, allow_staff: bool) -> None:
+    def __init__(self, *, clock: Clock, identity: WebIdentity) -> None:
         self.clock = clock
-        self.allow_staff = allow_staff
+        self.identity = identity
 
     def parse(self, request: ChatRequest) -> Inbound:
-        """One web chat message as a text ``Inbound`` keyed by the page's user id, with a fresh msg id.
-
-        Raises:
-            StaffRoleRefused: a staff role was asked for and this deployment gives none.
-        """
-        if request.role != Role.CITIZEN.value and not self.allow_staff:
-            raise StaffRoleRefused(STAFF_REFUSED, channel=self.channel.value)
+        """One web chat message as a text ``Inbound`` from this channel's identity, with a fresh msg id."""
         return Inbound(
             channel=self.channel,
-            user_id=request.user,
-            role=Role(request.role),
+            user_id=self.identity.user_id,
+            role=self.identity.role,
             kind=Kind.TEXT,
             text=request.text,
             msg_id=uuid.uuid4().hex,

@@ -42,12 +42,26 @@ def add_user(
     username: str,
     role: Annotated[str, typer.Option(help="officer, duty or admin")] = "officer",
     name: Annotated[str, typer.Option(help="姓名")] = "",
+    staff_id: Annotated[
+        str,
+        typer.Option(
+            help="The person's WeCom user id (as in `envbot staff` and the roster): the staff chat speaks as them."
+        ),
+    ] = "",
     password_stdin: Annotated[bool, typer.Option(help="Read the password from one line of stdin.")] = False,
 ) -> None:
     """Create a console account; asks for the password twice unless --password-stdin."""
     password = _password(password_stdin)
     with _account() as session:
-        user = create_user(session, username=username, name=name, role=role, password=password, now=SystemClock().now())
+        user = create_user(
+            session,
+            username=username,
+            name=name,
+            role=role,
+            password=password,
+            now=SystemClock().now(),
+            staff_id=staff_id,
+        )
         typer.echo(f"created {user.username} ({user.role})")
 
 

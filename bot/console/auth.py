@@ -1,4 +1,4 @@
-"""Console accounts: Argon2id password hashes, sign-in with lockout, sessions with expiry and CSRF tokens.
+"""Console accounts: Argon2id password hashes, sign-in with growing delays, sessions with expiry and CSRF tokens.
 
 Passwords are hashed with argon2-cffi (Argon2id, the OWASP recommendation; the
 library is the maintained reference binding). Cookie tokens are 32 random bytes;
@@ -25,8 +25,6 @@ ROLES = {"officer": "执法人员", "duty": "值班人员", "admin": "管理员"
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}$")
 MIN_PASSWORD_CHARS = 10
-IP_FAILURE_FACTOR = 4
-"""An address may fail this many times more than one name before it is locked."""
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("envbot-dummy-password")  # verified against for unknown names: same time either way
@@ -46,6 +44,8 @@ class Viewer:
     role: str
     csrf: str
     token_hash: str
+    staff_id: str = ""
+    """The account's WeCom user id (``ConsoleUser.staff_id``), '' when it has none."""
 
     @property
     def actor(self) -> str:
@@ -68,8 +68,11 @@ def check_password(password: str) -> None:
         raise AccountError(f"密码至少{MIN_PASSWORD_CHARS}位，且不能全是数字。")
 
 
-def create_user(session: Session, *, username: str, name: str, role: str, password: str, now: datetime) -> ConsoleUser:
-    """Add an account (user name lower-cased).
+def create_user(
+    session: Session, *, username: str, name: str, role: str, password: str, now: datetime, staff_id: str = ""
+) -> ConsoleUser:
+    """Add an account (user name lower-cased); ``staff_id`` is the person's WeCom user id ('' when none), whom
+    the console's chat speaks as.
 
     Raises:
         AccountError: malformed or taken user name, unknown role, weak password.
@@ -84,7 +87,12 @@ def create_user(session: Session, *, username: str, name: str, role: str, passwo
     if repo.by_username(username) is not None:
         raise AccountError(f"用户名 {username} 已存在。")
     return repo.create(
-        username=username, name=name.strip()[:64], role=role, password_hash=_hasher.hash(password), now=now
+        username=username,
+        name=name.strip()[:64],
+        role=role,
+        password_hash=_hasher.hash(password),
+        now=now,
+        staff_id=staff_id.strip()[:128],
     )
 
 
@@ -110,6 +118,18 @@ class SignIn:
     message: str = ""
 
 
+def name_delay(failures: int, cap: timedelta) -> timedelta:
+    """How long a name waits after ``failures`` wrong passwords in a row: 2^n seconds, at most ``cap``."""
+    return min(timedelta(seconds=2 ** min(failures, 40)), cap)
+
+
+def _wait_message(wait: timedelta) -> str:
+    seconds = max(1, int(wait.total_seconds() + 0.999))
+    if seconds < 60:
+        return f"登录尝试过于频繁，请{seconds}秒后再试。"
+    return f"登录失败次数过多，请{-(-seconds // 60)}分钟后再试。"
+
+
 def sign_in(
     session: Session,
     username: str,
@@ -117,39 +137,48 @@ def sign_in(
     *,
     address: str,
     now: datetime,
-    max_failures: int,
+    address_max_failures: int,
     lockout: timedelta,
 ) -> SignIn:
-    """Check a name and password, counting failures per name and per client address.
+    """Check a name and password, slowing down guesses per name and per client address.
 
-    After ``max_failures`` wrong passwords for one name (``max_failures`` x 4 from one
-    address) within ``lockout``, that name (address) is refused for ``lockout``,
-    whether or not the account exists, so the answer never tells which names exist.
-    The caller commits (failures must be stored even when sign-in fails).
+    Per name: after n wrong passwords in a row the name waits 2^n seconds (:func:`name_delay`, at
+    most ``lockout``) before another attempt is looked at; attempts while it waits are refused
+    without counting, so guessing is slow for everyone and nobody can lock an account for long: a
+    stranger's five wrong passwords cost the owner 32 s, not a lockout. A streak is forgotten after
+    ``lockout`` of quiet past its wait. Per address: ``address_max_failures`` wrong passwords within
+    ``lockout`` (any names) make that address wait ``lockout``. Both apply whether or not the account
+    exists, so the answer never tells which names exist. The address is the TCP peer unless a proxy
+    listed in ``ENVBOT_FORWARDED_ALLOW_IPS`` forwarded the request. The caller commits (failures must
+    be stored even when sign-in fails). ``now`` is UTC from the injected clock.
     """
     username = username.strip().lower()
     failures = FailureRepo(session)
-    keys = {f"user:{username}": max_failures, f"ip:{address}": max_failures * IP_FAILURE_FACTOR}
-    for key in keys:
+    name_key, address_key = f"user:{username}", f"ip:{address}"
+    for key in (name_key, address_key):
         row = failures.get(key)
         if row is not None and row.locked_until is not None and row.locked_until > now:
-            minutes = max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
-            return SignIn(None, f"登录失败次数过多，请{minutes}分钟后再试。")
+            return SignIn(None, _wait_message(row.locked_until - now))
     user = UserRepo(session).by_username(username)
     ok = _verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None and user.active
     if not ok or user is None:
-        for key, limit in keys.items():
-            row = failures.get(key)
-            if row is not None and now - row.first_at > lockout:  # an old streak no longer counts
-                failures.clear(key)
-                session.flush()
-            row = failures.add(key, now)
-            if row.count >= limit:
-                row.locked_until = now + lockout
-                row.count = 0
-                row.first_at = now
+        row = failures.get(name_key)
+        if row is not None and row.locked_until is not None and now - row.locked_until > lockout:
+            failures.clear(name_key)  # a quiet spell forgives the streak
+            session.flush()
+        row = failures.add(name_key, now)
+        row.locked_until = now + name_delay(row.count, lockout)
+        row = failures.get(address_key)
+        if row is not None and now - row.first_at > lockout:  # an old streak no longer counts
+            failures.clear(address_key)
+            session.flush()
+        row = failures.add(address_key, now)
+        if row.count >= address_max_failures:
+            row.locked_until = now + lockout
+            row.count = 0
+            row.first_at = now
         return SignIn(None, "用户名或密码错误。")
-    failures.clear(f"user:{username}")
+    failures.clear(name_key)
     user.last_login_at = now
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
@@ -182,7 +211,7 @@ def viewer_of(session: Session, token: str, now: datetime) -> tuple[Viewer | Non
     user = UserRepo(session).by_id(row.user_id)
     if user is None or not user.active:
         return None, False
-    return Viewer(user.id, user.username, user.name, user.role, row.csrf, digest), False
+    return Viewer(user.id, user.username, user.name, user.role, row.csrf, digest, user.staff_id), False
 
 
 def sign_out(session: Session, viewer: Viewer) -> None:

@@ -52,7 +52,7 @@ async def login(request: Request) -> Response:
                 password,
                 address=address,
                 now=now,
-                max_failures=settings.console_max_failures,
+                address_max_failures=settings.console_address_max_failures,
                 lockout=timedelta(minutes=settings.console_lockout_minutes),
             )
             if result.user is None:

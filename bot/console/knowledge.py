@@ -131,7 +131,7 @@ def knowledge(request: Request) -> Response:
 async def upload(request: Request) -> Response:
     """Ingest an uploaded document (admin); a file that is not what it says is refused, nothing changed."""
     who = staff_of(request, "admin")
-    data = await form(request, who)
+    data = await form(request, who, upload=True)
     file = data.get("file")
     if not isinstance(file, Upload) or not file.filename:
         return back("/knowledge", error="请选择要上传的文件。")

@@ -25,6 +25,7 @@ from starlette.templating import Jinja2Templates
 
 from bot.bodies import read_capped
 from bot.console.auth import ROLES, Viewer, viewer_of
+from bot.headers import new_nonce, secure_page
 from bot.services import Services
 from core import DISPLAY_ZONE, DomainError, local
 from core.errors import PayloadTooLarge
@@ -153,22 +154,37 @@ class Form(MultiDict):
     """The fields of a POSTed form: ``str`` values, and :class:`Upload` for files."""
 
 
-async def form(request: Request, who: Viewer | None) -> Form:
-    """The POSTed form, refused (413) over the upload cap before it is parsed, and its CSRF token checked.
+FORM_MAX_BYTES = 64 * 1024
+"""Largest body of a form that is not an upload (sign-in, status changes …): larger get 413 before it is read."""
 
-    ``who`` None checks the sign-in form's token (a cookie set with the page) instead
-    of the session's. Raises :class:`ConsoleError` 413 / 403.
+
+async def form(request: Request, who: Viewer | None, *, upload: bool = False) -> Form:
+    """The POSTed form with its CSRF token checked; bodies over the cap are refused (413) before they are read.
+
+    A form is capped at :data:`FORM_MAX_BYTES` (64 KiB). An ``upload`` form (``multipart/form-data``
+    with a file, signed-in users only) may carry ``console_max_upload_bytes`` (+ 64 KiB for its other
+    fields), and its CSRF token travels in the query string (``?csrf=``), so that it is checked
+    before a byte of the body is read. ``who`` None checks the sign-in form's token (a cookie set
+    with the page) instead of the session's. Raises :class:`ConsoleError` 413 / 403.
     """
-    cap = services(request).settings.console_max_upload_bytes
+    expected = who.csrf if who is not None else request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if upload:
+        if who is None or not _same(request.query_params.get("csrf"), expected):
+            raise ConsoleError(403, STALE_FORM)
+        cap = services(request).settings.console_max_upload_bytes
+        too_large = f"文件太大：上传文件不能超过 {cap // (1024 * 1024)} MB，未做任何修改。"
+        cap += FORM_MAX_BYTES  # room for the other fields of the form
+    else:
+        cap, too_large = FORM_MAX_BYTES, "提交的内容太长，未做任何修改。"
     try:
-        body = await read_capped(request, cap + 64 * 1024)  # room for the other fields of the form
+        body = await read_capped(request, cap)
     except PayloadTooLarge as exc:
-        raise ConsoleError(413, f"文件太大：上传文件不能超过 {cap // (1024 * 1024)} MB，未做任何修改。") from exc
+        raise ConsoleError(413, too_large) from exc
 
     async def replay() -> dict[str, Any]:
         return {"type": "http.request", "body": body, "more_body": False}
 
-    parsed = await Request(request.scope, replay).form(max_files=2, max_fields=100)
+    parsed = await Request(request.scope, replay).form(max_files=2 if upload else 0, max_fields=100)
     items: list[tuple[str, str | Upload]] = []
     for key, value in parsed.multi_items():
         if isinstance(value, UploadFile):
@@ -177,11 +193,16 @@ async def form(request: Request, who: Viewer | None) -> Form:
         else:
             items.append((key, value))
     data = Form(items)
-    expected = who.csrf if who is not None else request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    sent = data.get("csrf")
-    if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
-        raise ConsoleError(403, "页面已失效（安全校验未通过），请刷新页面后重新提交，未做任何修改。")
+    if not _same(data.get("csrf"), expected):
+        raise ConsoleError(403, STALE_FORM)
     return data
+
+
+STALE_FORM = "页面已失效（安全校验未通过），请刷新页面后重新提交，未做任何修改。"
+
+
+def _same(sent: object, expected: str) -> bool:
+    return bool(expected) and isinstance(sent, str) and secrets.compare_digest(sent.encode(), expected.encode())
 
 
 def text_field(data: Form, name: str, limit: int = 2000) -> str:
@@ -228,7 +249,7 @@ async def import_upload(
     thread on a temporary copy, with ``who`` as the audit actor; a ``refused`` error (whose
     ``errors`` name the bad rows) is shown on a page listing them, with nothing imported.
     """
-    data = await form(request, who)
+    data = await form(request, who, upload=True)
     file = data.get("file")
     if not isinstance(file, Upload) or not file.filename:
         return back(path, error=f"请选择要上传的{what}。")
@@ -252,9 +273,12 @@ async def import_upload(
 
 
 def page(request: Request, template: str, who: Viewer | None, status: int = 200, **context: Any) -> Response:
-    """Render a page with the viewer, the notices of the query string and the current time."""
+    """Render a page with the viewer, the notices of the query string and the current time, and the security
+    headers (a Content-Security-Policy whose script nonce the templates get as ``csp_nonce``)."""
     svc = services(request)
+    nonce = new_nonce()
     context.update(
+        csp_nonce=nonce,
         viewer=who,
         now=svc.clock.now(),
         ok=request.query_params.get("ok", "")[:300],
@@ -262,9 +286,7 @@ def page(request: Request, template: str, who: Viewer | None, status: int = 200,
     )
     response = templates.TemplateResponse(request, template, context, status_code=status)
     response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
-    return response
+    return secure_page(response, nonce)
 
 
 def login_redirect(exc: SignInRequired) -> RedirectResponse:

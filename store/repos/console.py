@@ -32,8 +32,12 @@ class UserRepo:
         query = select(func.count()).where(ConsoleUser.role == "admin", ConsoleUser.active.is_(True))
         return int(self.session.scalar(query) or 0)
 
-    def create(self, *, username: str, name: str, role: str, password_hash: str, now: datetime) -> ConsoleUser:
-        user = ConsoleUser(username=username, name=name, role=role, password_hash=password_hash, created_at=now)
+    def create(
+        self, *, username: str, name: str, role: str, password_hash: str, now: datetime, staff_id: str = ""
+    ) -> ConsoleUser:
+        user = ConsoleUser(
+            username=username, name=name, role=role, password_hash=password_hash, created_at=now, staff_id=staff_id
+        )
         self.session.add(user)
         self.session.flush()
         return user

@@ -128,3 +128,59 @@ def launch_chromium(pw: Any) -> Any:
         headless=True,
         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
     )
+
+
+STAFF_PASSWORD = "staff-chat-password-42"
+
+
+@dataclass
+class StaffChat:
+    """A browser signed in to the console, chatting as its account at ``/console/api/chat``."""
+
+    client: TestClient
+    csrf: str
+
+    def say(self, text: str) -> Any:
+        """POST one message with the session's CSRF header; the httpx response."""
+        return self.client.post("/console/api/chat", json={"text": text}, headers={"X-CSRF-Token": self.csrf})
+
+    def replies(self, text: str) -> list[dict[str, Any]]:
+        """The replies to one message (asserting a 200)."""
+        r = self.say(text)
+        assert r.status_code == 200, r.text
+        replies: list[dict[str, Any]] = r.json()["replies"]
+        return replies
+
+
+def sign_in_to_chat(
+    client: TestClient, services: Services, *, username: str, role: str, staff_id: str = ""
+) -> StaffChat:
+    """Create a console account (``role``; linked to the WeCom user ``staff_id`` when given), sign in through
+    the console's form as a browser would, and open the staff chat page; ``client`` keeps the cookies."""
+    import re
+
+    from bot.console.auth import create_user
+
+    with services.session_factory.begin() as s:
+        create_user(
+            s,
+            username=username,
+            name=username.upper(),
+            role=role,
+            password=STAFF_PASSWORD,
+            now=services.clock.now(),
+            staff_id=staff_id,
+        )
+    login = client.get("/console/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', login.text)
+    assert token, "no CSRF field on the sign-in page"
+    signed = client.post(
+        "/console/login",
+        data={"username": username, "password": STAFF_PASSWORD, "csrf": token.group(1), "next": "/console/chat"},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303, signed.text
+    page = client.get("/console/chat")
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+    assert page.status_code == 200 and csrf, page.text[:300]
+    return StaffChat(client, csrf.group(1))

@@ -12,12 +12,18 @@ import pytest
 
 from bot.channels.base import Callback, CallbackAdapter, ChannelAdapter, Parsed, render_text
 from bot.channels.console import ConsoleChannel
-from bot.channels.web import ChatRequest, StaffRoleRefused, WebChatChannel
+from bot.channels.web import (
+    ChatRequest,
+    WebChatChannel,
+    WebIdentity,
+    citizen_identity,
+    new_chat_token,
+    staff_identity,
+)
 from bot.channels.wechat_oa import OfficialAccountChannel
 from bot.channels.wecom import WeComChannel
 from bot.services import Services
 from core.clock import FrozenClock
-from core.errors import ChannelError
 from handlers.base import Channel, Inbound, Kind, Reply, Role
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
@@ -46,7 +52,7 @@ def test_every_adapter_satisfies_the_protocol() -> None:
     oa: CallbackAdapter = oa_channel(clock)
     wecom: CallbackAdapter = wecom_channel(clock)
     web: ChannelAdapter[ChatRequest, Inbound, Sequence[Reply], dict[str, Any]] = WebChatChannel(
-        clock=clock, allow_staff=False
+        clock=clock, identity=WebIdentity("web-x", Role.CITIZEN)
     )
     console: ChannelAdapter[str, Inbound, Sequence[Reply], str] = ConsoleChannel(clock=clock)
     expected = {oa: Channel.WECHAT, wecom: Channel.WECOM, web: Channel.WEB, console: Channel.CONSOLE}
@@ -106,31 +112,35 @@ def test_console_renders_options_as_numbered_lines() -> None:
     assert console.render_passive(inbound, []) == ""
 
 
-@pytest.mark.parametrize("role", ["officer", "duty"])
-def test_web_refuses_staff_roles_unless_allowed(role: str) -> None:
+def test_web_takes_identity_from_the_server_never_from_the_body() -> None:
     clock = FrozenClock(NOW)
-    body = ChatRequest(role=role, user="anyone", text="调查 T20261130001")  # type: ignore[arg-type]
-    with pytest.raises(StaffRoleRefused) as refused:
-        WebChatChannel(clock=clock, allow_staff=False).parse(body)
-    assert isinstance(refused.value, ChannelError) and refused.value.status_code == 403
-    assert "工作人员请使用企业微信" in str(refused.value)
-    inbound = WebChatChannel(clock=clock, allow_staff=True).parse(body)
-    assert inbound.role is Role(role) and inbound.channel is Channel.WEB
+    with pytest.raises(ValueError):
+        ChatRequest.model_validate({"role": "officer", "user": "anyone", "text": "调查 T20261130001"})
+    staff = staff_identity(username="wang", role="officer", staff_id="officer1")
+    inbound = WebChatChannel(clock=clock, identity=staff).parse(ChatRequest(text="调查 T20261130001"))
+    assert (inbound.channel, inbound.user_id, inbound.role) == (Channel.WEB, "officer1", Role.OFFICER)
+    assert staff_identity(username="li", role="duty", staff_id="") == WebIdentity("console:li", Role.DUTY)
+    with pytest.raises(ValueError):
+        staff_identity(username="x", role="citizen", staff_id="")
 
 
-@pytest.mark.parametrize("allow_staff", [False, True])
-def test_web_maps_a_citizen_to_the_page_user(allow_staff: bool) -> None:
+def test_web_maps_a_citizen_to_the_hash_of_the_servers_cookie() -> None:
     clock = FrozenClock(NOW)
-    web = WebChatChannel(clock=clock, allow_staff=allow_staff)
-    inbound = web.parse(ChatRequest(role="citizen", user="w42", text="帮助"))
-    assert (inbound.channel, inbound.user_id, inbound.role) == (Channel.WEB, "w42", Role.CITIZEN)
+    token = new_chat_token()
+    citizen = citizen_identity(token)
+    assert citizen is not None and citizen.role is Role.CITIZEN and token not in citizen.user_id
+    assert citizen.user_id.startswith("web-") and citizen != citizen_identity(new_chat_token())
+    assert citizen_identity("w42") is None and citizen_identity("\ud800" * 43) is None
+    web = WebChatChannel(clock=clock, identity=citizen)
+    inbound = web.parse(ChatRequest(text="帮助"))
+    assert (inbound.channel, inbound.user_id, inbound.role) == (Channel.WEB, citizen.user_id, Role.CITIZEN)
     assert (inbound.kind, inbound.text, inbound.received_at) == (Kind.TEXT, "帮助", NOW)
-    assert inbound.msg_id != web.parse(ChatRequest(role="citizen", user="w42", text="帮助")).msg_id
+    assert inbound.msg_id != web.parse(ChatRequest(text="帮助")).msg_id
 
 
 def test_web_renders_the_reply_dicts() -> None:
-    web = WebChatChannel(clock=FrozenClock(NOW), allow_staff=False)
-    inbound = web.parse(ChatRequest(role="citizen", user="w", text="帮助"))
+    web = WebChatChannel(clock=FrozenClock(NOW), identity=WebIdentity("web-x", Role.CITIZEN))
+    inbound = web.parse(ChatRequest(text="帮助"))
     replies = [Reply("你好", options=["1", "2"]), Reply("再见")]
     assert web.render_passive(inbound, replies) == {"replies": [r.to_dict() for r in replies]}
     first = web.render_passive(inbound, replies)["replies"][0]

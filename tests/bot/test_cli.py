@@ -167,7 +167,18 @@ def test_console_accounts_from_the_command_line(tmp_path: Path, monkeypatch: pyt
     assert weak.exit_code == 1 and "至少10位" in weak.output
     made = runner.invoke(
         app,
-        ["console", "add-user", "Boss", "--role", "admin", "--name", "局长", "--password-stdin"],
+        [
+            "console",
+            "add-user",
+            "Boss",
+            "--role",
+            "admin",
+            "--name",
+            "局长",
+            "--staff-id",
+            "wx_boss",
+            "--password-stdin",
+        ],
         input="a-long-pass-1\n",
     )
     assert made.exit_code == 0 and "created boss (admin)" in made.output
@@ -183,6 +194,7 @@ def test_console_accounts_from_the_command_line(tmp_path: Path, monkeypatch: pyt
         entry = s.scalars(select(AuditEntry).where(AuditEntry.subject == "boss")).one()
     engine.dispose()
     assert entry.action == "create" and entry.after.count("***") == 1 and "a-long-pass-1" not in entry.after
+    assert '"staff_id": "wx_boss"' in entry.after  # the staff chat speaks as this WeCom user
 
 
 def _fresh_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:

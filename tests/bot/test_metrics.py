@@ -7,7 +7,7 @@ from datetime import timedelta
 from prometheus_client.parser import text_string_to_metric_families
 
 from store import ReminderRepo, StaffRepo
-from tests.bot.conftest import WECOM
+from tests.bot.conftest import WECOM, sign_in_to_chat
 
 
 def _samples(client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -28,10 +28,10 @@ def test_readyz_and_metrics_count_what_happened(make_bot) -> None:
     assert body["ready"] is True and body["checks"]["database"] == "ok" and body["checks"]["wecom"] == "configured"
     assert body["checks"]["index"].startswith("ok (") and body["checks"]["wechat"] == "off"
 
-    chat = {"role": "officer", "user": "m1"}
-    bot.client.post("/api/chat", json={**chat, "text": "初报应当包括哪些内容？"})
-    bot.client.post("/api/chat", json={**chat, "text": "今天天气怎么样，适合去仙女山玩吗？"})
-    bot.client.post("/api/chat", json={**chat, "text": "帮助"})
+    officer = sign_in_to_chat(bot.client, bot.services, username="m1", role="officer")
+    officer.replies("初报应当包括哪些内容？")
+    officer.replies("今天天气怎么样，适合去仙女山玩吗？")
+    officer.replies("帮助")
     with bot.services.session_factory.begin() as s:
         StaffRepo(s).upsert(user_id="duty1", role="duty", name="张三", now=bot.clock.now())
         for i in range(2):
