@@ -14,8 +14,9 @@ from urllib.parse import parse_qsl, urlencode
 
 from core.privacy import mask
 
-BLANKED = frozenset({"signature", "msg_signature", "echostr"})
-"""Query parameters replaced by ``***``: signatures (replayable) and the verification echo."""
+BLANKED = frozenset({"signature", "msg_signature", "echostr", "csrf"})
+"""Query parameters replaced by ``***``: signatures (replayable), the verification echo and the console's upload
+CSRF token (``?csrf=``, a per-session secret)."""
 MASKED = frozenset({"openid", "user", "userid", "fromusername"})
 """Query parameters naming a person, masked like every identifier in the logs (``oTe***01``)."""
 ACCESS_LOGGER = "uvicorn.access"

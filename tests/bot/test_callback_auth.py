@@ -153,3 +153,9 @@ def test_the_app_installs_the_access_log_filter(make_bot) -> None:
         logger.removeFilter(f)
     make_bot(now=NOW, **OA_PLAIN)
     assert any(isinstance(f, accesslog.MaskingFilter) for f in logger.filters)
+
+
+def test_the_access_log_blanks_the_console_upload_token() -> None:
+    assert (
+        accesslog.mask_target("/console/hazards/upload?csrf=s3cr3tTOKEN&x=1") == "/console/hazards/upload?csrf=***&x=1"
+    )
