@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from bot.console.auth import ROLES, AccountError, create_user, set_password
+from bot.console.labels import audit_labels, labelled
 from bot.console.web import admin, apply, form, last_page, page, page_number, services, text_field
 from store import AuditRepo, SessionRepo, UserRepo
 
@@ -92,7 +93,11 @@ def audit(request: Request) -> Response:
         total = repo.count(**filters)
         number, pages = last_page(number, total, AUDIT_PAGE)
         rows = [
-            (e, json.loads(e.before or "{}"), json.loads(e.after or "{}"))
+            (
+                e,
+                labelled(e.entity, json.loads(e.before or "{}"), svc.rules),
+                labelled(e.entity, json.loads(e.after or "{}"), svc.rules),
+            )
             for e in repo.search(limit=AUDIT_PAGE, offset=(number - 1) * AUDIT_PAGE, **filters)
         ]
     return page(
@@ -102,6 +107,7 @@ def audit(request: Request) -> Response:
         rows=rows,
         total=total,
         filters=filters,
+        entities=audit_labels().entities,
         page_no=number,
         pages=pages,
     )
