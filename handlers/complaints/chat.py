@@ -56,7 +56,7 @@ from handlers.nlu import (
 )
 from handlers.roster import resolve
 from handlers.times import says_only_when
-from store import Ticket
+from store import ReminderRepo, Ticket
 
 if TYPE_CHECKING:  # the rule bundle imports this package
     from handlers.rulebook import Rules
@@ -431,8 +431,7 @@ def _alert_duty(ctx: HandlerContext, inbound: Inbound, data: dict[str, Any], tic
     (``first``: the ticket number, the place, the citizen's phone if given), and again when the citizen confirms
     the report (everything it holds). The phone is in these staff-only messages, never in logs."""
     if ctx.notifier is None:
-        log.warning("urgent report but no notifier configured")
-        return
+        log.warning("urgent report but no notifier configured; the reminder dispatcher will send the alert")
     with ctx.session_factory() as session:
         duty = resolve(session, "@duty", ctx.clock.now())  # whoever is on duty now (roster), else duty staff
     when = local(inbound.received_at or ctx.clock.now(), "%m月%d日 %H:%M")
@@ -453,13 +452,29 @@ def _alert_duty(ctx: HandlerContext, inbound: Inbound, data: dict[str, Any], tic
             f"\n情况：{ticket.description[:300]}\n{reach}" + (f"\n照片：{photos}张" if photos else "")
         )
 
+    # durable: a reminder row in the report's transaction; sent at once after the commit, and by the
+    # reminder dispatcher (bot/reminders.py) if that send fails or the process dies before it
+    key = f"ticket:{ticket.number}:urgent:{'alert' if first else 'filed'}"
+    now = ctx.clock.now()
+    with ctx.session_factory.begin() as session:
+        ReminderRepo(session).plan(key=key, subject=f"ticket:{ticket.number}", recipient="@duty", text=text, due_at=now)
+
     def send(done: HandlerContext) -> None:  # once the report is committed (in a chat turn: the turn)
+        at = done.clock.now()
+        with done.session_factory.begin() as session:
+            if ReminderRepo(session).claim_key(key, now=at) is None:
+                return  # the dispatcher has it
+        errors: list[str] = []
         for user in duty:
             try:
                 if done.notifier is not None:
                     done.notifier.send_text("wecom", user, text)
             except SendError as exc:
+                errors.append(str(exc))
                 log.warning("urgent alert to %s not delivered: %s", mask(user), exc)
+        ok = bool(duty) and done.notifier is not None and not errors
+        with done.session_factory.begin() as session:
+            ReminderRepo(session).settle(key, now=at, sent=ok, error="; ".join(errors) or "no recipient")
 
     after_commit(ctx, send)
 

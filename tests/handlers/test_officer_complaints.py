@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core.errors import SendError
 from handlers.base import Channel, HandlerContext, Inbound, Kind, Role
 from handlers.complaints import Assign, countdown_of, file_ticket
 from handlers.hazards import no_more_pages
-from store import IncidentRepo, StaffRepo, TicketRepo
+from store import IncidentRepo, ReminderRepo, StaffRepo, TicketRepo
 from tests.handlers.driver import Talk
 
 _ids = itertools.count()
@@ -235,3 +236,24 @@ def test_an_urgent_report_confirmed_sends_a_second_message(ctx: HandlerContext) 
     alerts = [t for ch, u, t in outbox.sent if ch == "wecom" and u == "duty1"]
     assert len(alerts) == 2 and "【紧急举报已登记】" in alerts[1]
     assert tickets[0].number in alerts[1] and "举报人电话：13700001111" in alerts[1]
+
+
+class DownOutbox(Outbox):
+    """A notifier whose sends all fail (WeCom unreachable)."""
+
+    def send_text(self, channel: str, user_id: str, text: str) -> None:
+        """Refuse."""
+        raise SendError("wecom down", errcode=-1)
+
+
+@pytest.mark.parametrize(("outbox", "status"), [(Outbox(), "sent"), (DownOutbox(), "pending")])
+def test_the_urgent_alert_is_a_durable_reminder(ctx: HandlerContext, outbox: Outbox, status: str) -> None:
+    ctx = replace(ctx, notifier=outbox)
+    with ctx.session_factory.begin() as session:
+        StaffRepo(session).upsert(user_id="duty1", role="duty", name="值班员", now=ctx.clock.now())
+    Talk(ctx, "citizen7", Role.CITIZEN).say("江口镇芙蓉江边死了好多鱼，水是白的")
+    with ctx.session_factory() as session:
+        (ticket,) = TicketRepo(session).of_user("wechat", "citizen7")
+        rows = [r for r in ReminderRepo(session).of_subject(f"ticket:{ticket.number}") if ":urgent:" in r.key]
+    assert [(r.recipient, r.status) for r in rows] == [("@duty", status)]  # a failed send is left to the dispatcher
+    assert ticket.number in rows[0].text
