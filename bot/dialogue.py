@@ -8,6 +8,7 @@ The order (python-telegram-bot's handler groups, kept in one place):
 2. ``event``            channel events: subscribe, unsubscribe, menu clicks, ...
 3. ``cancel``           "取消" ends the open form, if any
 4. ``help``             "帮助" / "菜单"
+4a. ``next_page``       "下一页" when no list is being paged (an open paging form took it at 1): says so
 5. ``staff_command``    an officer's ticket command (受理 / 转办 / 调查 / 办结 / 答复 / 不予受理 T…)
                         or incident command (定级 / 应急结束 / 时间线 / 撤销 / 生成初报 / 补充 / 地点改为 …)
                         or hazard update (隐患 H… 整改中 / 已整改 / 销号 / 回头看), typed so or said in
@@ -202,6 +203,11 @@ RULES: tuple[Rule, ...] = (
         "help",
         lambda t: t.text_kind and is_help(t.inbound.text, t.rules.commands),
         lambda t, c: [help_reply(t.inbound.role, c.rules.commands)],
+    ),
+    Rule(
+        "next_page",
+        lambda t: t.text_kind and hazards.is_next_page(t.inbound.text, t.rules.hazards),
+        lambda t, c: hazards.no_more_pages(t.inbound, c),
     ),
     Rule("staff_command", _is_staff_command, _staff_command),
     Rule(

@@ -128,7 +128,7 @@ def load_rules_bundle(rules_dir: Path | None = None, incident_rules: Path | None
     actions = {
         "incident": list(incident_words.verbs),
         "hazard": list(hazards.verbs),
-        "complaint": list(process.commands),
+        "complaint": process.actions,
     }
     return Rules(
         district=read_rule_file(District, "handlers", "district.toml", rules_dir=rules_dir),

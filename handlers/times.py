@@ -70,7 +70,7 @@ def _relative(text: str, local_now: datetime) -> datetime | None:
     raw = m.group("n") or ""
     amount = 0.5 if raw == "半" else float(chinese_number(raw) or 1) if raw else 1.0
     if m.group("half"):
-        amount += 0.5
+        amount = amount + 0.5 if raw else 0.5  # "一个半小时" 1.5; "半小时" alone 0.5 (was read as 1.5)
     minutes = amount * (60 if unit in ("钟头", "小时") else 1)
     return local_now - timedelta(minutes=minutes)
 
@@ -142,6 +142,20 @@ def occurred_at(text: str, now: datetime) -> datetime | None:
         when = _jio(cleaned, local_now) or _clock(cleaned, local_now)
     else:
         when = _relative(cleaned, local_now) or _clock(cleaned, local_now) or _jio(cleaned, local_now)
+    return when.astimezone(now.tzinfo or DISPLAY_ZONE) if when is not None else None
+
+
+_RECORD_RE = re.compile(r"[A-Za-z]\d{6,}(?:-?\d+)?")
+
+
+def done_at(text: str, now: datetime) -> datetime | None:
+    """The time a step was really done, said in an acknowledgement ("电话10点05分就报了", "半小时前已经报了",
+    "14:20报的"): a clock time or "N分钟/小时前", resolved against ``now`` (aware) in Asia/Shanghai; aware, in
+    ``now``'s zone; None when the message says no time. Record numbers (E20261129001) are not read as dates.
+    The caller checks the time against the incident (not in the future, not before its discovery)."""
+    local_now = now.astimezone(DISPLAY_ZONE)
+    cleaned = _RECORD_RE.sub(" ", text)
+    when = _relative(cleaned, local_now) or _clock(cleaned, local_now)
     return when.astimezone(now.tzinfo or DISPLAY_ZONE) if when is not None else None
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from bot.console.auth import ROLES, AccountError, create_user, set_password
+from bot.console.labels import audit_labels, labelled
 from bot.console.web import admin, apply, form, last_page, page, page_number, services, text_field
 from core.privacy import mask_phones
 from store import AuditRepo, SessionRepo, UserRepo
@@ -80,9 +81,9 @@ async def change_user(request: Request, username: str) -> Response:
     return await apply(who, "/users", run, AccountError)
 
 
-def _masked(values: dict[str, object]) -> dict[str, object]:
-    """An audit entry's values with mobile numbers in text masked (``138****5678``)."""
-    return {k: mask_phones(v) if isinstance(v, str) else v for k, v in values.items()}
+def _masked(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """An audit entry's (field label, value label) pairs with mobile numbers in the values masked (``138****5678``)."""
+    return [(label, mask_phones(value)) for label, value in pairs]
 
 
 @router.get("/audit")
@@ -98,7 +99,11 @@ def audit(request: Request) -> Response:
         total = repo.count(**filters)
         number, pages = last_page(number, total, AUDIT_PAGE)
         rows = [  # masked again on display: rows written before masking at write carry numbers in clear
-            (e, _masked(json.loads(e.before or "{}")), _masked(json.loads(e.after or "{}")))
+            (
+                e,
+                _masked(labelled(e.entity, json.loads(e.before or "{}"), svc.rules)),
+                _masked(labelled(e.entity, json.loads(e.after or "{}"), svc.rules)),
+            )
             for e in repo.search(limit=AUDIT_PAGE, offset=(number - 1) * AUDIT_PAGE, **filters)
         ]
     return page(
@@ -108,6 +113,7 @@ def audit(request: Request) -> Response:
         rows=rows,
         total=total,
         filters=filters,
+        entities=audit_labels().entities,
         page_no=number,
         pages=pages,
     )

@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from bot.console.web import PREFIX, ConsoleError, back, form, last_page, page, page_number, services, text_field, viewer
+from bot.console.web import (
+    PREFIX,
+    ConsoleError,
+    back,
+    form,
+    last_page,
+    page,
+    page_number,
+    services,
+    staff_of,
+    text_field,
+    viewer,
+)
 from bot.media import sniff
 from core import normalise
 from core.errors import SendError
-from handlers.complaints import change_status, commands_from
-from store import MediaRepo, TicketRepo, acting_as
+from handlers.complaints import change_status, commands_from, countdown_of, to_incident, units
+from store import IncidentRepo, MediaRepo, TicketRepo, acting_as
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -30,19 +43,26 @@ def complaints(request: Request) -> Response:
         "pollution_type": q.get("type", ""),
         "town": q.get("town", ""),
         "overdue": q.get("overdue") == "1",
+        "soon": q.get("soon") == "1",
     }
     number = page_number(request)
     now = svc.clock.now()
+    query = {k: v for k, v in filters.items() if k != "soon"}
+    if filters["soon"]:  # past a limit or due within [staff_list] near_days (process.toml)
+        query["due_before"] = now + timedelta(days=svc.rules.process.staff_list.near_days)
     with svc.session_factory() as session:
         repo = TicketRepo(session)
-        total = repo.count(now=now, **filters)
+        total = repo.count(now=now, **query)
         number, pages = last_page(number, total, PAGE_SIZE)
-        rows = repo.search(now=now, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, **filters)
+        rows = repo.search(now=now, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, **query)
+        limits = {t.number: countdown_of(t, now, svc.rules.process) for t in rows}
     return page(
         request,
         "complaints.html",
         who,
         rows=rows,
+        limits=limits,
+        near_days=svc.rules.process.staff_list.near_days,
         total=total,
         page_no=number,
         pages=pages,
@@ -66,6 +86,8 @@ def complaint(request: Request, number: str) -> Response:
             raise ConsoleError(404, f"没有编号为 {number} 的举报。")
         events = list(ticket.events)
         kept = list(MediaRepo(session).of("ticket", ticket.number))
+        linked = IncidentRepo(session).of_ticket(ticket.id)
+        incident_number = linked.number if linked is not None else ""
     photos = json.loads(ticket.photos or "[]")
     return page(
         request,
@@ -76,6 +98,10 @@ def complaint(request: Request, number: str) -> Response:
         photos=photos,
         kept=kept,
         live={media_id: f"/complaints/{ticket.number}/photos/{i}" for i, media_id in enumerate(photos)},
+        limit=countdown_of(ticket, svc.clock.now(), svc.rules.process),
+        units=units(svc.rules.process, svc.rules.district),
+        can_assign="转办" in commands_from(ticket.status, svc.rules.process),
+        incident_number=incident_number,
         commands=[
             (w, svc.rules.process.commands[w].note_required) for w in commands_from(ticket.status, svc.rules.process)
         ],
@@ -125,3 +151,19 @@ async def change(request: Request, number: str) -> Response:
     if result.ok:
         return back(f"/complaints/{number}", ok=result.text)
     return back(f"/complaints/{number}", error=result.text)
+
+
+@router.post("/complaints/{number}/incident")
+async def escalate(request: Request, number: str) -> Response:
+    """Turn the ticket into an incident (as "T… 转为事件" in chat); the incident's page opens."""
+    who = staff_of(request, "duty", "officer", "admin")
+    await form(request, who)
+    svc = services(request)
+    number = normalise(number)
+    with acting_as(who.actor):
+        done = await run_in_threadpool(
+            to_incident, svc.ctx, number, actor=who.actor, channel="console", user_id=who.username
+        )
+    if not done.ok:
+        return back(f"/complaints/{number}", error=done.text)
+    return back(f"/incidents/{done.number}", ok=done.text)

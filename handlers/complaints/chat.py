@@ -41,7 +41,7 @@ from core import local
 from core.errors import SendError
 from core.privacy import mask, mask_phones
 from handlers.base import HandlerContext, Inbound, Reply, after_commit
-from handlers.complaints.service import file_ticket, type_label
+from handlers.complaints.service import complete_ticket, file_ticket, type_label
 from handlers.forms import Form, Invalid, Note, Rejected, Say, StepSpec, Timeout, Turn, with_option
 from handlers.nlu import (
     Understanding,
@@ -56,6 +56,7 @@ from handlers.nlu import (
 )
 from handlers.roster import resolve
 from handlers.times import says_only_when
+from store import ReminderRepo, Ticket
 
 if TYPE_CHECKING:  # the rule bundle imports this package
     from handlers.rulebook import Rules
@@ -202,7 +203,11 @@ def start(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -
     replies: list[Reply] = []
     if understanding.urgent:
         replies.append(Reply(URGENT_ADVICE + (LIFE_ADVICE if life_at_risk(inbound.text, ctx.rules.complaints) else "")))
-        _alert_duty(ctx, inbound, data)
+        # filed at once with what is known, so the alert names a ticket and the report stays on record for the
+        # duty staff even if the citizen stops or cancels the form; confirming the form completes this ticket
+        ticket = file_ticket(ctx, inbound, **_fields(ctx, data))
+        data["ticket"] = ticket.number
+        _alert_duty(ctx, inbound, data, ticket, first=True)
         data["alerted"] = True
     if "location" in data and outside_district(data["location"], ctx.rules.district):
         replies.append(Reply(OUTSIDE_DISTRICT))
@@ -416,14 +421,12 @@ def _apply_correction(text: str, data: dict[str, Any], now: datetime, rules: Rul
     return "，".join(changed)
 
 
-def _submit(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], _note: str) -> list[Reply]:
-    """File the confirmed complaint as a ticket (the form engine then deletes the draft)."""
+def _fields(ctx: HandlerContext, data: dict[str, Any]) -> dict[str, Any]:
+    """The ticket's fields from the form's data (what is not known yet is empty)."""
     occurred = data.get("occurred") or {}
     contact = data.get("contact") or {}
     coords = data.get("coords") or [None, None]
-    ticket = file_ticket(
-        ctx,
-        inbound,
+    return dict(
         pollution_type=str(data.get("pollution_type", "other")),
         location=str(data.get("location", "")),
         town=town_of(str(data.get("location", "")), ctx.rules.district) or "",
@@ -437,6 +440,16 @@ def _submit(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], _note: 
         anonymous=bool(contact.get("anonymous", False)),
         urgent=bool(data.get("urgent", False)),
     )
+
+
+def _submit(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], _note: str) -> list[Reply]:
+    """File the confirmed complaint as a ticket (the form engine then deletes the draft); an urgent one filed
+    at its first message is completed, and the duty staff get the full report as a second message."""
+    if data.get("ticket"):
+        ticket = complete_ticket(ctx, str(data["ticket"]), **_fields(ctx, data))
+        _alert_duty(ctx, inbound, data, ticket, first=False)
+    else:
+        ticket = file_ticket(ctx, inbound, **_fields(ctx, data))
     text = (
         f"举报已提交，编号 {ticket.number}。我们将在15日内告知是否受理；"
         "您可以随时发送编号或“我的举报”查询办理进度。感谢您对生态环境保护的支持！"
@@ -446,26 +459,55 @@ def _submit(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], _note: 
     return [Reply(text)]
 
 
-def _alert_duty(ctx: HandlerContext, inbound: Inbound, data: dict[str, Any]) -> None:
-    """Tell whoever is on duty (the roster; else duty staff and admins) about an urgent report at once (WeCom)."""
+def _alert_duty(ctx: HandlerContext, inbound: Inbound, data: dict[str, Any], ticket: Ticket, *, first: bool) -> None:
+    """Tell whoever is on duty (the roster; else duty staff and admins) about an urgent report (WeCom): at once
+    (``first``: the ticket number, the place, the citizen's phone if given), and again when the citizen confirms
+    the report (everything it holds). The phone is in these staff-only messages, never in logs."""
     if ctx.notifier is None:
-        log.warning("urgent report but no notifier configured")
-        return
+        log.warning("urgent report but no notifier configured; the reminder dispatcher will send the alert")
     with ctx.session_factory() as session:
         duty = resolve(session, "@duty", ctx.clock.now())  # whoever is on duty now (roster), else duty staff
     when = local(inbound.received_at or ctx.clock.now(), "%m月%d日 %H:%M")
-    text = (
-        f"【紧急举报】{when} 群众反映：{mask_phones(inbound.text[:200])}"
-        f"\n地点：{data.get('location', '未说明')}。请立即核实处置。"
-    )
+    reach = f"举报人电话：{ticket.phone}" if ticket.phone else "举报人暂未留电话（可在控制台查看举报，留下后会再通知）"
+    if ticket.anonymous:
+        reach = "举报人选择匿名，未留电话"
+    if first:
+        text = (
+            f"【紧急举报】{ticket.number} {when} 群众反映：{inbound.text[:200]}"
+            f"\n地点：{data.get('location', '未说明')}\n{reach}\n请立即核实处置；"
+            f"需要按突发环境事件报告的，回复“{ticket.number} 转为事件”。"
+        )
+    else:
+        photos = len(data.get("photos", []))
+        text = (
+            f"【紧急举报已登记】{ticket.number}（{type_label(ticket.pollution_type, ctx.rules.complaints)}）"
+            f"\n地点：{ticket.location or '未说明'}\n时间：{ticket.occurred_text or '未说明'}"
+            f"\n情况：{ticket.description[:300]}\n{reach}" + (f"\n照片：{photos}张" if photos else "")
+        )
+
+    # durable: a reminder row in the report's transaction; sent at once after the commit, and by the
+    # reminder dispatcher (bot/reminders.py) if that send fails or the process dies before it
+    key = f"ticket:{ticket.number}:urgent:{'alert' if first else 'filed'}"
+    now = ctx.clock.now()
+    with ctx.session_factory.begin() as session:
+        ReminderRepo(session).plan(key=key, subject=f"ticket:{ticket.number}", recipient="@duty", text=text, due_at=now)
 
     def send(done: HandlerContext) -> None:  # once the report is committed (in a chat turn: the turn)
+        at = done.clock.now()
+        with done.session_factory.begin() as session:
+            if ReminderRepo(session).claim_key(key, now=at) is None:
+                return  # the dispatcher has it
+        errors: list[str] = []
         for user in duty:
             try:
                 if done.notifier is not None:
                     done.notifier.send_text("wecom", user, text)
             except SendError as exc:
+                errors.append(str(exc))
                 log.warning("urgent alert to %s not delivered: %s", mask(user), exc)
+        ok = bool(duty) and done.notifier is not None and not errors
+        with done.session_factory.begin() as session:
+            ReminderRepo(session).settle(key, now=at, sent=ok, error="; ".join(errors) or "no recipient")
 
     after_commit(ctx, send)
 

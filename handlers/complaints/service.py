@@ -6,6 +6,7 @@ The statuses, the commands that move a ticket and the time limits are data:
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -13,10 +14,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core import TICKET_PATTERN, RecordKind, SendError, find, local, normalise
+from core.errors import NotFound
 from core.privacy import mask_phones
 from handlers.base import HandlerContext, Inbound, Reply, after_commit
+from handlers.complaints.assign import assignee_of
+from handlers.complaints.escalate import to_incident
+from handlers.complaints.limits import countdown_of
 from handlers.complaints.terms import ComplaintTerms, Process
-from store import ReminderRepo, Ticket, TicketRepo
+from handlers.staff import actor_of
+from store import IncidentRepo, ReminderRepo, StaffRepo, Ticket, TicketRepo
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +55,41 @@ def file_ticket(ctx: HandlerContext, inbound: Inbound, **fields: Any) -> Ticket:
     return ticket
 
 
+def complete_ticket(ctx: HandlerContext, number: str, **fields: Any) -> Ticket:
+    """Fill in a ticket filed early (an urgent report is filed at its first message) with the confirmed form's
+    ``fields``; its number, receipt time and time limits stay. Returns the ticket (detached).
+
+    Raises:
+        core.errors.NotFound: no ticket ``number`` (it is never deleted, so only a corrupted draft gets here).
+    """
+    photos = fields.pop("photos", [])
+    with ctx.session_factory.begin() as session:
+        ticket = TicketRepo(session).by_number(number)
+        if ticket is None:
+            raise NotFound("ticket", number)
+        for name, value in fields.items():
+            setattr(ticket, name, value)
+        known = json.loads(ticket.photos or "[]")
+        ticket.photos = json.dumps(known + [p for p in photos if p not in known], ensure_ascii=False)
+        ticket.updated_at = ctx.clock.now()
+        session.flush()
+        session.expunge(ticket)
+    return ticket
+
+
 def _line(t: Ticket, ctx: HandlerContext) -> str:
     created = local(t.created_at, "%m月%d日")
     kind, status = ctx.rules.complaints.type_label(t.pollution_type), ctx.rules.process.status_label(t.status)
     return f"{t.number}（{created}，{kind}，{t.location}）：{status}"
+
+
+def _staff_line(t: Ticket, ctx: HandlerContext, now: datetime) -> str:
+    """A ticket in a staff list: the citizen's line, the unit it went to and the running time limit."""
+    line = _line(t, ctx)
+    if t.assignee:
+        line += f"（{t.assignee}）"
+    limit = countdown_of(t, now, ctx.rules.process)
+    return f"{line}，{limit.short()}" if limit else line
 
 
 def status_reply(inbound: Inbound, ctx: HandlerContext, number: str | None) -> list[Reply]:
@@ -95,23 +132,32 @@ def _staff_status(inbound: Inbound, ctx: HandlerContext, number: str | None) -> 
             if ticket is None:
                 return [Reply(f"没有编号为 {number.upper()} 的举报，请核对编号。")]
             allowed = commands_from(ticket.status, process)
-            due = ticket.accept_due if ticket.status == "submitted" else ticket.conclude_due
-            limit = (
-                f"\n时限：{local(due, '%Y年%m月%d日')}前{'受理' if ticket.status == 'submitted' else '办结'}"
-                if due
-                else ""
-            )
+            running = countdown_of(ticket, now, process)
+            limit = f"\n{running.text()}" if running else ""
             then = f"\n可办理：{' / '.join(allowed)}（如“{allowed[0]} {ticket.number}”）" if allowed else ""
             place = f"\n情况：{mask_phones(ticket.description[:200])}" if ticket.description else ""
-            return [Reply(f"{_line(ticket, ctx)}{place}{limit}\n办理记录：\n{_history(ticket, ctx)}{then}")]
+            unit = f"\n转办单位：{ticket.assignee}" if ticket.assignee else ""
+            linked = IncidentRepo(session).of_ticket(ticket.id)
+            event = f"\n已转为突发环境事件 {linked.number}" if linked is not None else ""
+            return [
+                Reply(f"{_line(ticket, ctx)}{place}{unit}{event}{limit}\n办理记录：\n{_history(ticket, ctx)}{then}")
+            ]
         text = inbound.text
         status = process.listed_status(text)
-        overdue = any(w in text for w in process.staff_list.overdue)
-        filters: dict[str, Any] = {"overdue": True} if overdue else ({"status": status} if status else {})
+        near = any(w in text for w in process.staff_list.near)
+        overdue = not near and any(w in text for w in process.staff_list.overdue)
+        filters: dict[str, Any] = {"status": status} if status else {}
+        if near:
+            filters = {"due_before": now + timedelta(days=process.staff_list.near_days)}
+        elif overdue:
+            filters = {"overdue": True}
         tickets = repo.search(now=now, limit=process.staff_list.size, **filters)
         total = repo.count(now=now, **filters)
-        lines = [_line(t, ctx) for t in tickets]
-    what = "已超过受理或办结时限的" if overdue else (f"“{process.status_label(status)}”的" if status else "最近的")
+        lines = [_staff_line(t, ctx, now) for t in tickets]
+    if near:
+        what = f"已超期或{process.staff_list.near_days}天内到期的"
+    else:
+        what = "已超过受理或办结时限的" if overdue else (f"“{process.status_label(status)}”的" if status else "最近的")
     if not lines:
         return [Reply(f"没有{what}举报。")]
     more = (
@@ -128,13 +174,28 @@ def _command_re(process: Process) -> re.Pattern[str]:
     return re.compile(rf"^\s*({verbs})\s*({TICKET_PATTERN})\s*(.*)$", re.IGNORECASE | re.S)
 
 
+def _convert_re(process: Process) -> re.Pattern[str]:
+    """``T… 转为事件`` or ``转为事件 T…`` (the words of ``[convert]``), nothing after."""
+    words = "|".join(map(re.escape, sorted(process.convert.words, key=len, reverse=True)))
+    return re.compile(
+        rf"^\s*(?:({TICKET_PATTERN})\s*(?:{words})|(?:{words})\s*({TICKET_PATTERN}))\s*[。.!！]?\s*$", re.IGNORECASE
+    )
+
+
 def is_staff_command(text: str, process: Process) -> bool:
-    """True for ``受理 T…`` / ``办结 T… 结果`` and the other status commands of ``process``."""
-    return bool(_command_re(process).match(text))
+    """True for ``受理 T…`` / ``办结 T… 结果`` and the other status commands of ``process``, and ``T… 转为事件``."""
+    return bool(_command_re(process).match(text) or _convert_re(process).match(text))
 
 
 def staff_command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
-    """Apply an officer's status command and tell the citizen (customer-service API, else at their next message)."""
+    """Apply an officer's status command and tell the citizen (customer-service API, else at their next message);
+    ``T… 转为事件`` records an incident from the ticket (:func:`handlers.complaints.escalate.to_incident`)."""
+    converted = _convert_re(ctx.rules.process).match(inbound.text)
+    if converted:
+        number = normalise(converted.group(1) or converted.group(2))
+        who = actor_of(ctx, inbound)
+        done = to_incident(ctx, number, actor=who, channel=inbound.channel.value, user_id=inbound.user_id)
+        return [Reply(done.text)]
     m = _command_re(ctx.rules.process).match(inbound.text)
     assert m is not None
     word, number, note = m.group(1), normalise(m.group(2)), m.group(3).strip()
@@ -193,19 +254,57 @@ def change_status(ctx: HandlerContext, word: str, number: str, note: str, *, act
             reminders.cancel(subject=f"ticket:{number}", key_prefix=f"ticket:{number}:conclude:")
         if cmd.status in ("accepted", "assigned", "investigating"):
             ticket.handler_id = ticket.handler_id or actor.split(":", 1)[-1]
+        told: list[str] = []
+        handover = ""
+        if cmd.status == "assigned":
+            unit = assignee_of(note, process, ctx.rules.district)
+            ticket.assignee = unit.name if unit else note[:64]
+            staff = {s.user_id for s in StaffRepo(session).list()}
+            told = [u for u in (unit.staff if unit else ()) if u in staff]
+            handover = _handover_text(ctx, ticket, now)
         notice = _notice_text(ticket, note, process)
         channel, user = ticket.channel, ticket.user_id
         ticket.notice_pending = True  # cleared below once the citizen has the message
         label = process.status_label(cmd.status)
+        assignee = ticket.assignee
     # send once the change is committed (in a chat turn: when the turn commits), outside any
     # transaction: the send path writes the shared token (one SQLite writer at a time)
     outcome: list[bool] = []
     after_commit(ctx, lambda done: outcome.append(_deliver_notice(done, number, channel, user, notice)))
+    unit_line = ""
+    if cmd.status == "assigned":
+        after_commit(ctx, lambda done: _tell_unit(done, told, handover))
+        unit_line = f"已转给{assignee}" + (
+            "，已在企业微信通知承办人。" if told else "（该单位未登记企业微信账号，请另行通知）。"
+        )
     if not outcome:  # a chat turn: the citizen is told after the turn
         tail = "正在通知举报人；如暂时无法送达，将在其下次发消息时告知。"
     else:
         tail = "已通知举报人。" if outcome[0] else "举报人暂时无法接收消息，将在其下次发消息时告知。"
-    return StatusChange(True, f"{number} 已更新为“{label}”。{tail}")
+    return StatusChange(True, f"{number} 已更新为“{label}”。{unit_line}{tail}")
+
+
+def _handover_text(ctx: HandlerContext, ticket: Ticket, now: datetime) -> str:
+    """What the unit's staff are told when a ticket is passed to them (no citizen's phone: the description
+    is masked; they read the ticket by its number)."""
+    limit = countdown_of(ticket, now, ctx.rules.process)
+    due = f"\n{limit.text()}" if limit else ""
+    kind = ctx.rules.complaints.type_label(ticket.pollution_type)
+    return (
+        f"【举报转办】举报 {ticket.number}（{kind}，{ticket.location}）已转{ticket.assignee}办理。"
+        f"\n情况：{mask_phones(ticket.description[:200])}{due}\n发送“{ticket.number} 啥情况”可查看详情和办理记录。"
+    )
+
+
+def _tell_unit(ctx: HandlerContext, users: list[str], text: str) -> None:
+    """Send the handover to the unit's staff on WeCom; a failed send is logged (the ticket shows the unit)."""
+    for user in users:
+        if ctx.notifier is None:
+            return
+        try:
+            ctx.notifier.send_text("wecom", user, text)
+        except SendError as exc:
+            log.warning("handover of a ticket not delivered (errcode %s)", exc.errcode)
 
 
 def _deliver_notice(ctx: HandlerContext, number: str, channel: str, user: str, notice: str) -> bool:

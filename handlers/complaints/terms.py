@@ -123,6 +123,8 @@ class Deadlines(RuleModel):
     accept_days: int = Field(gt=0)
     conclude_days: int = Field(gt=0)
     extension_days: int = Field(ge=0)
+    accept_rule: str = Field(default="《信访工作条例》第二十二条、第二十三条", min_length=1)
+    conclude_rule: str = Field(default="《信访工作条例》第三十四条", min_length=1)
 
 
 class ProcessReminders(RuleModel):
@@ -137,7 +139,32 @@ class StaffList(RuleModel):
 
     statuses: dict[str, list[str]] = {}
     overdue: list[str] = []
+    near: list[str] = []
+    near_days: int = Field(default=3, ge=0, le=30)
     size: int = Field(default=10, ge=1, le=50)
+
+
+class Unit(RuleModel):
+    """A unit a complaint can be passed to (转办): its name, the shorter names officers use, whom to tell."""
+
+    name: str = Field(min_length=1)
+    aliases: list[str] = []
+    staff: list[str] = []  # WeCom user ids, told when a ticket is passed to the unit
+
+
+class Assign(RuleModel):
+    """``[assign]``: the district's towns and sub-districts (``towns``), other units, whom to tell in each."""
+
+    towns: bool = True
+    town_staff: dict[str, list[str]] = {}
+    units: list[Unit] = []
+
+
+class Convert(RuleModel):
+    """``[convert]``: the command that turns a ticket into an incident, and the words it is written with."""
+
+    verb: str = Field(default="转为事件", min_length=1)
+    words: list[str] = ["转为事件"]
 
 
 class Process(RuleModel):
@@ -148,6 +175,8 @@ class Process(RuleModel):
     deadlines: Deadlines
     reminders: ProcessReminders
     staff_list: StaffList = StaffList()
+    assign: Assign = Assign()
+    convert: Convert = Convert()
     said: dict[str, Phrasing] = {}  # command word -> how it is said in everyday words (handlers.staff_commands)
     public_notes: dict[str, str] = {}  # status -> the set phrase Open311 publishes (no officer's free note)
 
@@ -173,8 +202,13 @@ class Process(RuleModel):
         for status in self.public_notes:
             if status not in self.labels:
                 raise ValueError(f"public_notes names status {status!r}, which has no label")
-        check_phrasings(self.said, list(self.commands))
+        check_phrasings(self.said, self.actions)
         return self
+
+    @property
+    def actions(self) -> list[str]:
+        """Every officer's command on a ticket: the status commands and the conversion into an incident."""
+        return [*self.commands, self.convert.verb]
 
     @property
     def accept_days(self) -> int:

@@ -9,7 +9,7 @@
   (what 帮助 lists).
 """
 
-from handlers.hazards.chat import PAGE_FORM, command, detail, is_command, query_reply
+from handlers.hazards.chat import PAGE_FORM, command, detail, is_command, is_next_page, no_more_pages, query_reply
 from handlers.hazards.service import HazardError, change, plan_digest, render
 from handlers.hazards.sheet import ImportReport, SheetError, export_sheet, import_sheet
 from handlers.hazards.terms import HazardTerms, enterprise_key
@@ -20,6 +20,8 @@ FORMS = (PAGE_FORM,)
 __all__ = [
     "FORMS",
     "PAGE_FORM",
+    "is_next_page",
+    "no_more_pages",
     "HazardError",
     "HazardTerms",
     "ImportReport",

@@ -300,6 +300,22 @@ def _next_page(_inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], _st
     return Say(tuple(replies), again=False, save=True)
 
 
+NO_MORE_PAGES = (
+    "没有可以继续翻看的列表了（上一个列表已经显示完）。如需查询，请重新发送查询内容，例如“白马镇有哪些隐患”。"
+)
+"""The reply to "下一页" when no list is being paged."""
+
+
+def is_next_page(text: str, terms: HazardTerms) -> bool:
+    """True when the whole message asks for the next page ("下一页", ``hazards.toml`` [query] next_page)."""
+    return text.strip() in terms.query.next_page
+
+
+def no_more_pages(_inbound: Inbound, _ctx: HandlerContext) -> list[Reply]:
+    """ "下一页" with no list being paged (the last page was shown, or none was asked for): say so."""
+    return [Reply(NO_MORE_PAGES)]
+
+
 PAGE_FORM = Form(
     name="hazard_page",
     steps={

@@ -182,7 +182,13 @@ def plan_deadline(
     recipient = staff.get(hazard.responsible, "@officers")
     repo = ReminderRepo(session)
     at_nine = datetime.combine(hazard.deadline, time(9, 0), DISPLAY_ZONE)
-    what = f"隐患 {hazard.number}（{hazard.description[:30]}）"
+    company = hazard.enterprise.name if hazard.enterprise is not None else ""
+    level = terms.label("levels", hazard.level)
+    what = (
+        f"{company}的{level} {hazard.number}（{hazard.description[:40]}）"
+        if company
+        else f"隐患 {hazard.number}（{hazard.description[:40]}）"
+    )
     for kind, due, text in (
         (
             "before",

@@ -313,13 +313,15 @@ def _show(fld: str, value: Any, terms: HazardTerms) -> str:
 
 
 def export_sheet(session: Session, path: Path, terms: HazardTerms) -> int:
-    """Write the whole ledger in the import format (re-importing it changes nothing). Returns rows written."""
+    """Write the whole ledger in the import format (re-importing it changes nothing), then the export-only
+    columns (``[export_columns]``: closure date, verifier). Returns rows written."""
     from openpyxl import Workbook
 
     order = list(terms.columns)
+    extra = list(terms.export_columns)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("隐患台账")
-    ws.append(text_row(ws, [terms.header(f) for f in order]))
+    ws.append(text_row(ws, [terms.header(f) for f in order] + [terms.export_columns[f] for f in extra]))
     count = 0
     for h in HazardRepo(session).search():
         e = h.enterprise
@@ -338,7 +340,11 @@ def export_sheet(session: Session, path: Path, terms: HazardTerms) -> int:
             "measures": h.measures,
             "status": terms.label("statuses", h.status),
         }
-        ws.append(text_row(ws, [values[f] for f in order]))  # "=…" typed by anyone stays text
+        passed = [c for c in h.checks if c.kind == "verification" and c.passed]
+        more = {"closed_on": h.closed_on, "verifier": passed[-1].inspector if passed else ""}
+        ws.append(
+            text_row(ws, [values[f] for f in order] + [more[f] for f in extra])
+        )  # "=…" typed by anyone stays text
         count += 1
     wb.save(path)
     return count

@@ -92,6 +92,10 @@ UPDATE_ACTIONS = ("rectifying", "rectified", "close", "follow_up")
 """The ledger updates by chat (``handlers.hazards.service.MOVES`` and 回头看); ``[verbs]`` names the words."""
 
 
+EXPORT_ONLY = ("closed_on", "verifier")
+"""Fields the export adds after the import columns (an import ignores them): the closure date and who verified it."""
+
+
 class HazardTerms(RuleModel):
     """The whole ``hazards.toml``."""
 
@@ -102,10 +106,19 @@ class HazardTerms(RuleModel):
     defaults: Defaults
     digest: Digest
     columns: dict[str, list[str]]  # field -> accepted headers (the first is written on export), in sheet order
+    export_columns: dict[str, str] = {}  # written after `columns` on export only: closed_on, verifier -> header
     query: QueryWords
     intent: IntentWords
     verbs: dict[str, tuple[str, ...]]  # update action -> words after 隐患 H… (UPDATE_ACTIONS)
     said: dict[str, Phrasing] = {}  # update action -> how it is said in everyday words (handlers.staff_commands)
+
+    @field_validator("export_columns")
+    @classmethod
+    def _export_columns(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = [f for f in value if f not in EXPORT_ONLY]
+        if unknown:
+            raise ValueError(f"unknown export column {unknown[0]!r}; known: {', '.join(EXPORT_ONLY)}")
+        return value
 
     @field_validator("verbs")
     @classmethod

@@ -78,7 +78,7 @@ from handlers.incidents.words import IncidentFormWords, IncidentWords
 from handlers.nlu import District, Understanding, location, occurred_at, town_of, understand
 from handlers.reader import COMMAND_AT_LEAST, COMMAND_SURE
 from handlers.staff import actor_of
-from handlers.times import says_only_when
+from handlers.times import done_at, says_only_when
 from store import Incident, IncidentRepo, MediaRepo
 
 
@@ -790,8 +790,10 @@ def _do_ack(inbound: Inbound, ctx: HandlerContext, number: str, step: str) -> li
         incident = IncidentRepo(session).by_number(number)
         if incident is None:
             return [Reply(f"没有编号为 {number} 的事件。")]
+        said = done_at(inbound.text, now)  # "电话10点05分就报了": the time it was really done
+        when = said if said is not None and incident.discovered_at <= said <= now else None
         try:
-            result = acknowledge(session, rules, incident, step, now=now, actor=actor_of(ctx, inbound))
+            result = acknowledge(session, rules, incident, step, now=now, actor=actor_of(ctx, inbound), done_at=when)
         except IncidentError as exc:
             return [Reply(str(exc))]
         done = "；".join(
@@ -803,7 +805,10 @@ def _do_ack(inbound: Inbound, ctx: HandlerContext, number: str, step: str) -> li
             if incident.status == "closed"
             else "当前待办：\n" + _deadlines(rules, incident, now)
         )
-    return [Reply(f"已记录 {number}：{done}已完成，相关提醒已取消。\n{status}")]
+        at = f"完成时间按{local(when, '%H:%M')}记。" if when is not None else ""
+        if said is not None and when is None:
+            at = f"您说的时间（{local(said, '%H:%M')}）早于发现时间或晚于现在，完成时间按现在记。"
+    return [Reply(f"已记录 {number}：{done}已完成，相关提醒已取消。{at}\n{status}")]
 
 
 def card_ack(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:

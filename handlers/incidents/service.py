@@ -112,7 +112,10 @@ def _texts(rules: IncidentRules, incident: Incident, row: IncidentStep) -> dict[
 
 def _plan_reminders(
     session: Session, rules: IncidentRules, incident: Incident, row: IncidentStep, p: PlannedStep, now: datetime
-) -> None:
+) -> tuple[bool, bool]:
+    """Plan a step's heads-up, deadline prompt and escalation. Those already past at ``now`` (an incident
+    logged late, a deadline moved into the past) are not planned: the caller sends one summary instead.
+    Returns (deadline past, escalation past)."""
     repos = ReminderRepo(session)
     key = f"incident:{incident.number}:{row.step}:{row.seq}:v{row.version}"
     subject = f"incident:{incident.number}"
@@ -120,9 +123,46 @@ def _plan_reminders(
     lead = p.heads_up(rules)
     if lead > timedelta(0) and row.due_at - lead > now:
         repos.plan(key=f"{key}:before", subject=subject, recipient=DUTY, text=texts["before"], due_at=row.due_at - lead)
-    repos.plan(key=f"{key}:due", subject=subject, recipient=DUTY, text=texts["due"], due_at=max(row.due_at, now))
-    due = max(row.due_at + p.escalate_after(rules), now)
-    repos.plan(key=f"{key}:escalate", subject=subject, recipient=SUPERVISOR, text=texts["escalate"], due_at=due)
+    past_due = row.due_at <= now
+    if not past_due:
+        repos.plan(key=f"{key}:due", subject=subject, recipient=DUTY, text=texts["due"], due_at=row.due_at)
+    escalate_at = row.due_at + p.escalate_after(rules)
+    past_escalation = escalate_at <= now
+    if not past_escalation:
+        repos.plan(
+            key=f"{key}:escalate", subject=subject, recipient=SUPERVISOR, text=texts["escalate"], due_at=escalate_at
+        )
+    return past_due, past_escalation
+
+
+def _plan_summary(
+    session: Session,
+    rules: IncidentRules,
+    incident: Incident,
+    overdue: list[IncidentStep],
+    escalate: bool,
+    now: datetime,
+) -> None:
+    """One message listing the steps already past their deadline when planned (instead of a prompt and an
+    escalation each at once); to the duty staff, and to the supervisor when escalations were due too."""
+    lines = "\n".join(
+        f"· {step_label(rules, r.step, r.seq)}：时限{local(r.due_at, ref=incident.discovered_at)}，"
+        f"已超时{int((now - r.due_at).total_seconds() // 60)}分钟；完成后请回复“{rules.steps[r.step].ack}”"
+        for r in overdue
+    )
+    text = (
+        f"【补录事件，以下时限已过】{_title(rules, incident)}（发现时间{local(incident.discovered_at)}）：\n{lines}\n"
+        "请立即补报；已经报告的，请回复完成情况和实际时间（如“电话10点05分就报了”）。"
+    )
+    subject = f"incident:{incident.number}"
+    stamp = f"{now:%Y%m%d%H%M%S}"
+    repos = ReminderRepo(session)
+    repos.plan(key=f"{subject}:summary:{stamp}:duty", subject=subject, recipient=DUTY, text=text, due_at=now)
+    if escalate:
+        repos.plan(key=f"{subject}:summary:{stamp}:lead", subject=subject, recipient=SUPERVISOR, text=text, due_at=now)
+    IncidentRepo(session).log(
+        incident, at=now, kind="overdue", actor="envbot", detail=f"登记时已过时限{len(overdue)}项，已发送一条汇总提醒"
+    )
 
 
 def _refresh_texts(session: Session, rules: IncidentRules, incident: Incident) -> None:
@@ -161,6 +201,8 @@ def sync(session: Session, rules: IncidentRules, incident: Incident, now: dateti
         else {}
     )
     changes: list[str] = []
+    overdue: list[IncidentStep] = []  # steps already past their deadline when planned: one summary
+    escalate = False
     for row in list(incident.steps):
         if row.status != "open":
             continue
@@ -183,7 +225,10 @@ def sync(session: Session, rules: IncidentRules, incident: Incident, now: dateti
             row.due_at = p.due_at
             row.version += 1
             row.rule = p.rule.source[:255]
-            _plan_reminders(session, rules, incident, row, p, now)
+            past, late_escalation = _plan_reminders(session, rules, incident, row, p, now)
+            if past:
+                overdue.append(row)
+                escalate = escalate or late_escalation
             line = (
                 f"{step_label(rules, row.step, row.seq)}时限由{local(old)}"
                 f"改为{local(row.due_at, ref=incident.discovered_at)}" + ("（已超时）" if row.due_at <= now else "")
@@ -198,10 +243,15 @@ def sync(session: Session, rules: IncidentRules, incident: Incident, now: dateti
         )
         incident.steps.append(row)
         session.flush()
-        _plan_reminders(session, rules, incident, row, p, now)
+        past, late_escalation = _plan_reminders(session, rules, incident, row, p, now)
+        if past:
+            overdue.append(row)
+            escalate = escalate or late_escalation
         line = f"{step_label(rules, step, seq)}时限{local(p.due_at, ref=incident.discovered_at)}"
         repo.log(incident, at=now, kind="step_planned", step=step, actor=actor, detail=line)
         changes.append(line)
+    if overdue:
+        _plan_summary(session, rules, incident, overdue, escalate, now)
     _refresh_texts(session, rules, incident)
     incident.updated_at = now
     return changes
@@ -335,11 +385,13 @@ def acknowledge(
     now: datetime,
     actor: str,
     seq: int | None = None,
+    done_at: datetime | None = None,
 ) -> Ack:
     """Mark the earliest open ``step`` (and the steps its rule ``completes``) done; cancel their prompts.
 
     ``seq`` names the row (the 2nd follow-up report) when the caller showed one, so a form
-    sent twice does not complete the next row too.
+    sent twice does not complete the next row too. ``done_at`` (UTC) is when it was really done
+    ("电话10点05分就报了"), if said; it counts for on time or late. Default ``now``.
 
     Raises:
         IncidentError: the step is unknown, or not open on this incident (or that row is done).
@@ -355,14 +407,17 @@ def acknowledge(
     repo = IncidentRepo(session)
     completed = []
     targets = [rows[0]] + [r for other in rules.steps[step].completes for r in open_steps(incident, other)[:1]]
+    when = done_at if done_at is not None and done_at <= now else now
     for row in targets:
         row.status = "done"
-        row.done_at = now
+        row.done_at = when
         row.done_by = actor[:128]
         _cancel_reminders(session, incident, row)
-        late = max(0, int((now - row.due_at).total_seconds() // 60))
+        late = max(0, int((when - row.due_at).total_seconds() // 60))
         label = step_label(rules, row.step, row.seq)
         detail = f"{label}已完成" + (f"（超时{late}分钟）" if late else "（在时限内）")
+        if when != now:
+            detail += f"，完成时间{local(when, '%H:%M')}（{local(now, '%H:%M')}确认）"
         repo.log(incident, at=now, kind="acknowledged", step=row.step, actor=actor, detail=detail)
         completed.append((label, row.due_at, late))
     session.flush()

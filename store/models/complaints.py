@@ -17,7 +17,8 @@ class Ticket(Base):
     ``number`` is the human-friendly id (``T20261129001``); ``channel`` and
     ``user_id`` identify the citizen and are never shown to other citizens.
     ``status`` is one of submitted, accepted, assigned, investigating,
-    concluded, replied, rejected. ``notice_pending`` is set when a status
+    concluded, replied, rejected. ``assignee`` is the unit it was passed to (转办), if any.
+    ``notice_pending`` is set when a status
     change could not be sent and must be shown at the citizen's next message.
     ``place_public`` is set when an officer approved ``location`` (the place as the citizen
     typed it, or the label their phone sent) for publication on Open311; until then only the
@@ -44,6 +45,7 @@ class Ticket(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="submitted")
     handler_id: Mapped[str] = mapped_column(String(128), default="")
+    assignee: Mapped[str] = mapped_column(String(64), default="", server_default="")
     notice_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     place_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -19,6 +19,7 @@ class Incident(Base):
     第三条、第四条). ``sensitive`` is a JSON list of Order 17 第四条 case keys;
     ``details`` a JSON object of report elements supplied by chat. ``status``:
     open -> ended (emergency over) -> closed, or withdrawn (reported by mistake).
+    ``ticket_id`` is the citizen's complaint it was made from ("T… 转为事件"), if any.
     """
 
     __tablename__ = "incidents"
@@ -38,6 +39,9 @@ class Incident(Base):
     details: Mapped[str] = mapped_column(Text, default="{}")
     reporter_channel: Mapped[str] = mapped_column(String(16))
     reporter_id: Mapped[str] = mapped_column(String(128))
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

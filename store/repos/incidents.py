@@ -41,6 +41,11 @@ class IncidentRepo:
         )
         return self.session.scalar(stmt)
 
+    def of_ticket(self, ticket_id: int) -> Incident | None:
+        """The incident made from the ticket with this id ("T… 转为事件"), or None."""
+        stmt = select(Incident).where(Incident.ticket_id == ticket_id).order_by(Incident.id).limit(1)
+        return self.session.scalar(stmt)
+
     def active(self) -> Sequence[Incident]:
         """Incidents not closed or withdrawn (open or ended), newest first."""
         stmt = (

@@ -87,6 +87,31 @@ class ReminderRepo:
         self.session.flush()
         return rows
 
+    def claim_key(self, key: str, *, now: datetime) -> Reminder | None:
+        """Claim the row ``key`` for an immediate send (``sending``), or None when it is not pending
+        (already sent, or claimed by the dispatcher). Settle it with :meth:`settle`."""
+        stmt = (
+            update(Reminder)
+            .where(Reminder.key == key, Reminder.status == "pending")
+            .values(status="sending", claimed_at=now)
+        )
+        if int(self.session.execute(stmt).rowcount) != 1:  # type: ignore[attr-defined]
+            return None
+        return self.session.scalar(select(Reminder).where(Reminder.key == key))
+
+    def settle(self, key: str, *, now: datetime, sent: bool, error: str = "") -> None:
+        """Record the outcome of an immediate send of a claimed row: ``sent``, else back to ``pending``
+        so that the dispatcher retries it (with its backoff)."""
+        row = self.session.scalar(select(Reminder).where(Reminder.key == key))
+        if row is None:
+            return
+        row.attempts += 1
+        if sent:
+            row.status, row.sent_at = "sent", now
+        else:
+            row.status, row.last_error, row.next_attempt_at = "pending", error[:255], now
+        self.session.flush()
+
     def of_subject(self, subject: str) -> Sequence[Reminder]:
         """All reminders of a subject, by due time."""
         stmt = select(Reminder).where(Reminder.subject == subject).order_by(Reminder.due_at, Reminder.id)

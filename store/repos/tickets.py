@@ -56,6 +56,10 @@ class TicketRepo:
         stmt = select(Ticket).options(selectinload(Ticket.events)).where(Ticket.number == key)
         return self.session.scalar(stmt)
 
+    def by_id(self, ticket_id: int) -> Ticket | None:
+        """The ticket with this row id, or None."""
+        return self.session.get(Ticket, ticket_id)
+
     def of_user(self, channel: str, user_id: str, limit: int = 5) -> Sequence[Ticket]:
         """A citizen's latest tickets, newest first."""
         stmt = (
@@ -88,17 +92,19 @@ class TicketRepo:
             out.append(Ticket.pollution_type == f["pollution_type"])
         if f.get("town"):
             out.append(Ticket.town == f["town"])
-        if f.get("overdue"):
+        if f.get("overdue") or f.get("due_before"):
+            limit = f.get("due_before") or now
             out.append(
                 or_(
-                    and_(Ticket.status == "submitted", Ticket.accept_due < now),
-                    and_(Ticket.status.in_(OPEN_AFTER_ACCEPT), Ticket.conclude_due < now),
+                    and_(Ticket.status == "submitted", Ticket.accept_due < limit),
+                    and_(Ticket.status.in_(OPEN_AFTER_ACCEPT), Ticket.conclude_due < limit),
                 )
             )
         return out
 
     def search(self, *, now: datetime, limit: int = 50, offset: int = 0, **filters: Any) -> Sequence[Ticket]:
-        """Tickets newest first; filters ``status``, ``pollution_type``, ``town``, ``overdue`` (past a time limit)."""
+        """Tickets newest first; filters ``status``, ``pollution_type``, ``town``, ``overdue`` (past a time limit),
+        ``due_before`` (a datetime: the running time limit falls before it, overdue ones included)."""
         query = select(Ticket).where(*self._filters(now, **filters)).order_by(Ticket.id.desc())
         return self.session.scalars(query.limit(limit).offset(offset)).all()
 

@@ -56,6 +56,7 @@ def test_routing_order() -> None:
         "event",
         "cancel",
         "help",
+        "next_page",
         "staff_command",
         "non_text",
         "complaint_status",

@@ -11,7 +11,7 @@ import xmltodict
 from sqlalchemy import select
 from wechatpy.crypto import WeChatCrypto
 
-from store import Conversation, StaffRepo, Ticket
+from store import Conversation, StaffRepo, Ticket, TicketRepo
 from tests.bot.conftest import OA_PLAIN, OA_SAFE, WECOM
 
 NOW = 1_800_000_000
@@ -202,7 +202,11 @@ def test_urgent_report_alerts_duty_at_once(bot) -> None:
     reply = c.say("河里死了好多鱼，水都是白色的，我电话13812345678")
     assert "12369" in reply
     (alert,) = bot.fake.sent("/cgi-bin/message/send")
-    assert "13812345678" not in alert["text"]["content"]  # staff see the report, not the citizen's number
+    # the duty staff get a way to reach the citizen (issue 16, item 2): the phone, in this staff-only message
+    assert "举报人电话：13812345678" in alert["text"]["content"]
+    with bot.services.session_factory() as s:
+        (ticket,) = TicketRepo(s).of_user("wechat", c.user)
+    assert ticket.number in alert["text"]["content"]  # filed at once: the alert names the ticket
     assert (
         alert["touser"] == "duty1"
         and "紧急举报" in alert["text"]["content"]

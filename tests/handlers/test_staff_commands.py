@@ -60,6 +60,11 @@ PHRASINGS: dict[str, tuple[str, str, str]] = {
         "T20261130001 已经处理完 可以办结",
         "T20261130001 这个办结了 企业已经搬走",
     ),
+    "complaint.转为事件": (
+        "T20261130001 按突发环境事件来处理",
+        "T20261130001 这个要转成事件",
+        "把T20261130001转为突发事件报告",
+    ),
     "complaint.答复": ("T20261130001 已经答复举报人", "T20261130001 电话回复过举报人了", "T20261130001 答复完了"),
 }
 """Three phrasings of every command, written for this test (the reader never saw them)."""
@@ -502,4 +507,4 @@ def test_every_action_of_each_domain_has_a_phrasing() -> None:
     rules = Rules.bundled()
     assert set(rules.said["incident"]) == set(rules.incident_words.verbs)
     assert set(rules.said["hazard"]) == set(rules.hazards.verbs)
-    assert set(rules.said["complaint"]) == set(rules.process.commands)
+    assert set(rules.said["complaint"]) == set(rules.process.actions)

@@ -1,7 +1,7 @@
 """kept photos (media_files) and the officer's approval to publish a ticket's place (tickets.place_public)
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02
 
 Issue 16 item 5: a photo sent with a complaint or an incident is downloaded while WeChat keeps it
@@ -18,7 +18,7 @@ from alembic import op
 import store.types
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
