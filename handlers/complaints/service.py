@@ -22,7 +22,7 @@ from handlers.complaints.escalate import to_incident
 from handlers.complaints.limits import countdown_of
 from handlers.complaints.terms import ComplaintTerms, Process
 from handlers.staff import actor_of
-from store import IncidentRepo, ReminderRepo, StaffRepo, Ticket, TicketRepo
+from store import IncidentRepo, MediaRepo, ReminderRepo, StaffRepo, Ticket, TicketRepo
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,10 @@ def complete_ticket(ctx: HandlerContext, number: str, **fields: Any) -> Ticket:
         known = json.loads(ticket.photos or "[]")
         ticket.photos = json.dumps(known + [p for p in photos if p not in known], ensure_ascii=False)
         ticket.updated_at = ctx.clock.now()
+        # photos sent after the early filing are downloaded too (a media id queued already is skipped)
+        MediaRepo(session).queue(
+            owner="ticket", number=ticket.number, channel=ticket.channel, media_ids=photos, now=ctx.clock.now()
+        )
         session.flush()
         session.expunge(ticket)
     return ticket
