@@ -46,7 +46,10 @@ class District(RuleModel):
 
     Attributes:
         name: the district ("武隆区").
-        towns: its towns and sub-districts (乡镇街道); written without 镇/乡/街道 they still count.
+        towns: its towns and sub-districts (乡镇街道) by their official names; written without 镇/乡/街道
+            they still count.
+        former: former names people still use -> the town that took their area over (巷口 -> 凤山街道).
+        aliases: the short names of towns with long official names -> the town (文复乡 -> 文复苗族土家族乡).
         landmarks: rivers, sights and areas of the district.
         outside: places elsewhere (a report is taken and may be passed on).
     """
@@ -54,21 +57,22 @@ class District(RuleModel):
     name: str = Field(min_length=1)
     towns: list[str] = Field(min_length=1)
     former: dict[str, str] = {}
+    aliases: dict[str, str] = {}
     landmarks: list[str]
     outside: list[str]
     place_parts: list[str] = []
 
     @model_validator(mode="after")
     def _former_names_current_towns(self) -> District:
-        for old, town in self.former.items():
+        for old, town in (*self.former.items(), *self.aliases.items()):
             if town not in self.towns:
-                raise ValueError(f"former name {old!r} points at {town!r}, which is not in towns")
+                raise ValueError(f"former name or alias {old!r} points at {town!r}, which is not in towns")
         return self
 
     @cached_property
     def names(self) -> tuple[str, ...]:
         """Every place name that can start a place phrase, longest first."""
-        every = {*self.towns, *self.short_towns, *self.former, *self.landmarks, *self.outside}
+        every = {*self.towns, *self.short_towns, *self.former, *self.aliases, *self.landmarks, *self.outside}
         return tuple(sorted(every, key=len, reverse=True))
 
     @cached_property
@@ -175,7 +179,7 @@ def town_of(place: str, district: District) -> str | None:
     for t in lex.towns:
         if t in place:
             return t
-    for old, t in lex.former.items():
+    for old, t in sorted((*lex.former.items(), *lex.aliases.items()), key=lambda kv: len(kv[0]), reverse=True):
         if old in place:
             return t
     for short, t in lex.short_towns.items():

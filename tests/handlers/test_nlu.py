@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from handlers.base import Role
-from handlers.nlu import location, occurred_at, outside_district, phone_number, understand
+from handlers.nlu import location, occurred_at, outside_district, phone_number, town_of, understand
 from handlers.rulebook import Rules
 
 RULES = Rules.bundled()
@@ -76,3 +76,13 @@ def test_phone_numbers() -> None:
 )
 def test_record_numbers_are_read_normalised(text: str, role: Role, slot: str, number: str) -> None:
     assert understand(text, role, NOW, RULES).slots[slot] == number
+
+
+def test_the_ethnic_townships_are_found_by_their_short_names() -> None:
+    """The official names (文复苗族土家族乡) are the towns; people write 文复乡 or 文复."""
+    district = Rules.bundled().district
+    assert len(district.towns) == 26 and sum(t.endswith("街道") for t in district.towns) == 4
+    assert town_of("文复乡有个厂在排黑水", district) == "文复苗族土家族乡"
+    assert town_of("后坪那个锰矿", district) == "后坪苗族土家族乡"
+    assert location("浩口乡田坝村3组有人烧垃圾", district) == "浩口乡田坝村3组"
+    assert town_of("浩口苗族仡佬族乡政府", district) == "浩口苗族仡佬族乡"

@@ -124,7 +124,7 @@ def _override(tmp_path: Path, field: str, old: str, new: str) -> Path:
 
 def test_rules_dir_overrides_file_by_file(tmp_path: Path) -> None:
     bundled = Rules.bundled()
-    folder = _override(tmp_path, "district", '"浩口乡", "石桥乡",', '"浩口乡", "石桥乡", "新城镇",')
+    folder = _override(tmp_path, "district", '"大洞河乡",', '"大洞河乡", "新城镇",')
     _override(tmp_path, "complaints", 'soil = ["土壤"', 'soil = ["土壤", "菜地发黑"')
     rules = load_rules_bundle(folder)
     assert "新城镇" in rules.district.towns and "新城镇" not in bundled.district.towns
