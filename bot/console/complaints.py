@@ -25,8 +25,8 @@ from bot.console.web import (
 from bot.media import sniff
 from core import normalise
 from core.errors import SendError
-from handlers.complaints import change_status, commands_from, countdown_of, to_incident, units
-from store import IncidentRepo, MediaRepo, TicketRepo, acting_as
+from handlers.complaints import change_status, commands_from, countdown_of, extend_limit, to_incident, units
+from store import OPEN_AFTER_ACCEPT, IncidentRepo, MediaRepo, TicketRepo, acting_as
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -101,6 +101,8 @@ def complaint(request: Request, number: str) -> Response:
         limit=countdown_of(ticket, svc.clock.now(), svc.rules.process),
         units=units(svc.rules.process, svc.rules.district),
         can_assign="转办" in commands_from(ticket.status, svc.rules.process),
+        can_extend=ticket.status in OPEN_AFTER_ACCEPT and ticket.conclude_due is not None,
+        extension_days=svc.rules.process.extension_days,
         incident_number=incident_number,
         commands=[
             (w, svc.rules.process.commands[w].note_required) for w in commands_from(ticket.status, svc.rules.process)
@@ -151,6 +153,19 @@ async def change(request: Request, number: str) -> Response:
     if result.ok:
         return back(f"/complaints/{number}", ok=result.text)
     return back(f"/complaints/{number}", error=result.text)
+
+
+@router.post("/complaints/{number}/extend")
+async def extend(request: Request, number: str) -> Response:
+    """Extend the time to conclude once with a reason told to the citizen (as "延期 T… 理由" in chat;
+    信访工作条例 第三十四条)."""
+    who = viewer(request)
+    data = await form(request, who)
+    svc = services(request)
+    reason, number = text_field(data, "reason", 500), normalise(number)
+    with acting_as(who.actor):
+        result = await run_in_threadpool(extend_limit, svc.ctx, number, reason, actor=who.actor)
+    return back(f"/complaints/{number}", **({"ok": result.text} if result.ok else {"error": result.text}))
 
 
 @router.post("/complaints/{number}/incident")

@@ -19,6 +19,7 @@ from handlers.complaints.limits import Countdown, countdown_of
 from handlers.complaints.service import (
     change_status,
     commands_from,
+    extend_limit,
     file_ticket,
     is_staff_command,
     pending_notices,
@@ -48,6 +49,7 @@ __all__ = [
     "change_status",
     "countdown_of",
     "commands_from",
+    "extend_limit",
     "file_ticket",
     "is_staff_command",
     "pending_notices",

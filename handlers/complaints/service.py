@@ -22,7 +22,7 @@ from handlers.complaints.escalate import to_incident
 from handlers.complaints.limits import countdown_of
 from handlers.complaints.terms import ComplaintTerms, Process
 from handlers.staff import actor_of
-from store import IncidentRepo, MediaRepo, ReminderRepo, StaffRepo, Ticket, TicketRepo
+from store import OPEN_AFTER_ACCEPT, IncidentRepo, MediaRepo, ReminderRepo, StaffRepo, Ticket, TicketEvent, TicketRepo
 
 log = logging.getLogger(__name__)
 
@@ -186,9 +186,16 @@ def _convert_re(process: Process) -> re.Pattern[str]:
     )
 
 
+def _extend_re(process: Process) -> re.Pattern[str]:
+    """``延期 T… 理由`` (the words of ``[extend]``)."""
+    words = "|".join(map(re.escape, sorted(process.extend.words, key=len, reverse=True)))
+    return re.compile(rf"^\s*(?:{words})\s*({TICKET_PATTERN})\s*(.*)$", re.IGNORECASE | re.S)
+
+
 def is_staff_command(text: str, process: Process) -> bool:
-    """True for ``受理 T…`` / ``办结 T… 结果`` and the other status commands of ``process``, and ``T… 转为事件``."""
-    return bool(_command_re(process).match(text) or _convert_re(process).match(text))
+    """True for ``受理 T…`` / ``办结 T… 结果`` and the other status commands of ``process``, ``T… 转为事件`` and
+    ``延期 T… 理由``."""
+    return bool(_command_re(process).match(text) or _convert_re(process).match(text) or _extend_re(process).match(text))
 
 
 def staff_command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
@@ -200,6 +207,10 @@ def staff_command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
         who = actor_of(ctx, inbound)
         done = to_incident(ctx, number, actor=who, channel=inbound.channel.value, user_id=inbound.user_id)
         return [Reply(done.text)]
+    extended = _extend_re(ctx.rules.process).match(inbound.text)
+    if extended:
+        number, reason = normalise(extended.group(1)), extended.group(2).strip()
+        return [Reply(extend_limit(ctx, number, reason, actor=f"{inbound.channel.value}:{inbound.user_id}").text)]
     m = _command_re(ctx.rules.process).match(inbound.text)
     assert m is not None
     word, number, note = m.group(1), normalise(m.group(2)), m.group(3).strip()
@@ -288,6 +299,53 @@ def change_status(ctx: HandlerContext, word: str, number: str, note: str, *, act
     return StatusChange(True, f"{number} 已更新为“{label}”。{unit_line}{tail}")
 
 
+def extend_limit(ctx: HandlerContext, number: str, reason: str, *, actor: str) -> StatusChange:
+    """Extend ticket ``number``'s time to conclude once, by ``extension_days`` of ``process.toml`` (信访工作条例
+    第三十四条: 情况复杂的，经批准可以适当延长办理期限，延长期限不得超过30日，并告知信访人延期理由).
+
+    The reason is required and told to the citizen; the conclusion prompts are planned again for the new date.
+    Refused, changing nothing (``ok`` false, the reason in Chinese): no reason, no such ticket, a ticket not
+    accepted or already concluded, or one extended before.
+    """
+    process = ctx.rules.process
+    days = process.extension_days
+    if not reason:
+        return StatusChange(False, f"请写明延期理由（会告知举报人），例如：延期 {number} 需等待监测报告")
+    now = ctx.clock.now()
+    with ctx.session_factory.begin() as session:
+        repo = TicketRepo(session)
+        ticket = repo.by_number(number)
+        if ticket is None:
+            return StatusChange(False, f"没有编号为 {number} 的举报。")
+        if ticket.status not in OPEN_AFTER_ACCEPT or ticket.conclude_due is None:
+            label = process.status_label(ticket.status)
+            return StatusChange(False, f"{number} 当前为“{label}”，只有已受理、尚未办结的举报才能延期。")
+        accepted = min((e.at for e in ticket.events if e.status == "accepted"), default=None)
+        if days <= 0 or (
+            accepted is not None and ticket.conclude_due > accepted + timedelta(days=process.conclude_days, hours=1)
+        ):
+            return StatusChange(False, f"{number} 已延期过一次，办理期限只能延长一次（《信访工作条例》第三十四条）。")
+        ticket.conclude_due += timedelta(days=days)
+        ticket.events.append(TicketEvent(at=now, status=ticket.status, note=f"延期{days}日：{reason}", actor=actor))
+        ticket.updated_at = now
+        ReminderRepo(session).cancel(subject=f"ticket:{number}", key_prefix=f"ticket:{number}:conclude:")
+        handler = actor.split(":", 1)[1] if actor.startswith("wecom:") else "@officers"
+        _plan_deadline(ctx, session, ticket, "conclude", ticket.conclude_due, handler, "办结", "extended")
+        due = local(ticket.conclude_due, "%Y年%m月%d日")
+        notice = f"您的举报 {number} 因情况复杂，经批准延长办理期限{days}日，将在{due}前办结。延期理由：{reason}" + (
+            "" if reason[-1] in "。！？!?.…" else "。"
+        )
+        channel, user = ticket.channel, ticket.user_id
+        ticket.notice_pending = True
+    outcome: list[bool] = []
+    after_commit(ctx, lambda done: outcome.append(_deliver_notice(done, number, channel, user, notice)))
+    if not outcome:
+        tail = "正在通知举报人；如暂时无法送达，将在其下次发消息时告知。"
+    else:
+        tail = "已通知举报人。" if outcome[0] else "举报人暂时无法接收消息，将在其下次发消息时告知。"
+    return StatusChange(True, f"{number} 的办结时限已延长{days}日，至{due}。{tail}")
+
+
 def _handover_text(ctx: HandlerContext, ticket: Ticket, now: datetime) -> str:
     """What the unit's staff are told when a ticket is passed to them (no citizen's phone: the description
     is masked; they read the ticket by its number)."""
@@ -323,22 +381,30 @@ def _deliver_notice(ctx: HandlerContext, number: str, channel: str, user: str, n
 
 
 def _plan_deadline(
-    ctx: HandlerContext, session: Any, ticket: Ticket, step: str, due: datetime, recipient: str, verb: str
+    ctx: HandlerContext,
+    session: Any,
+    ticket: Ticket,
+    step: str,
+    due: datetime,
+    recipient: str,
+    verb: str,
+    round_: str = "",
 ) -> None:
-    """A heads-up before ``due`` and a prompt at ``due`` for one step of a ticket (idempotent keys)."""
+    """A heads-up before ``due`` and a prompt at ``due`` for one step of a ticket (idempotent keys; ``round_``
+    names a later plan of the same step, e.g. ``extended``, whose keys still start ``ticket:T…:<step>:``)."""
     process = ctx.rules.process
     lead = process.accept_before if step == "accept" else process.conclude_before
     repo = ReminderRepo(session)
     what = f"{ticket.number}（{ctx.rules.complaints.type_label(ticket.pollution_type)}，{ticket.location}）"
     repo.plan(
-        key=f"ticket:{ticket.number}:{step}:before",
+        key=f"ticket:{ticket.number}:{step}:{round_ + ':' if round_ else ''}before",
         subject=f"ticket:{ticket.number}",
         recipient=recipient,
         text=f"【举报办理提醒】{what}应于{local(due, '%m月%d日 %H:%M')}前{verb}，请抓紧办理。",
         due_at=due - lead,
     )
     repo.plan(
-        key=f"ticket:{ticket.number}:{step}:due",
+        key=f"ticket:{ticket.number}:{step}:{round_ + ':' if round_ else ''}due",
         subject=f"ticket:{ticket.number}",
         recipient=recipient,
         text=f"【举报办理提醒】{what}今天到期，须在{local(due, '%H:%M')}前{verb}。",

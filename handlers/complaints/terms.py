@@ -167,6 +167,14 @@ class Convert(RuleModel):
     words: list[str] = ["转为事件"]
 
 
+class Extend(RuleModel):
+    """``[extend]``: the command that extends a ticket's time to conclude once (信访工作条例 第三十四条: by at most
+    ``extension_days``, with a reason told to the citizen), and the words it is written with."""
+
+    verb: str = Field(default="延期", min_length=1)
+    words: list[str] = ["延期"]
+
+
 class Process(RuleModel):
     """``process.toml``: status labels, the officers' commands (in file order) and the time limits."""
 
@@ -177,6 +185,7 @@ class Process(RuleModel):
     staff_list: StaffList = StaffList()
     assign: Assign = Assign()
     convert: Convert = Convert()
+    extend: Extend = Extend()
     said: dict[str, Phrasing] = {}  # command word -> how it is said in everyday words (handlers.staff_commands)
     public_notes: dict[str, str] = {}  # status -> the set phrase Open311 publishes (no officer's free note)
 
@@ -207,8 +216,9 @@ class Process(RuleModel):
 
     @property
     def actions(self) -> list[str]:
-        """Every officer's command on a ticket: the status commands and the conversion into an incident."""
-        return [*self.commands, self.convert.verb]
+        """Every officer's command on a ticket: the status commands, the conversion into an incident and the
+        extension of the time to conclude."""
+        return [*self.commands, self.convert.verb, self.extend.verb]
 
     @property
     def accept_days(self) -> int:

@@ -66,6 +66,21 @@ def test_assigning_from_the_list_of_units(console: Console) -> None:
     assert "转办单位</dt><dd>火炉镇" in console.client.get(detail).text
 
 
+def test_extending_the_time_to_conclude_from_the_ticket_page(console: Console) -> None:
+    bot = console.bot
+    number = _ticket(bot)
+    console.login("officer")
+    detail = f"/console/complaints/{number}"
+    assert 'id="extend"' not in console.client.get(detail).text  # not accepted yet
+    console.post(f"{detail}/status", {"command": "受理", "note": ""}, detail)
+    assert "第三十四条" in console.client.get(detail).text and 'id="extend"' in console.client.get(detail).text
+    r = console.post(f"{detail}/extend", {"reason": "需等待第三方检测报告"}, detail)
+    assert "ok=" in r.headers["location"] and "办结时限已延长30日" in console.client.get(r.headers["location"]).text
+    assert "还剩90天" in console.client.get(detail).text
+    again = console.post(f"{detail}/extend", {"reason": "还要再等"}, detail)
+    assert "error=" in again.headers["location"]
+
+
 def test_a_ticket_becomes_an_incident_in_one_action(console: Console) -> None:
     bot = console.bot
     number = _ticket(bot, photos=("MEDIA-1",))

@@ -257,3 +257,38 @@ def test_the_urgent_alert_is_a_durable_reminder(ctx: HandlerContext, outbox: Out
         rows = [r for r in ReminderRepo(session).of_subject(f"ticket:{ticket.number}") if ":urgent:" in r.key]
     assert [(r.recipient, r.status) for r in rows] == [("@duty", status)]  # a failed send is left to the dispatcher
     assert ticket.number in rows[0].text
+
+
+def test_the_time_to_conclude_is_extended_once_with_a_reason_told_to_the_citizen(ctx: HandlerContext) -> None:
+    """信访工作条例 第三十四条: once, at most 30 days, the reason told to the citizen; the prompts move with it."""
+    outbox = Outbox()
+    ctx = replace(ctx, notifier=outbox)
+    number = _ticket(ctx)
+    desk = Talk(ctx, "officer1", Role.OFFICER)
+    assert "只有已受理" in desk.say(f"延期 {number} 要等监测报告")  # not accepted yet: nothing changes
+    desk.say(f"受理 {number}")
+    assert "请写明延期理由" in desk.say(f"延期 {number}")
+    with ctx.session_factory() as session:
+        first_due = TicketRepo(session).by_number(number).conclude_due  # type: ignore[union-attr]
+    reply = desk.say(f"延期 {number} 涉及两个乡镇，需要等水质监测报告")
+    assert "办结时限已延长30日" in reply
+    with ctx.session_factory() as session:
+        ticket = TicketRepo(session).by_number(number)
+        assert ticket is not None and ticket.conclude_due == first_due + timedelta(days=30)  # type: ignore[operator]
+        assert ticket.events[-1].note == "延期30日：涉及两个乡镇，需要等水质监测报告"
+        planned = [r for r in ReminderRepo(session).of_subject(f"ticket:{number}") if r.status == "pending"]
+    assert planned and max(r.due_at for r in planned) == ticket.conclude_due
+    told = [text for _c, user, text in outbox.sent if user == "citizen1"]
+    assert told and "延长办理期限30日" in told[-1] and "延期理由：涉及两个乡镇，需要等水质监测报告" in told[-1]
+    assert "已延期过一次" in desk.say(f"延期 {number} 还要再等等")
+    assert "前办结（还剩90天）" in desk.say(f"{number} 啥情况")
+
+
+def test_an_extension_said_in_everyday_words_is_confirmed_with_its_reason(ctx: HandlerContext) -> None:
+    number = _ticket(ctx)
+    desk = Talk(ctx, "officer1", Role.OFFICER)
+    desk.say(f"受理 {number}")
+    reply = desk.say(f"{number} 情况复杂 申请延期 原因是要等第三方的土壤检测")
+    if "确认" in reply:  # read with doubt: confirmed first
+        reply = desk.say("确认")
+    assert "办结时限已延长30日" in reply
