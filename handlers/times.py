@@ -91,8 +91,8 @@ def _clock(text: str, local_now: datetime) -> datetime | None:
             hour += 12
         elif period == "中午" and hour < 3:
             hour += 12
-        elif period == "半夜" and hour == 12:
-            hour = 0
+        elif (period in _NIGHT or day in _EVENING) and hour == 12:
+            hour = 24  # "晚上十二点", "半夜12点": the midnight that ends that day
         shift = -2 if day.startswith("前") else -1 if day.startswith("昨") else 0
         when = local_now.replace(hour=hour % 24, minute=minute, second=0, microsecond=0) + timedelta(days=shift)
         if hour == 24:

@@ -75,7 +75,7 @@ class Step(StrEnum):
 
 
 CORRECTION_RE = re.compile(r"^[哦噢嗯啊呃哎]*[，,\s]*(不对|不是|错了|改成|改为|更正|修改|应该是)")
-_DENIED_RE = re.compile(r"[，,；;\s]*不是[^，,。；;]*")
+_DENIED_RE = re.compile(r"[，,；;\s]*不是[^，,。；;\s]*")
 """The old value a correction denies ("…，不是羊角"): not part of the new value."""
 _WORD_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _TIME_HINT_RE = re.compile(r"[0-9时点分天日月年早晚午夜前后刚昨今明周星期最近一直经常每]")
@@ -282,6 +282,8 @@ def _restated(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: s
         if not isinstance(spec.parse(with_option(inbound, spec.options_for(ctx, data)), data, ctx), Invalid):
             return None  # it answers the question asked
     text = inbound.text.strip().rstrip("。，,.！!")
+    if CORRECTION_RE.match(text) or "不是" in text:
+        return None  # a correction in words that named nothing it could change: not taken whole as a place
     now = inbound.received_at or ctx.clock.now()
     if at != Step.OCCURRED.value and "occurred" in data and says_only_when(text):
         when = _past(occurred_at(text, now), now)
@@ -389,10 +391,10 @@ def _describe(text: str, data: dict[str, Any], *, plain: bool) -> str:
 def _apply_correction(text: str, data: dict[str, Any], now: datetime, rules: Rules) -> str:
     """Update the slots a correction names; returns what changed (for the reply), or ''."""
     changed = []
-    body = CORRECTION_RE.sub("", text)
+    body = CORRECTION_RE.sub("", _DENIED_RE.sub("", text))  # the denied old value first: "不是江口镇 是白马镇"
     for word in rules.complaints.form.correction_words:
         body = body.replace(word, "")
-    body = _DENIED_RE.sub("", body).strip("，,：:。 ")
+    body = body.strip("，,：:。 ")
     place = None
     if "时间" not in text and ("地点" in text or "地方" in text or "位置" in text):
         # the place is named as the field changed: keep all of it ("江口镇码头上游200米", not just 江口镇)

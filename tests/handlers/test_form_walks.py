@@ -79,6 +79,17 @@ def test_a_place_or_time_said_again_at_another_question_corrects_it(ctx: Handler
     assert ticket.location == "江口镇政府旁边" and local(ticket.occurred_at, "%d %H:%M") == "29 07:00"
 
 
+def test_a_correction_that_denies_the_old_place_first_keeps_only_the_new_one(ctx: HandlerContext) -> None:
+    citizen = Talk(ctx, user="c6", role=Role.CITIZEN)
+    citizen.say("我要举报")
+    citizen.say("噪音")
+    citizen.say("江口镇街上")
+    for said in ("不对 不是江口镇 是白马镇", "不是白马镇 是火炉镇哈"):
+        asked = citizen.say(said)
+        assert "不是" not in asked.split("。")[0], asked
+    assert "已更正：地点为火炉镇" in asked and "什么时候" in asked
+
+
 def test_a_sentence_that_mentions_a_time_is_no_time_answer(ctx: HandlerContext) -> None:
     citizen = Talk(ctx, user="c3", role=Role.CITIZEN)
     citizen.say("我要举报")

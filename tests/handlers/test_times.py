@@ -29,6 +29,10 @@ NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)  # 12:00 Asia/Shanghai
         ("今天上午", "12-01 07:00"),  # jionlp, for what is no clock time
         ("2026年1月1日上午9点", "01-01 09:00"),  # a date: jionlp reads date and time together
         ("11月28号晚上8点左右", "11-28 20:00"),
+        ("晚上十二点", "12-01 00:00"),  # midnight, never noon; said at noon: the midnight just passed
+        ("昨天晚上12点左右", "12-01 00:00"),  # the midnight that ends yesterday
+        ("半夜十二点", "12-01 00:00"),
+        ("中午十二点", "12-01 12:00"),
     ],
 )
 def test_report_times(text: str, expected: str) -> None:
