@@ -20,6 +20,10 @@ _CASUALTY_RE = re.compile(
 )
 
 
+UNSURE_AROUND_MAX = 8
+"""Characters, at most, of an answer read as "don't know" when it holds one of the words with others around it."""
+
+
 class AckWords(RuleModel):
     """ "已电话报告": a done word plus a step word acknowledges a reporting step."""
 
@@ -63,8 +67,14 @@ class IncidentFormWords(RuleModel):
         return t
 
     def unsure(self, text: str) -> bool:
-        """The answer says "don't know" in any of the words ("不晓得", "还不清楚呢")."""
-        return self.bare(text) in self.unsure_words
+        """The answer says "don't know" in any of the words ("不晓得", "还不清楚呢"), also with a few words
+        around them ("暂时还不清楚", "目前还不晓得") when the answer is short (:data:`UNSURE_AROUND_MAX`)."""
+        bare = self.bare(text)
+        if bare in self.unsure_words:
+            return True
+        if len(bare) > UNSURE_AROUND_MAX or re.search(r"[0-9一二两三四五六七八九十几]", bare):
+            return False  # "1人受伤不清楚" says something known
+        return any(len(w) >= 3 and w in bare for w in self.unsure_words)
 
     def pollutant_of(self, text: str) -> str | None:
         """The pollutant a message names, with a quantity written in it ("硫酸，约5吨"); None if none."""

@@ -164,3 +164,12 @@ def test_a_question_in_the_middle_in_everyday_words_is_answered_and_the_step_ask
     assert "什么时候" not in after and "已取消" not in after  # the time taken: the form goes on
     summary = citizen.say("匿名") if "电话" in after else citizen.say("河里一股机油味")
     assert "罚好多钱" not in summary and "好久会回复" not in summary  # no question kept as a fact
+
+
+def test_dont_know_and_none_in_more_words_at_the_incident_questions(ctx: HandlerContext) -> None:
+    duty = Talk(ctx)
+    duty.say("报告 有辆槽罐车在包茂高速武隆段侧翻了")
+    duty.say("半个钟头前，拉的是柴油")
+    assert "是否可能涉及以下情形" in duty.say("暂时还不清楚")  # casualties: not known yet
+    assert _incident(ctx).casualties == "不清楚"
+    assert "事件级别" in duty.say("都没得")  # none of the situations
