@@ -641,11 +641,11 @@ def _run(
     # 补充 要素：内容
     m = re.match(r"^(?P<label>[^：:]{1,30})[：:]\s*(?P<value>.+)$", rest, re.S)
     keys = element_keys(rules)
-    if not m or m.group("label").strip() not in keys:
+    key = _element_key(m.group("label").strip(), keys) if m else None
+    if not m or key is None:
         names = "、".join(sorted({e.label for d in rules.drafts.values() for e in d.elements}))
         return [Reply(f"请写成“补充 要素：内容”。可补充的要素：{names}")]
     details = details_of(incident)
-    key = keys[m.group("label").strip()]
     value = m.group("value").strip()
     before = details.get(key, "")
     if value not in before:  # facts given one by one add up ("已关闸门", then "已拉围挡")
@@ -655,6 +655,15 @@ def _run(
         incident, at=now, kind="detail_added", actor=actor, detail=f"{m.group('label').strip()}：{value[:80]}"
     )
     return [Reply(f"已补充 {number} 的“{m.group('label').strip()}”：{value[:80]}")]
+
+
+def _element_key(label: str, keys: dict[str, str]) -> str | None:
+    """The report element a label names: its label or key exactly, else the one element whose label holds it or
+    is held by it ("主要污染物" -> 主要污染物和数量); None when none or several."""
+    if label in keys:
+        return keys[label]
+    found = {key for name, key in keys.items() if len(label) >= 2 and (label in name or name in label)}
+    return found.pop() if len(found) == 1 else None
 
 
 KIND_LABELS = {

@@ -212,6 +212,8 @@ def test_draft_lists_missing_elements_and_fills_them(bot) -> None:
     assert "已补充" in say(bot, "补充 监测数据：下游1公里石油类0.3mg/L")
     assert "监测数据：下游1公里石油类0.3mg/L" in say(bot, f"生成初报 {number}")
     assert "可补充的要素" in say(bot, "补充 天气：晴")
+    assert "已补充" in say(bot, "补充 事件起因：槽罐车避让货车侧翻")  # a label cut short names its one element
+    assert "事件起因和性质：槽罐车避让货车侧翻" in say(bot, f"生成初报 {number}")
 
 
 def test_acknowledgements_need_an_open_step_and_ask_which_incident(bot) -> None:
