@@ -51,7 +51,8 @@ def new_incident(request: Request) -> Response:
     rules = svc.rules.incidents
     grades: dict[Any, str] = {g: rules.grade_label(g) for g in sorted(rules.grades, reverse=True)}
     default = svc.clock.now().astimezone(DISPLAY_ZONE).strftime("%Y-%m-%dT%H:%M")
-    return page(request, "incident_new.html", who, grades=grades, default_time=default)
+    cases = {key: case.label for key, case in rules.sensitive.items()}
+    return page(request, "incident_new.html", who, grades=grades, default_time=default, cases=cases)
 
 
 @router.post("/incidents/new")
@@ -75,6 +76,10 @@ async def log_incident(request: Request) -> Response:
     if raw_grade not in ("", "1", "2", "3", "4"):
         return back("/incidents/new", error="事件级别只能是一般、较大、重大、特别重大或不确定。")
     grade = int(raw_grade) if raw_grade else None
+    rules = svc.rules.incidents
+    # Order 17 第四条: the cases ticked, and those the facts name ("含铬废水": heavy metals)
+    ticked = [k for k in data.getlist("sensitive") if k in rules.sensitive]
+    sensitive = list(dict.fromkeys([*ticked, *inc.cases_named(rules, summary)]))
 
     def work() -> str:
         with svc.session_factory.begin() as session:
@@ -90,6 +95,7 @@ async def log_incident(request: Request) -> Response:
                 town=town_of(place or summary, svc.rules.district) or "",
                 discovered_at=discovered,
                 grade=grade,
+                sensitive=sensitive,
             )
             return found.number
 

@@ -65,6 +65,7 @@ from handlers.incidents.service import (
     STATUS_LABELS,
     IncidentError,
     acknowledge,
+    cases_named,
     details_of,
     end_emergency,
     open_steps,
@@ -163,9 +164,7 @@ def _parse_sensitive(inbound: Inbound, _d: dict[str, Any], ctx: HandlerContext) 
     if words_of(ctx).unsure(text):
         return UNKNOWN  # recorded as not known yet; the draft keeps asking for it
     chosen = [keys[int(d) - 1] for d in re.findall(r"\d", text) if 1 <= int(d) <= len(keys)]
-    for key, case in rules.sensitive.items():
-        if case.label in text or any(w in text for w in case.words):
-            chosen.append(key)
+    chosen += cases_named(rules, text)
     if not chosen:
         return Invalid("请回复序号（如“1 3”），都不涉及请回复“无”。")
     return list(dict.fromkeys(chosen))

@@ -48,6 +48,12 @@ def sensitive_of(incident: Incident) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
+def cases_named(rules: IncidentRules, text: str) -> list[str]:
+    """The Order 17 第四条 case keys a text names by their label or words ("含铬废水" -> heavy metals), in the
+    rules' order; [] when none."""
+    return [key for key, case in rules.sensitive.items() if case.label in text or any(w in text for w in case.words)]
+
+
 def details_of(incident: Incident) -> dict[str, str]:
     """Report elements supplied by chat (element key -> text)."""
     value = json.loads(incident.details or "{}")

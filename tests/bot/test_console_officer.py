@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from bot.app import create_app
 from core import DISPLAY_ZONE
 from handlers.hazards import change, import_sheet
+from handlers.incidents import sensitive_of
 from store import HazardRepo, IncidentRepo, TicketRepo
 from tests.bot.conftest import OA_PLAIN, WECOM, launch_chromium, needs_chromium
 from tests.bot.test_console import PASSWORD, SAMPLE, Console, _ticket
@@ -123,6 +124,21 @@ def test_logging_an_incident_phoned_in(console: Console) -> None:
         assert incident.town == "白马镇" and incident.grade == 4 and incident.reporter_id == "duty"
         assert incident.discovered_at == (now - timedelta(minutes=20)).replace(second=0, microsecond=0)
         assert [st.step for st in incident.steps]
+
+
+def test_an_incident_logged_in_the_console_reads_the_order_17_cases(console: Console) -> None:
+    """Order 17 第四条: ticked on the form, or named in the facts ("含铬废水": heavy metals)."""
+    bot = console.bot
+    console.login("duty")
+    page = "/console/incidents/new"
+    assert 'value="heavy_metal"' in console.client.get(page).text
+    when = _local(bot.clock.now() - timedelta(minutes=10))
+    fields = {"summary": "电镀厂含铬废水约2吨漏进小溪", "location": "江口镇", "discovered_at": when}
+    r = console.post(page, {**fields, "sensitive": ["drinking_water"]}, page)  # type: ignore[dict-item]
+    assert "/console/incidents/E" in r.headers["location"]
+    with bot.services.session_factory() as s:
+        (incident,) = IncidentRepo(s).list()
+        assert sensitive_of(incident) == ["drinking_water", "heavy_metal"] and incident.route == "major"
 
 
 def test_officers_cannot_be_refused_a_form_without_facts(console: Console) -> None:
