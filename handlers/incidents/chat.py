@@ -142,6 +142,14 @@ def _parse_free(field: str) -> Callable[[Inbound, dict[str, Any], HandlerContext
     return parse
 
 
+def _parse_pollutant(inbound: Inbound, data: dict[str, Any], ctx: HandlerContext) -> Any:
+    """Any words for the pollutant, but a time ("刚刚", "两点过发现的"): no pollutant, the question is asked again."""
+    text = inbound.text.strip()
+    if says_only_when(text) or words_of(ctx).bare(text) in words_of(ctx).now_words:
+        return Invalid("这像是时间。请说明主要污染物和数量（如“硫酸约5吨”），不清楚请回复“不清楚”。")
+    return _parse_free("污染物")(inbound, data, ctx)
+
+
 def _parse_casualties(inbound: Inbound, data: dict[str, Any], ctx: HandlerContext) -> Any:
     value = _parse_free("人员伤亡情况")(inbound, data, ctx)
     casualty = re.compile("|".join(re.escape(w) for w in words_of(ctx).casualty_words))
@@ -460,7 +468,7 @@ FORM = Form(
             "discovered", "什么时候发现的？回复“刚刚”，或写成“14:20”“今天下午两点”。", _parse_discovered, ("刚刚",)
         ),
         Step.POLLUTANT: StepSpec(
-            "pollutant", "主要污染物是什么？（如“硫酸约5吨”，不清楚请回复“不清楚”）", _parse_free("污染物"), free=True
+            "pollutant", "主要污染物是什么？（如“硫酸约5吨”，不清楚请回复“不清楚”）", _parse_pollutant, free=True
         ),
         Step.CASUALTIES: StepSpec(
             "casualties",

@@ -173,3 +173,12 @@ def test_dont_know_and_none_in_more_words_at_the_incident_questions(ctx: Handler
     assert "是否可能涉及以下情形" in duty.say("暂时还不清楚")  # casualties: not known yet
     assert _incident(ctx).casualties == "不清楚"
     assert "事件级别" in duty.say("都没得")  # none of the situations
+
+
+def test_a_time_at_the_pollutant_question_is_no_pollutant(ctx: HandlerContext) -> None:
+    duty = Talk(ctx)
+    duty.say("报告 白马镇一个厂的罐子漏了")
+    asked = duty.say("二十分钟前")
+    assert "主要污染物" in asked
+    assert "这像是时间" in duty.say("刚刚")
+    assert _incident(ctx).pollutant == ""
