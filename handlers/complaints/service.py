@@ -292,11 +292,7 @@ def change_status(ctx: HandlerContext, word: str, number: str, note: str, *, act
         unit_line = f"已转给{assignee}" + (
             "，已在企业微信通知承办人。" if told else "（该单位未登记企业微信账号，请另行通知）。"
         )
-    if not outcome:  # a chat turn: the citizen is told after the turn
-        tail = "正在通知举报人；如暂时无法送达，将在其下次发消息时告知。"
-    else:
-        tail = "已通知举报人。" if outcome[0] else "举报人暂时无法接收消息，将在其下次发消息时告知。"
-    return StatusChange(True, f"{number} 已更新为“{label}”。{unit_line}{tail}")
+    return StatusChange(True, f"{number} 已更新为“{label}”。{unit_line}{_told(outcome)}")
 
 
 def extend_limit(ctx: HandlerContext, number: str, reason: str, *, actor: str) -> StatusChange:
@@ -339,11 +335,15 @@ def extend_limit(ctx: HandlerContext, number: str, reason: str, *, actor: str) -
         ticket.notice_pending = True
     outcome: list[bool] = []
     after_commit(ctx, lambda done: outcome.append(_deliver_notice(done, number, channel, user, notice)))
+    return StatusChange(True, f"{number} 的办结时限已延长{days}日，至{due}。{_told(outcome)}")
+
+
+def _told(outcome: list[bool]) -> str:
+    """Whether the citizen has the notice: not yet sent (a chat turn: sent after it), delivered, or waiting for
+    their next message."""
     if not outcome:
-        tail = "正在通知举报人；如暂时无法送达，将在其下次发消息时告知。"
-    else:
-        tail = "已通知举报人。" if outcome[0] else "举报人暂时无法接收消息，将在其下次发消息时告知。"
-    return StatusChange(True, f"{number} 的办结时限已延长{days}日，至{due}。{tail}")
+        return "正在通知举报人；如暂时无法送达，将在其下次发消息时告知。"
+    return "已通知举报人。" if outcome[0] else "举报人暂时无法接收消息，将在其下次发消息时告知。"
 
 
 def _handover_text(ctx: HandlerContext, ticket: Ticket, now: datetime) -> str:
