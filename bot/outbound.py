@@ -157,10 +157,7 @@ class Outbox:
                 return
             except WeChatClientException as exc:
                 code = int(exc.errcode or 0)
-                if self.on_error is not None:
-                    self.on_error(channel, code)
-                if code in TOKEN_ERRORS and attempt == 1:
-                    client.session.delete(client.access_token_key)
+                if self._refreshed(channel, client, code, attempt):
                     continue
                 if code in RATE_LIMITED:
                     raise SendRateLimited(str(exc.errmsg), errcode=code, channel=channel) from exc
@@ -194,10 +191,7 @@ class Outbox:
                 response = client.get("media/get", params={"media_id": media_id})
             except WeChatClientException as exc:
                 code = int(exc.errcode or 0)
-                if self.on_error is not None:
-                    self.on_error(channel, code)
-                if code in TOKEN_ERRORS and attempt == 1:
-                    client.session.delete(client.access_token_key)
+                if self._refreshed(channel, client, code, attempt):
                     continue
                 raise SendError(str(exc.errmsg), errcode=code, channel=channel) from exc
             except requests.RequestException as exc:
@@ -207,6 +201,16 @@ class Outbox:
             kind = str(response.headers.get("content-type", "application/octet-stream")).split(";")[0]
             return bytes(response.content), kind
         raise SendError("media/get failed after a token refresh", channel=channel)
+
+    def _refreshed(self, channel: str, client: Any, code: int, attempt: int) -> bool:
+        """Report an API error code; on an invalid or expired token at the first attempt, drop the cached token
+        (the next call fetches a new one) and return True: the caller tries once more."""
+        if self.on_error is not None:
+            self.on_error(channel, code)
+        if code in TOKEN_ERRORS and attempt == 1:
+            client.session.delete(client.access_token_key)
+            return True
+        return False
 
     def send_card(
         self,
