@@ -312,14 +312,31 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 set_chat_cookie(response, token, secure=settings.console_secure_cookie)
             return response
 
-        @app.post("/api/chat", response_model=ChatResponse)
+        chat_limiter = RateLimiter(settings.chat_rate_per_minute)
+
+        @app.post(
+            "/api/chat",
+            response_model=ChatResponse,
+            responses={429: {"description": "Too many messages from this address; see Retry-After (seconds)."}},
+        )
         async def chat(body: ChatRequest, request: Request, response: Response) -> ChatResponse:
             """One citizen turn of the web chat, through the same dialogue as WeChat.
 
             The citizen is the server-issued ``envbot_chat`` cookie (set on the first message when absent);
-            the body carries only the text, and staff roles exist only in the console's chat.
+            the body carries only the text, and staff roles exist only in the console's chat. At most
+            ``ENVBOT_CHAT_RATE_PER_MINUTE`` messages per client address and minute, whatever the cookie
+            (429 with Retry-After, nothing recorded).
             """
             svc = svc_of(request)
+            if settings.chat_rate_per_minute:
+                client = request.client.host if request.client else "-"
+                wait = chat_limiter.wait(client, svc.clock.now().timestamp())
+                if wait:
+                    raise HTTPException(
+                        status_code=429,
+                        detail="您发送得太快了，请稍后再试。",
+                        headers={"Retry-After": str(math.ceil(wait))},
+                    )
             identity, token = citizen_of(request)
             if token:
                 set_chat_cookie(response, token, secure=settings.console_secure_cookie)

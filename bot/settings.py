@@ -168,6 +168,13 @@ class Settings(BaseSettings):
         description="Questions one client address may send to /api/ask per minute (per worker); more get 429 "
         "with Retry-After. 0: no limit.",
     )
+    chat_rate_per_minute: int = Field(
+        60,
+        ge=0,
+        description="Messages one client address may send to the web chat's /api/chat per minute (per worker), "
+        "whatever its cookie (a visitor who drops the cookie is a new user to the per-user limit); more get 429 "
+        "with Retry-After. 0: no limit.",
+    )
     min_free_mb: int = Field(
         200, ge=0, description="/readyz answers 503 when the data directory has fewer MiB free than this; 0: no check."
     )

@@ -28,6 +28,19 @@ def test_ask_is_limited_per_client_with_retry_after(make_bot) -> None:
     assert bot.client.post("/api/ask", json=ask).status_code == 200
 
 
+def test_web_chat_is_limited_per_address_whatever_the_cookie(make_bot) -> None:
+    bot = make_bot(chat_rate_per_minute=3, rate_limit_per_minute=100, **OA_PLAIN)
+    for _ in range(3):  # a visitor dropping the cookie before each message: a new citizen every time
+        bot.client.cookies.clear()
+        assert bot.client.post("/api/chat", json={"text": "帮助"}).status_code == 200
+    bot.client.cookies.clear()
+    refused = bot.client.post("/api/chat", json={"text": "帮助"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "稍后再试" in refused.json()["detail"]
+    bot.clock.advance(timedelta(seconds=61))
+    assert bot.client.post("/api/chat", json={"text": "帮助"}).status_code == 200
+
+
 def test_the_limiter_forgets_idle_keys() -> None:
     limiter = RateLimiter(per_minute=1)
     for n in range(1000):
