@@ -135,6 +135,19 @@ def _refuse(exc: ChannelError) -> Response:
     return PlainTextResponse("", status_code=exc.status_code)
 
 
+def refuse_when_over(limiter: RateLimiter, request: Request, svc: Services, detail: str) -> None:
+    """Count one request of the client address against ``limiter`` (at the services' clock).
+
+    Raises:
+        HTTPException: 429 with ``detail`` and ``Retry-After`` (whole seconds) when the address is over
+            its limit (the request is then not counted).
+    """
+    client = request.client.host if request.client else "-"
+    wait = limiter.wait(client, svc.clock.now().timestamp())
+    if wait:
+        raise HTTPException(status_code=429, detail=detail, headers={"Retry-After": str(math.ceil(wait))})
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """Build the app. ``services`` (for tests) overrides building them from ``settings``."""
     settings = settings or (services.settings if services else load_settings())
@@ -225,14 +238,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         ``ENVBOT_ASK_RATE_PER_MINUTE`` questions per client address and minute: 429 with Retry-After)."""
         svc = svc_of(request)
         if settings.ask_rate_per_minute:
-            client = request.client.host if request.client else "-"
-            wait = ask_limiter.wait(client, svc.clock.now().timestamp())
-            if wait:
-                raise HTTPException(
-                    status_code=429,
-                    detail="请求过于频繁，请稍后再试。",
-                    headers={"Retry-After": str(math.ceil(wait))},
-                )
+            refuse_when_over(ask_limiter, request, svc, "请求过于频繁，请稍后再试。")
         answer = answer_question(
             body.question, svc.knowledge, max_chars=svc.settings.max_question_chars, duty_phone=svc.settings.duty_phone
         )
@@ -329,14 +335,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             """
             svc = svc_of(request)
             if settings.chat_rate_per_minute:
-                client = request.client.host if request.client else "-"
-                wait = chat_limiter.wait(client, svc.clock.now().timestamp())
-                if wait:
-                    raise HTTPException(
-                        status_code=429,
-                        detail="您发送得太快了，请稍后再试。",
-                        headers={"Retry-After": str(math.ceil(wait))},
-                    )
+                refuse_when_over(chat_limiter, request, svc, "您发送得太快了，请稍后再试。")
             identity, token = citizen_of(request)
             if token:
                 set_chat_cookie(response, token, secure=settings.console_secure_cookie)
