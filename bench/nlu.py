@@ -3,7 +3,8 @@ cross-validated accuracy on the training examples, and time per message.
 
 Files are in the format of ../shared/eval/intents-*.jsonl: one JSON object a line with role, text,
 intent and slots. A slot missing from ``slots`` is not judged; ``urgent`` is judged against the
-reading's urgent flag. Without --file, the public and the development sets are read.
+reading's urgent flag (``false`` counts a false alarm). Without --file, the public and the development
+sets and our own measuring sets (``bench/data/intents-probe*.jsonl``, never training data) are read.
 
     python bench/nlu.py [--file F.jsonl ...] [--show-errors] [--no-cv]
 """
@@ -26,7 +27,13 @@ from handlers.nlu import understand  # noqa: E402
 from handlers.rulebook import Rules  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
-DEFAULT = [EVAL / "intents-public.jsonl", EVAL / "intents-dev.jsonl"]
+DATA = ROOT / "bench" / "data"
+DEFAULT = [
+    EVAL / "intents-public.jsonl",
+    EVAL / "intents-dev.jsonl",
+    DATA / "intents-probe.jsonl",
+    DATA / "intents-probe2.jsonl",  # written by another hand without seeing the training examples
+]
 
 
 def main() -> None:

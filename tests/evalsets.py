@@ -24,3 +24,17 @@ def evaluation_lines() -> set[str]:
                 case = json.loads(line)
                 out.add(norm(case.get("text") or case.get("question") or ""))
     return out
+
+
+PROBES = Path(__file__).resolve().parents[1] / "bench" / "data"
+
+
+def probe_lines() -> set[str]:
+    """Every message of our own measuring sets ``bench/data/intents-probe*.jsonl``, normalised: written
+    by other hands to measure the reader, so training data must not copy them either."""
+    out = set()
+    for path in PROBES.glob("intents-probe*.jsonl"):
+        for line in path.read_text("utf-8").splitlines():
+            if line.strip():
+                out.add(norm(json.loads(line)["text"]))
+    return out

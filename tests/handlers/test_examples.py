@@ -18,7 +18,7 @@ from handlers.examples import (
     parse_examples,
 )
 from handlers.rulebook import Rules
-from tests.evalsets import EVAL, evaluation_lines, norm
+from tests.evalsets import EVAL, evaluation_lines, norm, probe_lines
 
 
 def test_every_file_loads_and_every_intent_has_enough_examples() -> None:
@@ -38,6 +38,14 @@ def test_no_example_is_a_line_of_the_evaluation_sets() -> None:
     evaluated = evaluation_lines()
     copied = [e.text for e in load_examples().items if norm(e.text) in evaluated]
     copied += [c.example.text for c in load_command_examples().items if norm(c.example.text) in evaluated]
+    assert copied == []
+
+
+def test_no_example_is_a_line_of_our_measuring_sets() -> None:
+    measured = probe_lines()
+    assert len(measured) > 150
+    copied = [e.text for e in load_examples().items if norm(e.text) in measured]
+    copied += [c.example.text for c in load_command_examples().items if norm(c.example.text) in measured]
     assert copied == []
 
 
