@@ -210,7 +210,7 @@ def start(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -
     now = ctx.clock.now()
     text = inbound.text.strip()
     slots = understanding.slots
-    summary = re.sub(r"^(报告)?(突发)?(环境)?事件[:：，,\s]*", "", text)[:500] or text[:500]
+    summary = ctx.rules.incident_words.report.without_preamble(text)[:500]
     data: dict[str, Any] = {}
     place = slots.get("location")
     discovered = datetime.fromisoformat(slots["discovered_at"]) if "discovered_at" in slots else None
