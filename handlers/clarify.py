@@ -62,16 +62,42 @@ def _prompt(_ctx: HandlerContext, _data: Data) -> str:
     return "我不太确定您的意思，您是想："
 
 
+ANSWER_MAX = 16
+"""Characters, at most, of an answer in words ("我是想问问"); a longer message is a new one (routed normally)."""
+
+
+def _score(text: str, title: str, answers: tuple[str, ...]) -> float:
+    """How strongly ``text`` chooses an entry: its title in full (or the text in the title, a little less),
+    else the longest of its answer words the text holds; 0 for none."""
+    if text == title or title in text:
+        return 100.0
+    score = float(max((len(w) for w in answers if w in text), default=0))
+    if len(text) >= 2 and text in title:
+        score = max(score, len(text) - 0.5)  # part of one title ("举报") yields to an answer word of another
+    return score
+
+
 def _parse(inbound: Inbound, data: Data, ctx: HandlerContext) -> Any:
-    """A choice by number (the engine turns "2" into its title) or by its title's words; else hand back."""
-    text = inbound.text.strip()
+    """A choice by number (the engine turns "2" into its title), by its title, or in words: the choice whose
+    title or answer words (``answers`` of the entry, ``*_commands.toml``) the answer holds best ("查进度",
+    "我是想问问"); two choices held equally are asked again; anything else is handed back."""
+    text = inbound.text.strip().rstrip("。.！!~～吧呀啊哦嘛的")
     titles = _titles(ctx, data)
-    for intent, title in zip(data.get("choices", []), titles, strict=True):
-        if text and (text == title or text in title or title in text):
-            return str(intent)
     if text.isdigit():
         return Invalid(f"请回复 1 到 {len(titles)} 的序号，或直接说明您要办的事。")
-    return REJECTED
+    if not text or (len(text) > ANSWER_MAX and not any(t in text for t in titles)):
+        return REJECTED
+    scores: list[tuple[float, str]] = []
+    for intent in data.get("choices", []):
+        entry = ctx.rules.commands.entry(str(intent))
+        title = entry.title if entry is not None else str(intent)
+        scores.append((_score(text, title, entry.answers if entry is not None else ()), str(intent)))
+    ranked = sorted(scores, reverse=True)
+    if not ranked or ranked[0][0] == 0:
+        return REJECTED
+    if len(ranked) > 1 and ranked[1][0] == ranked[0][0]:
+        return Invalid(f"请回复 1 到 {len(titles)} 的序号，告诉我您要办哪一件事。")
+    return ranked[0][1]
 
 
 def _answered(_inbound: Inbound, _ctx: HandlerContext, data: Data, _step: StrEnum, value: Any) -> Turn:

@@ -46,6 +46,8 @@ class Entry(RuleModel):
         example: a message that works when sent by any of ``roles``.
         rule: the dialogue rule that handles ``example`` (``bot.dialogue.RULES`` names).
         listed: False for entries 帮助 does not list (帮助 itself).
+        answers: words that choose this entry when a clarifying question offers it ("举报", "查进度",
+            "问问"): an answer in words is taken like its number (:mod:`handlers.clarify`).
     """
 
     name: str = Field(min_length=1)
@@ -55,6 +57,7 @@ class Entry(RuleModel):
     example: str = Field(min_length=1)
     rule: str = Field(min_length=1)
     listed: bool = True
+    answers: tuple[str, ...] = ()
 
 
 class HelpWords(RuleModel):

@@ -5,7 +5,11 @@ incidents are still being handled. The clock stands at 16:00 in Wulong (2026-11-
 
 from __future__ import annotations
 
-from handlers.base import HandlerContext, Role
+import pytest
+
+from handlers import clarify
+from handlers.base import HandlerContext, Inbound, Kind, Role
+from handlers.nlu import Understanding
 from store import IncidentRepo
 from tests.handlers.driver import Talk
 
@@ -22,3 +26,42 @@ def test_report_preambles_are_no_part_of_an_incident_title(ctx: HandlerContext) 
     officer = Talk(ctx, user="o1", role=Role.OFFICER)
     assert "已登记突发环境事件" in officer.say("紧急情况！值班员报告：江口镇加油站油罐漏油了")
     assert sorted(_summaries(ctx)) == sorted(["白马镇化工厂储罐泄漏，液体流进沟里了", "江口镇加油站油罐漏油了"])
+
+
+def _clarified(ctx: HandlerContext, talk: Talk, text: str, reading: Understanding) -> str:
+    """Ask ``talk``'s user the clarifying question about ``text`` (an uncertain reading), as the dialogue does."""
+    inbound = Inbound(talk.channel, talk.user, talk.role, Kind.TEXT, text, "m-clarify", ctx.clock.now())
+    asked = clarify.start(inbound, ctx, reading)
+    return "\n".join(r.text + "".join(f"\n[{o}]" for o in r.options) for r in asked)
+
+
+CITIZEN_DOUBT = Understanding("complaint", confidence=0.4, alternative="complaint_status")
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("举报", "我来帮您登记举报"),  # the complaint form starts
+        ("我要举报", "我来帮您登记举报"),
+        ("我是想问问", "见条文"),  # the first message goes to the knowledge base
+        ("咨询一下", "见条文"),
+        ("查进度", "还没有通过本平台提交过举报"),
+        ("想查一下举报进度", "还没有通过本平台提交过举报"),
+    ],
+)
+def test_the_clarifying_question_takes_an_answer_in_words_like_its_number(
+    ctx: HandlerContext, answer: str, expected: str
+) -> None:
+    citizen = Talk(ctx, user="c-clarify", role=Role.CITIZEN)
+    asked = _clarified(ctx, citizen, "那个厂子又在搞了", CITIZEN_DOUBT)
+    assert "[举报环境污染]\n[查询举报进度]\n[咨询法规和办事程序]" in asked
+    reply = citizen.say(answer)
+    assert expected in reply and "我不太确定" not in reply, reply
+
+
+def test_a_clarifying_answer_that_names_two_choices_equally_is_asked_again(ctx: HandlerContext) -> None:
+    duty = Talk(ctx, user="d-clarify")
+    _clarified(ctx, duty, "白马镇那个罐子的事", Understanding("incident_report", 0.4, alternative="roster_query"))
+    assert "请回复 1 到 3 的序号" in duty.say("突发的还是值班的")  # 突发 / 值班: both, equally
+    assert duty.form() == "clarify:choice"
+    assert "登记突发环境事件" in duty.say("是突发事件")
