@@ -25,8 +25,9 @@ The order (python-telegram-bot's handler groups, kept in one place):
 13. ``hazard_query``    staff: the hazard ledger ("白马镇有哪些重大隐患"); citizens are told it is internal
 14. ``question``        everything else is a question for the knowledge base (the fallback)
 
-The reader (handlers.nlu, trained from the example files) is asked lazily, once per message, only
-when a rule after the structured ones needs it.
+Common typing slips ("为受理" for 未受理, "有那些" for 有哪些: ``[[typo]]`` of handlers/data/commands.toml) are
+corrected before the first rule. The reader (handlers.nlu, trained from the example files) is asked lazily,
+once per message, only when a rule after the structured ones needs it.
 
 Each rule has a pure ``match(turn)`` and a ``handle(turn, ctx)``; a failure in a
 handler goes through one error funnel and becomes a polite reply. Updates to a
@@ -102,6 +103,15 @@ class Rule:
     name: str
     match: Callable[[Turn], bool]
     handle: Callable[[Turn, HandlerContext], list[Reply] | None]
+
+
+def _corrected(inbound: Inbound, rules: Rules) -> Inbound:
+    """The message with common typing slips corrected ("为受理的举报有那些" -> "未受理的举报有哪些";
+    ``[[typo]]`` of ``handlers/data/commands.toml``), so every rule and handler reads it as meant."""
+    if inbound.kind not in (Kind.TEXT, Kind.VOICE) or not inbound.text:
+        return inbound
+    text = rules.commands.corrected(inbound.text)
+    return inbound if text == inbound.text else replace(inbound, text=text)
 
 
 def _forget(inbound: Inbound, ctx: HandlerContext) -> bool:
@@ -363,7 +373,7 @@ class Dialogue:
                     state = ConversationRepo(session).get(inbound.channel.value, inbound.user_id)
                 started = time.perf_counter()
                 notices = complaints.pending_notices(inbound, ctx) if inbound.role is Role.CITIZEN else []
-                turn = Turn(inbound, state, ctx.rules)
+                turn = Turn(_corrected(inbound, ctx.rules), state, ctx.rules)
                 replies = notices + self.route(turn, ctx)
                 if settle is not None:
                     with ctx.session_factory.begin() as session:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from core.errors import ConfigError
 from handlers.base import Inbound, Reply, Role
@@ -76,6 +77,28 @@ class CancelWords(RuleModel):
     words: tuple[str, ...] = Field(min_length=1)
 
 
+class Typo(RuleModel):
+    """A common typing slip and its correction ("为受理" -> "未受理", "有那些" -> "有哪些").
+
+    Attributes:
+        wrong: a regular expression of the slip, narrow enough never to match what is right as written
+            (lookarounds keep "作为受理单位" as it is).
+        right: what replaces each match.
+    """
+
+    wrong: str = Field(min_length=1)
+    right: str
+
+    @field_validator("wrong")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from exc
+        return value
+
+
 class SharedFile(RuleModel):
     """``handlers/data/commands.toml``."""
 
@@ -83,6 +106,7 @@ class SharedFile(RuleModel):
     cancel: CancelWords
     menu: dict[str, str]
     entry: tuple[Entry, ...] = ()
+    typo: tuple[Typo, ...] = ()
 
 
 class DomainFile(RuleModel):
@@ -99,6 +123,7 @@ class Catalogue:
         help_words / cancel_words: whole-message triggers (lower-cased).
         menu: menu key -> entry name.
         entries: in help order (general entries first, then the domains in :data:`DOMAIN_FILES` order).
+        typos: the typing slips corrected before a message is read (:meth:`corrected`).
     """
 
     help: HelpWords
@@ -106,6 +131,14 @@ class Catalogue:
     cancel_words: frozenset[str]
     menu: dict[str, str]
     entries: tuple[Entry, ...]
+    typos: tuple[Typo, ...] = ()
+
+    def corrected(self, text: str) -> str:
+        """``text`` with the common typing slips of ``[[typo]]`` corrected, in file order ("为受理的举报有那些"
+        -> "未受理的举报有哪些"); a text without any comes back unchanged."""
+        for typo in self.typos:
+            text = _compiled(typo.wrong).sub(typo.right, text)
+        return text
 
     def for_role(self, role: Role) -> list[Entry]:
         """The entries ``role`` has, in help order (unlisted ones included)."""
@@ -140,7 +173,13 @@ def build_catalogue(shared: SharedFile, domains: list[tuple[str, DomainFile]]) -
         cancel_words=frozenset(w.lower() for w in shared.cancel.words),
         menu=dict(shared.menu),
         entries=tuple(entries),
+        typos=shared.typo,
     )
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def load_catalogue(rules_dir: Path | None = None) -> Catalogue:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from handlers import clarify
-from handlers.base import HandlerContext, Inbound, Kind, Role
+from handlers.base import Channel, HandlerContext, Inbound, Kind, Role
+from handlers.complaints import file_ticket
 from handlers.nlu import Understanding
 from store import IncidentRepo
 from tests.handlers.driver import Talk
@@ -65,3 +66,26 @@ def test_a_clarifying_answer_that_names_two_choices_equally_is_asked_again(ctx: 
     assert "请回复 1 到 3 的序号" in duty.say("突发的还是值班的")  # 突发 / 值班: both, equally
     assert duty.form() == "clarify:choice"
     assert "登记突发环境事件" in duty.say("是突发事件")
+
+
+def _ticket(ctx: HandlerContext, user: str) -> str:
+    citizen = Inbound(Channel.WECHAT, user, Role.CITIZEN, Kind.TEXT, "排污", f"m-{user}", ctx.clock.now())
+    fields = {"pollution_type": "water", "location": "江口镇芙蓉江边", "town": "江口镇", "description": "排黑水"}
+    return file_ticket(ctx, citizen, **fields).number
+
+
+@pytest.mark.parametrize("asked", ["为受理的举报有那些", "为受理的举报有那几个", "为受理的投述"])
+def test_an_officers_list_request_with_homophone_typos_lists_what_was_meant(ctx: HandlerContext, asked: str) -> None:
+    """为/未 and 那/哪 typed for each other (a phone's pinyin input): the unaccepted tickets are listed."""
+    waiting, accepted = _ticket(ctx, "c-a"), _ticket(ctx, "c-b")
+    officer = Talk(ctx, "officer1", Role.OFFICER)
+    assert "已受理" in officer.say(f"受理 {accepted}")
+    reply = officer.say(asked)
+    assert waiting in reply and accepted not in reply, reply
+
+
+def test_typo_corrections_leave_what_is_right_as_written_alone(ctx: HandlerContext) -> None:
+    corrected = ctx.rules.commands.corrected
+    assert corrected("作为受理单位，那些举报都办了") == "作为受理单位，那些举报都办了"
+    assert corrected("因为处理不及时") == "因为处理不及时"
+    assert corrected("我的举报到那一步了") == "我的举报到哪一步了"
