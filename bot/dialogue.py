@@ -15,6 +15,8 @@ The order (python-telegram-bot's handler groups, kept in one place):
                         everyday words ("这个事按较大定吧", "T…转给江口镇": the command reader); what is
                         missing or unsure is asked first (handlers.staff_commands)
 6. ``non_text``         images, voice without text, locations, links, other kinds, empty text
+6a. ``list_followup``   staff: a bare filter ("快超期的") with no list shown just before (an open list takes it
+                        at 1: handlers.lists) asks which list it filters (handlers.clarify)
 7. ``complaint_status`` a ticket number or "我的举报处理得怎么样了" (the reader)
 8. ``clarify``          the reader is unsure a message is a report or acknowledgement: one question with
                         numbered choices instead of a guess (handlers.clarify)
@@ -48,7 +50,7 @@ from sqlalchemy.orm import Session
 from core.errors import SendError
 from core.privacy import mask
 from core.text import urgent_contact
-from handlers import clarify, complaints, hazards, incidents, roster, staff_commands
+from handlers import clarify, complaints, hazards, incidents, lists, roster, staff_commands
 from handlers.base import Event, HandlerContext, Inbound, Kind, Reply, Role
 from handlers.commands import help_reply, is_cancel, is_help, menu_entry
 from handlers.forms import CANCEL_TEXT, Form, registry
@@ -140,7 +142,14 @@ MENU_STARTS: dict[str, Callable[[Turn, HandlerContext], list[Reply]]] = {
 """Declared entries a menu key may start (``handlers/data/commands.toml`` [menu]); a test clicks every key."""
 
 
-FORMS: tuple[Form, ...] = (*complaints.FORMS, *incidents.FORMS, *hazards.FORMS, clarify.FORM, staff_commands.FORM)
+FORMS: tuple[Form, ...] = (
+    *complaints.FORMS,
+    *incidents.FORMS,
+    *hazards.FORMS,
+    clarify.FORM,
+    staff_commands.FORM,
+    lists.FORM,
+)
 """Every declared form, from the domain packages; the form and cancel rules look them up by name."""
 FORMS_BY_NAME = registry(FORMS)  # read-only; raises at import when two forms share a name
 
@@ -197,6 +206,10 @@ def _staff_command(turn: Turn, ctx: HandlerContext) -> list[Reply] | None:
     return staff_commands.start(turn.inbound, ctx, reading) if reading is not None else None
 
 
+WHICH_LIST = Understanding(lists.COMPLAINTS, confidence=0.0, alternative=lists.HAZARDS)
+"""A bare filter with no list shown: complaints or the hazard ledger (the clarifying question asks)."""
+
+
 def _staff_intent(intent: str) -> Callable[[Turn], bool]:
     return lambda t: t.inbound.role.is_staff and t.reading.intent == intent
 
@@ -227,6 +240,18 @@ RULES: tuple[Rule, ...] = (
             non_text_reply(t.inbound)
             if t.inbound.kind is not Kind.TEXT
             else [help_reply(t.inbound.role, c.rules.commands)]
+        ),
+    ),
+    Rule(
+        "list_followup",
+        lambda t: (
+            t.inbound.role.is_staff
+            and t.text_kind
+            and t.forced is None
+            and lists.is_bare_filter(t.inbound.text, t.rules)
+        ),
+        lambda t, c: clarify.start(
+            t.inbound, c, Understanding(lists.COMPLAINTS, confidence=0.0, alternative=lists.HAZARDS)
         ),
     ),
     Rule(

@@ -99,6 +99,19 @@ class Typo(RuleModel):
         return value
 
 
+class FollowUp(RuleModel):
+    """A list continued by a bare filter ("快超期的", "超期的呢") right after it was shown (:mod:`handlers.lists`).
+
+    Attributes:
+        max_chars: characters, at most, of a message read as a bare filter (a longer one says more).
+        lists: the intent that shows a list -> words naming that list ("举报", "隐患"); a message naming one is
+            no bare filter.
+    """
+
+    max_chars: int = Field(default=12, ge=2, le=40)
+    lists: dict[str, tuple[str, ...]] = {}
+
+
 class SharedFile(RuleModel):
     """``handlers/data/commands.toml``."""
 
@@ -107,6 +120,7 @@ class SharedFile(RuleModel):
     menu: dict[str, str]
     entry: tuple[Entry, ...] = ()
     typo: tuple[Typo, ...] = ()
+    followup: FollowUp = FollowUp()
 
 
 class DomainFile(RuleModel):
@@ -124,6 +138,7 @@ class Catalogue:
         menu: menu key -> entry name.
         entries: in help order (general entries first, then the domains in :data:`DOMAIN_FILES` order).
         typos: the typing slips corrected before a message is read (:meth:`corrected`).
+        followup: how a list is continued by a bare filter.
     """
 
     help: HelpWords
@@ -132,6 +147,7 @@ class Catalogue:
     menu: dict[str, str]
     entries: tuple[Entry, ...]
     typos: tuple[Typo, ...] = ()
+    followup: FollowUp = FollowUp()
 
     def corrected(self, text: str) -> str:
         """``text`` with the common typing slips of ``[[typo]]`` corrected, in file order ("为受理的举报有那些"
@@ -147,6 +163,16 @@ class Catalogue:
     def entry(self, name: str) -> Entry | None:
         """The entry called ``name``, if declared."""
         return next((e for e in self.entries if e.name == name), None)
+
+    def entry_for(self, intent: str, role: Role) -> Entry | None:
+        """The entry ``role`` has for ``intent``: the one so named, else one its rule handles ("complaint_status"
+        is 查询举报进度 for a citizen, 查看群众举报 for staff); the entry so named when the role has none."""
+        mine = self.for_role(role)
+        return (
+            next((e for e in mine if e.name == intent), None)
+            or next((e for e in mine if e.rule == intent), None)
+            or self.entry(intent)
+        )
 
 
 def build_catalogue(shared: SharedFile, domains: list[tuple[str, DomainFile]]) -> Catalogue:
@@ -174,6 +200,7 @@ def build_catalogue(shared: SharedFile, domains: list[tuple[str, DomainFile]]) -
         menu=dict(shared.menu),
         entries=tuple(entries),
         typos=shared.typo,
+        followup=shared.followup,
     )
 
 

@@ -5,13 +5,15 @@ incidents are still being handled. The clock stands at 16:00 in Wulong (2026-11-
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
 from handlers import clarify
 from handlers.base import Channel, HandlerContext, Inbound, Kind, Role
 from handlers.complaints import file_ticket
 from handlers.nlu import Understanding
-from store import IncidentRepo
+from store import Hazard, HazardRepo, IncidentRepo
 from tests.handlers.driver import Talk
 
 
@@ -89,3 +91,46 @@ def test_typo_corrections_leave_what_is_right_as_written_alone(ctx: HandlerConte
     assert corrected("作为受理单位，那些举报都办了") == "作为受理单位，那些举报都办了"
     assert corrected("因为处理不及时") == "因为处理不及时"
     assert corrected("我的举报到那一步了") == "我的举报到哪一步了"
+
+
+def _hazard(ctx: HandlerContext, number: str, level: str, deadline: date) -> None:
+    now = ctx.clock.now()
+    with ctx.session_factory.begin() as session:
+        company = HazardRepo(session).enterprise(f"武隆{number}化工", name=f"武隆{number}化工", town="白马镇")
+        fields = {"description": "储罐区围堰破损", "level": level, "found_by": "inspection", "status": "open"}
+        found = date(2026, 6, 1)
+        hazard = Hazard(number=number, enterprise=company, found_on=found, deadline=deadline, **fields)
+        hazard.created_at = hazard.updated_at = now
+        session.add(hazard)
+
+
+@pytest.mark.parametrize("bare", ["快超期的", "超期的呢", "那逾期的呢"])
+def test_a_bare_filter_after_a_list_of_complaints_continues_the_complaints(ctx: HandlerContext, bare: str) -> None:
+    ticket = _ticket(ctx, "c-old")
+    ctx.clock.advance(timedelta(days=16))  # type: ignore[attr-defined]
+    _hazard(ctx, "H20260001", "major", date(2026, 7, 1))  # an overdue hazard: the other ledger has one too
+    officer = Talk(ctx, "officer1", Role.OFFICER)
+    assert ticket in officer.say("未受理的举报有哪些")
+    reply = officer.say(bare)
+    assert ticket in reply and "H20260001" not in reply and "隐患" not in reply, reply
+
+
+def test_a_bare_filter_after_a_hazard_list_continues_the_ledger(ctx: HandlerContext) -> None:
+    ticket = _ticket(ctx, "c-old")
+    ctx.clock.advance(timedelta(days=16))  # type: ignore[attr-defined]
+    _hazard(ctx, "H20260001", "major", date(2026, 7, 1))
+    officer = Talk(ctx, "officer1", Role.OFFICER)
+    assert "H20260001" in officer.say("白马镇有哪些隐患")
+    reply = officer.say("超期的呢")
+    assert "H20260001" in reply and ticket not in reply, reply
+    assert ticket in officer.say("未受理的举报")  # a list named in full is that list
+    assert ticket in officer.say("逾期的")  # and the bare filter now continues it
+
+
+def test_a_bare_filter_with_no_list_shown_asks_which_list(ctx: HandlerContext) -> None:
+    ticket = _ticket(ctx, "c-old")
+    ctx.clock.advance(timedelta(days=16))  # type: ignore[attr-defined]
+    officer = Talk(ctx, "officer1", Role.OFFICER)
+    asked = officer.say("超期的呢")
+    assert "[查看群众举报]\n[查询隐患台账]" in asked, asked
+    assert ticket in officer.say("举报")
