@@ -134,3 +134,30 @@ def test_a_bare_filter_with_no_list_shown_asks_which_list(ctx: HandlerContext) -
     asked = officer.say("超期的呢")
     assert "[查看群众举报]\n[查询隐患台账]" in asked, asked
     assert ticket in officer.say("举报")
+
+
+def _at_description(ctx: HandlerContext, user: str) -> Talk:
+    citizen = Talk(ctx, user=user, role=Role.CITIZEN)
+    citizen.say("我要举报污染")
+    citizen.say("水")
+    citizen.say("乌江码头")
+    assert "描述" in citizen.say("昨天晚上")
+    return citizen
+
+
+def test_a_question_without_a_question_mark_at_the_description_is_answered_not_kept(ctx: HandlerContext) -> None:
+    citizen = _at_description(ctx, "c-desc")
+    for question in ("这种情况归不归你们管", "要多久才有人来看", "你们会派人来不"):
+        reply = citizen.say(question)
+        assert "见条文" in reply and "（举报还在登记中）请简单描述" in reply, question
+        assert citizen.form() == "complaint:description", question
+    assert "联系电话" in citizen.say("码头边上漂起一层白泡泡 腥臭得很")
+    summary = citizen.say("匿名")
+    assert "情况：码头边上漂起一层白泡泡 腥臭得很" in summary and "归不归" not in summary and "多久" not in summary
+
+
+@pytest.mark.parametrize("description", ["是不是他们在偷排哦 水都变色了", "不晓得是哪家排的 水面上一层油"])
+def test_an_unsure_description_is_still_the_description(ctx: HandlerContext, description: str) -> None:
+    citizen = _at_description(ctx, "c-unsure")
+    assert "联系电话" in citizen.say(description)
+    assert f"情况：{description}" in citizen.say("匿名")
