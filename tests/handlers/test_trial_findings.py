@@ -13,7 +13,7 @@ from handlers import clarify
 from handlers.base import Channel, HandlerContext, Inbound, Kind, Role
 from handlers.complaints import file_ticket
 from handlers.nlu import Understanding
-from store import Hazard, HazardRepo, IncidentRepo
+from store import Hazard, HazardRepo, IncidentRepo, TicketRepo
 from tests.handlers.driver import Talk
 
 
@@ -161,3 +161,46 @@ def test_an_unsure_description_is_still_the_description(ctx: HandlerContext, des
     citizen = _at_description(ctx, "c-unsure")
     assert "联系电话" in citizen.say(description)
     assert f"情况：{description}" in citizen.say("匿名")
+
+
+@pytest.mark.parametrize(
+    ("report", "urgent"),
+    [
+        ("养猪场天天往河里头排粪水", False),  # a chronic nuisance: a complaint, not an emergency
+        ("养猪场的粪水天天流到乌江里头", False),
+        ("村里的养猪场天天往河里排粪水 水都黑了", False),
+        ("火炉镇养猪场一直往河里排粪水", False),
+        ("河里死了好多鱼", True),  # emergencies: dead fish, a leak now, drinking water, people ill
+        ("罐子漏了", True),
+        ("镇上自来水发黄 好多人喝了拉肚子", True),
+    ],
+)
+def test_only_an_emergency_is_urgent(ctx: HandlerContext, report: str, urgent: bool) -> None:
+    citizen = Talk(ctx, user="c-urgent", role=Role.CITIZEN)
+    reply = citizen.say(report)
+    assert "登记举报" in reply
+    assert ("突发环境事件" in reply) is urgent, reply  # the urgent advice, and the duty officer alerted
+    with ctx.session_factory() as session:  # an urgent report is filed at once, so the duty alert names it
+        filed = [t.urgent for t in TicketRepo(session).search(now=ctx.clock.now())]
+    assert filed == ([True] if urgent else [])
+
+
+def test_an_ended_incident_is_not_counted_as_being_handled(ctx: HandlerContext) -> None:
+    """应急结束 ends the handling (the final report and investigation are still due): chat no longer counts the
+    incident as 在处置, though it stays among the unfinished ones a command may name."""
+    Talk(ctx, user="d1").say("报告 白马镇化工厂储罐泄漏")
+    Talk(ctx, user="d2").say("报告 江口镇加油站油罐漏油")
+    first, second = sorted(_numbers(ctx))
+    officer = Talk(ctx, "officer1", Role.OFFICER)
+    assert "目前有2起事件在处置" in officer.say("时间线")  # both being handled
+    assert "应急" in officer.say(f"{first} 应急结束")
+    asked = officer.say("时间线")
+    assert "目前有2起未办结的事件（1起在处置，1起应急已结束）" in asked and "2起事件在处置" not in asked, asked
+    assert first in asked and second in asked
+    picked = officer.act("这个事按较大定吧")  # a command said in words, no number: which one?
+    assert "2起未办结的事件（1起在处置，1起应急已结束）" in picked, picked
+
+
+def _numbers(ctx: HandlerContext) -> list[str]:
+    with ctx.session_factory() as session:
+        return [i.number for i in IncidentRepo(session).list()]
