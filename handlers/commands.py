@@ -106,10 +106,13 @@ class FollowUp(RuleModel):
         max_chars: characters, at most, of a message read as a bare filter (a longer one says more).
         lists: the intent that shows a list -> words naming that list ("举报", "隐患"); a message naming one is
             no bare filter.
+        fillers: words around a filter that say nothing else ("的", "呢", "那", "有哪些"); a message holding
+            anything besides filters and these ("续报已提交") is no bare filter.
     """
 
     max_chars: int = Field(default=12, ge=2, le=40)
     lists: dict[str, tuple[str, ...]] = {}
+    fillers: tuple[str, ...] = ()
 
 
 class SharedFile(RuleModel):

@@ -66,14 +66,20 @@ def filter_words(rules: Rules) -> dict[str, tuple[str, ...]]:
 
 def is_bare_filter(text: str, rules: Rules) -> bool:
     """True for a short message that names a filter of a staff list and no list ("快超期的", "超期的呢",
-    "重大的呢"), so only the list last shown says what it filters."""
-    t = "".join(text.split())
+    "重大的呢"), and nothing else besides the ``fillers`` of ``[followup]`` ("续报已提交" says more), so only
+    the list last shown says what it filters."""
+    t = "".join(ch for ch in text if ch.isalnum())
     followup = rules.commands.followup
     if not t or len(t) > followup.max_chars:
         return False
     if any(w in t for words in followup.lists.values() for w in words):
         return False
-    return any(w in t for words in filter_words(rules).values() for w in words)
+    filters = sorted({w for words in filter_words(rules).values() for w in words}, key=len, reverse=True)
+    if not any(w in t for w in filters):
+        return False
+    for word in (*filters, *sorted(followup.fillers, key=len, reverse=True)):
+        t = t.replace(word, "")
+    return not t
 
 
 def _continue(inbound: Inbound, ctx: HandlerContext, data: Data, _at: str) -> Turn | None:

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from handlers import clarify
+from handlers import clarify, lists
 from handlers.base import Channel, HandlerContext, Inbound, Kind, Role
 from handlers.complaints import file_ticket
 from handlers.nlu import Understanding
@@ -204,3 +204,19 @@ def test_an_ended_incident_is_not_counted_as_being_handled(ctx: HandlerContext) 
 def _numbers(ctx: HandlerContext) -> list[str]:
     with ctx.session_factory() as session:
         return [i.number for i in IncidentRepo(session).list()]
+
+
+@pytest.mark.parametrize(
+    ("text", "bare"),
+    [
+        ("快超期的", True),
+        ("那逾期的呢", True),
+        ("重大的呢", True),
+        ("本周到期的呢", True),
+        ("续报已提交", False),  # an acknowledgement that holds a status word: it says more than a filter
+        ("书面报告已报送", False),
+        ("超期的举报有哪些", False),  # names its list
+    ],
+)
+def test_a_bare_filter_is_a_filter_and_nothing_more(ctx: HandlerContext, text: str, bare: bool) -> None:
+    assert lists.is_bare_filter(text, ctx.rules) is bare
