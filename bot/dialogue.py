@@ -15,6 +15,8 @@ The order (python-telegram-bot's handler groups, kept in one place):
                         everyday words ("这个事按较大定吧", "T…转给江口镇": the command reader); what is
                         missing or unsure is asked first (handlers.staff_commands)
 6. ``non_text``         images, voice without text, locations, links, other kinds, empty text
+6a. ``list_followup``   staff: a bare filter ("快超期的") with no list shown just before (an open list takes it
+                        at 1: handlers.lists) asks which list it filters (handlers.clarify)
 7. ``complaint_status`` a ticket number or "我的举报处理得怎么样了" (the reader)
 8. ``clarify``          the reader is unsure a message is a report or acknowledgement: one question with
                         numbered choices instead of a guess (handlers.clarify)
@@ -25,8 +27,9 @@ The order (python-telegram-bot's handler groups, kept in one place):
 13. ``hazard_query``    staff: the hazard ledger ("白马镇有哪些重大隐患"); citizens are told it is internal
 14. ``question``        everything else is a question for the knowledge base (the fallback)
 
-The reader (handlers.nlu, trained from the example files) is asked lazily, once per message, only
-when a rule after the structured ones needs it.
+Common typing slips ("为受理" for 未受理, "有那些" for 有哪些: ``[[typo]]`` of handlers/data/commands.toml) are
+corrected before the first rule. The reader (handlers.nlu, trained from the example files) is asked lazily,
+once per message, only when a rule after the structured ones needs it.
 
 Each rule has a pure ``match(turn)`` and a ``handle(turn, ctx)``; a failure in a
 handler goes through one error funnel and becomes a polite reply. Updates to a
@@ -47,7 +50,7 @@ from sqlalchemy.orm import Session
 from core.errors import SendError
 from core.privacy import mask
 from core.text import urgent_contact
-from handlers import clarify, complaints, hazards, incidents, roster, staff_commands
+from handlers import clarify, complaints, hazards, incidents, lists, roster, staff_commands
 from handlers.base import Event, HandlerContext, Inbound, Kind, Reply, Role
 from handlers.commands import help_reply, is_cancel, is_help, menu_entry
 from handlers.forms import CANCEL_TEXT, Form, registry
@@ -104,6 +107,15 @@ class Rule:
     handle: Callable[[Turn, HandlerContext], list[Reply] | None]
 
 
+def _corrected(inbound: Inbound, rules: Rules) -> Inbound:
+    """The message with common typing slips corrected ("为受理的举报有那些" -> "未受理的举报有哪些";
+    ``[[typo]]`` of ``handlers/data/commands.toml``), so every rule and handler reads it as meant."""
+    if inbound.kind not in (Kind.TEXT, Kind.VOICE) or not inbound.text:
+        return inbound
+    text = rules.commands.corrected(inbound.text)
+    return inbound if text == inbound.text else replace(inbound, text=text)
+
+
 def _forget(inbound: Inbound, ctx: HandlerContext) -> bool:
     with ctx.session_factory.begin() as session:
         return ConversationRepo(session).forget(inbound.channel.value, inbound.user_id)
@@ -130,7 +142,14 @@ MENU_STARTS: dict[str, Callable[[Turn, HandlerContext], list[Reply]]] = {
 """Declared entries a menu key may start (``handlers/data/commands.toml`` [menu]); a test clicks every key."""
 
 
-FORMS: tuple[Form, ...] = (*complaints.FORMS, *incidents.FORMS, *hazards.FORMS, clarify.FORM, staff_commands.FORM)
+FORMS: tuple[Form, ...] = (
+    *complaints.FORMS,
+    *incidents.FORMS,
+    *hazards.FORMS,
+    clarify.FORM,
+    staff_commands.FORM,
+    lists.FORM,
+)
 """Every declared form, from the domain packages; the form and cancel rules look them up by name."""
 FORMS_BY_NAME = registry(FORMS)  # read-only; raises at import when two forms share a name
 
@@ -187,6 +206,10 @@ def _staff_command(turn: Turn, ctx: HandlerContext) -> list[Reply] | None:
     return staff_commands.start(turn.inbound, ctx, reading) if reading is not None else None
 
 
+WHICH_LIST = Understanding(lists.COMPLAINTS, confidence=0.0, alternative=lists.HAZARDS)
+"""A bare filter with no list shown: complaints or the hazard ledger (the clarifying question asks)."""
+
+
 def _staff_intent(intent: str) -> Callable[[Turn], bool]:
     return lambda t: t.inbound.role.is_staff and t.reading.intent == intent
 
@@ -217,6 +240,18 @@ RULES: tuple[Rule, ...] = (
             non_text_reply(t.inbound)
             if t.inbound.kind is not Kind.TEXT
             else [help_reply(t.inbound.role, c.rules.commands)]
+        ),
+    ),
+    Rule(
+        "list_followup",
+        lambda t: (
+            t.inbound.role.is_staff
+            and t.text_kind
+            and t.forced is None
+            and lists.is_bare_filter(t.inbound.text, t.rules)
+        ),
+        lambda t, c: clarify.start(
+            t.inbound, c, Understanding(lists.COMPLAINTS, confidence=0.0, alternative=lists.HAZARDS)
         ),
     ),
     Rule(
@@ -363,7 +398,7 @@ class Dialogue:
                     state = ConversationRepo(session).get(inbound.channel.value, inbound.user_id)
                 started = time.perf_counter()
                 notices = complaints.pending_notices(inbound, ctx) if inbound.role is Role.CITIZEN else []
-                turn = Turn(inbound, state, ctx.rules)
+                turn = Turn(_corrected(inbound, ctx.rules), state, ctx.rules)
                 replies = notices + self.route(turn, ctx)
                 if settle is not None:
                     with ctx.session_factory.begin() as session:

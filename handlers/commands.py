@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from core.errors import ConfigError
 from handlers.base import Inbound, Reply, Role
@@ -46,6 +47,8 @@ class Entry(RuleModel):
         example: a message that works when sent by any of ``roles``.
         rule: the dialogue rule that handles ``example`` (``bot.dialogue.RULES`` names).
         listed: False for entries 帮助 does not list (帮助 itself).
+        answers: words that choose this entry when a clarifying question offers it ("举报", "查进度",
+            "问问"): an answer in words is taken like its number (:mod:`handlers.clarify`).
     """
 
     name: str = Field(min_length=1)
@@ -55,6 +58,7 @@ class Entry(RuleModel):
     example: str = Field(min_length=1)
     rule: str = Field(min_length=1)
     listed: bool = True
+    answers: tuple[str, ...] = ()
 
 
 class HelpWords(RuleModel):
@@ -73,6 +77,44 @@ class CancelWords(RuleModel):
     words: tuple[str, ...] = Field(min_length=1)
 
 
+class Typo(RuleModel):
+    """A common typing slip and its correction ("为受理" -> "未受理", "有那些" -> "有哪些").
+
+    Attributes:
+        wrong: a regular expression of the slip, narrow enough never to match what is right as written
+            (lookarounds keep "作为受理单位" as it is).
+        right: what replaces each match.
+    """
+
+    wrong: str = Field(min_length=1)
+    right: str
+
+    @field_validator("wrong")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from exc
+        return value
+
+
+class FollowUp(RuleModel):
+    """A list continued by a bare filter ("快超期的", "超期的呢") right after it was shown (:mod:`handlers.lists`).
+
+    Attributes:
+        max_chars: characters, at most, of a message read as a bare filter (a longer one says more).
+        lists: the intent that shows a list -> words naming that list ("举报", "隐患"); a message naming one is
+            no bare filter.
+        fillers: words around a filter that say nothing else ("的", "呢", "那", "有哪些"); a message holding
+            anything besides filters and these ("续报已提交") is no bare filter.
+    """
+
+    max_chars: int = Field(default=12, ge=2, le=40)
+    lists: dict[str, tuple[str, ...]] = {}
+    fillers: tuple[str, ...] = ()
+
+
 class SharedFile(RuleModel):
     """``handlers/data/commands.toml``."""
 
@@ -80,6 +122,8 @@ class SharedFile(RuleModel):
     cancel: CancelWords
     menu: dict[str, str]
     entry: tuple[Entry, ...] = ()
+    typo: tuple[Typo, ...] = ()
+    followup: FollowUp = FollowUp()
 
 
 class DomainFile(RuleModel):
@@ -96,6 +140,8 @@ class Catalogue:
         help_words / cancel_words: whole-message triggers (lower-cased).
         menu: menu key -> entry name.
         entries: in help order (general entries first, then the domains in :data:`DOMAIN_FILES` order).
+        typos: the typing slips corrected before a message is read (:meth:`corrected`).
+        followup: how a list is continued by a bare filter.
     """
 
     help: HelpWords
@@ -103,6 +149,15 @@ class Catalogue:
     cancel_words: frozenset[str]
     menu: dict[str, str]
     entries: tuple[Entry, ...]
+    typos: tuple[Typo, ...] = ()
+    followup: FollowUp = FollowUp()
+
+    def corrected(self, text: str) -> str:
+        """``text`` with the common typing slips of ``[[typo]]`` corrected, in file order ("为受理的举报有那些"
+        -> "未受理的举报有哪些"); a text without any comes back unchanged."""
+        for typo in self.typos:
+            text = _compiled(typo.wrong).sub(typo.right, text)
+        return text
 
     def for_role(self, role: Role) -> list[Entry]:
         """The entries ``role`` has, in help order (unlisted ones included)."""
@@ -111,6 +166,16 @@ class Catalogue:
     def entry(self, name: str) -> Entry | None:
         """The entry called ``name``, if declared."""
         return next((e for e in self.entries if e.name == name), None)
+
+    def entry_for(self, intent: str, role: Role) -> Entry | None:
+        """The entry ``role`` has for ``intent``: the one so named, else one its rule handles ("complaint_status"
+        is 查询举报进度 for a citizen, 查看群众举报 for staff); the entry so named when the role has none."""
+        mine = self.for_role(role)
+        return (
+            next((e for e in mine if e.name == intent), None)
+            or next((e for e in mine if e.rule == intent), None)
+            or self.entry(intent)
+        )
 
 
 def build_catalogue(shared: SharedFile, domains: list[tuple[str, DomainFile]]) -> Catalogue:
@@ -137,7 +202,14 @@ def build_catalogue(shared: SharedFile, domains: list[tuple[str, DomainFile]]) -
         cancel_words=frozenset(w.lower() for w in shared.cancel.words),
         menu=dict(shared.menu),
         entries=tuple(entries),
+        typos=shared.typo,
+        followup=shared.followup,
     )
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def load_catalogue(rules_dir: Path | None = None) -> Catalogue:

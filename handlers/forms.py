@@ -171,6 +171,9 @@ class StepSpec:
             base at this step (False where a free sentence is the expected answer).
         free: the parser takes almost any sentence (a place, a description): a message that reads as
             "stop" cancels here even though the parser would take it.
+        question_at: for a step that takes whole sentences: a message the intent reader reads as asking
+            (:meth:`handlers.reader.Reader.asking`) with at least this probability is a question here (answered,
+            the step asked again), whatever its punctuation; None: the form's ``is_question``.
     """
 
     slot: str
@@ -179,6 +182,7 @@ class StepSpec:
     options: Options = ()
     questions: bool = True
     free: bool = False
+    question_at: float | None = None
 
     def options_for(self, ctx: HandlerContext, data: Data) -> list[str]:
         """The step's options for this context and data."""
@@ -197,6 +201,11 @@ QUESTION_AT = 0.8
 question mark, at least :data:`MARKED_QUESTION_AT` ("夜里头排污水要罚好多钱哦？" at the time question): it is
 answered and the step asked again."""
 MARKED_QUESTION_AT = 0.5
+ASKING_AT = 0.6
+"""At a step that takes whole sentences (a description), a message the reader reads as asking (a question,
+help, a ticket's progress) at least this surely is a question ("这种情况归不归你们管", "要多久才有人来看"),
+with or without a question mark; descriptions, even unsure ones ("是不是他们在偷排哦 水都变色了"), read far
+below it (about 0.1-0.3)."""
 
 
 def _looks_like_question(ctx: HandlerContext, text: str, role: Role) -> bool:
@@ -423,7 +432,7 @@ class Form:
         if step is None:
             return REJECTED  # a step this form no longer has: let the router take the message
         spec = self.steps[step]
-        if spec.questions and self.is_question(ctx, inbound.text.strip(), inbound.role):
+        if spec.questions and self._asks(ctx, inbound, spec):
             again = self.after_question(self.prompt(ctx, step, data))
             return Say((*question_reply(inbound, ctx), again), again=False)
         value = spec.parse(with_option(inbound, spec.options_for(ctx, data)), data, ctx)
@@ -432,6 +441,13 @@ class Form:
         if isinstance(value, Rejected):
             return value
         return Answer(value)
+
+    def _asks(self, ctx: HandlerContext, inbound: Inbound, spec: StepSpec) -> bool:
+        """The message is a question at this step (``spec.question_at``, else the form's ``is_question``)."""
+        text = inbound.text.strip()
+        if spec.question_at is not None:
+            return ctx.rules.reader.asking(text, inbound.role) >= spec.question_at
+        return self.is_question(ctx, text, inbound.role)
 
     def _apply(self, turn: Turn, inbound: Inbound, ctx: HandlerContext, data: Data, at: str) -> Result:
         if isinstance(turn, Answer):

@@ -236,8 +236,9 @@ def understand(text: str, role: Role, now: datetime, rules: Rules, *, intent: st
     ``uncertain``; an uncertain reading that is no report falls back to a question.
 
     ``intent`` forces the intent (the user chose it in a clarifying question): only the slots are read.
+    Common typing slips (``[[typo]]`` of ``handlers/data/commands.toml``) are corrected first.
     """
-    t = text.strip()
+    t = rules.commands.corrected(text.strip())
     if intent is not None:
         return _read_slots(t, role, now, rules, Prediction(intent, 1.0))
     if not t or is_help(t, rules.commands):

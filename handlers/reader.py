@@ -47,6 +47,9 @@ STAFF_INTENTS = frozenset(
 )
 """What a staff member's message can be (staff who see pollution report an incident)."""
 
+ASKING = frozenset({"question", "help", "complaint_status"})
+"""Intents of a message that asks the office something rather than tells it what is happening."""
+
 URGENT = "urgent"
 NOT_URGENT = "not_urgent"
 
@@ -165,6 +168,14 @@ class Reader:
     def read_intent(self, text: str, role: Role) -> Prediction:
         """The intent among those the role can have."""
         return self.intent.predict(text, role, CITIZEN_INTENTS if role is Role.CITIZEN else STAFF_INTENTS)
+
+    def asking(self, text: str, role: Role) -> float:
+        """Probability (0-1) that the message asks something (:data:`ASKING`: a question about rules, how the
+        office works, a ticket) rather than tells what is happening, among the intents the role can have."""
+        allowed = CITIZEN_INTENTS if role is Role.CITIZEN else STAFF_INTENTS
+        probs = {k: v for k, v in self.intent.probabilities(text, role).items() if k in allowed}
+        total = sum(probs.values()) or 1.0
+        return sum(v for k, v in probs.items() if k in ASKING) / total
 
     def pollution_type(self, text: str, role: Role) -> Prediction:
         """The pollution type a report describes."""

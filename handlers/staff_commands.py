@@ -510,7 +510,8 @@ def _phrasing(ctx: HandlerContext, data: Data) -> Phrasing:
 def _number_prompt(_ctx: HandlerContext, data: Data) -> str:
     listed = zip(data.get("choices", []), data.get("summaries", []), strict=False)
     lines = "\n".join(f"{k}. {n}（{s}）" for k, (n, s) in enumerate(listed, start=1))
-    return f"目前有{len(data.get('choices', []))}起事件在处置，请问是哪一起？回复序号或事件编号：\n{lines}"
+    statuses = data.get("statuses") or ["open"] * len(data.get("choices", []))
+    return f"目前有{incidents.in_hand(statuses)}，请问是哪一起？回复序号或事件编号：\n{lines}"
 
 
 def _parse_number(inbound: Inbound, data: Data, _ctx: HandlerContext) -> Any:
@@ -640,11 +641,12 @@ def execute(inbound: Inbound, ctx: HandlerContext, data: Data) -> list[Reply]:
     return run(replace(inbound, text=text), ctx)
 
 
-def _in_hand(ctx: HandlerContext, user_id: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """The incidents in hand (number, summary), newest first, and the numbers of those ``user_id`` reported."""
+def _in_hand(ctx: HandlerContext, user_id: str) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """The unfinished incidents (number, summary, status), newest first, and the numbers of those ``user_id``
+    reported."""
     with ctx.session_factory() as session:
         active = IncidentRepo(session).active()
-        listed = [(i.number, i.summary[:20]) for i in active]
+        listed = [(i.number, i.summary[:20], i.status) for i in active]
         mine = [i.number for i in active if i.reporter_id == user_id]
     return listed, mine
 
@@ -671,8 +673,9 @@ def start(inbound: Inbound, ctx: HandlerContext, reading: Reading) -> list[Reply
             elif len(mine) == 1:
                 number, doubt = mine[0], doubt or "number"
             else:
-                data["choices"] = [n for n, _ in listed][:9]
-                data["summaries"] = [s for _, s in listed][:9]
+                data["choices"] = [n for n, _, _ in listed][:9]
+                data["summaries"] = [s for _, s, _ in listed][:9]
+                data["statuses"] = [status for _, _, status in listed][:9]
         if number is not None:
             data["number"] = normalise(number)
     else:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from bot.console.auth import sign_in, sign_out, start_session
 from bot.console.web import COOKIE, LOGIN_CSRF_COOKIE, PREFIX, form, page, services, text_field, viewer
+from handlers.incidents import HANDLING, UNFINISHED
 from store import ACTIVE_HAZARD_STATUSES as ACTIVE
 from store import OPEN_AFTER_ACCEPT, Hazard, Incident, Ticket, TicketRepo
 
@@ -97,7 +98,8 @@ async def logout(request: Request) -> Response:
 
 @router.get("/")
 def home(request: Request) -> Response:
-    """Overview: open and overdue complaints, open incidents, open hazards."""
+    """Overview: open and overdue complaints, incidents being handled (and those ended with reports still due),
+    open hazards."""
     who = viewer(request)
     svc = services(request)
     now = svc.clock.now()
@@ -109,7 +111,8 @@ def home(request: Request) -> Response:
         figures = {
             "complaints_open": count(Ticket.status, ("submitted", *OPEN_AFTER_ACCEPT)),
             "complaints_overdue": TicketRepo(session).count(now=now, overdue=True),
-            "incidents_open": count(Incident.status, ("open", "ended")),
+            "incidents_open": count(Incident.status, tuple(HANDLING)),  # 在处置: the emergency not ended
+            "incidents_ended": count(Incident.status, tuple(UNFINISHED - HANDLING)),  # ended, reports still due
             "hazards_open": count(Hazard.status, ACTIVE),
         }
     return page(request, "home.html", who, figures=figures)

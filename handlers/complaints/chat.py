@@ -42,7 +42,7 @@ from core.errors import SendError
 from core.privacy import mask, mask_phones
 from handlers.base import HandlerContext, Inbound, Reply, after_commit
 from handlers.complaints.service import complete_ticket, file_ticket, type_label
-from handlers.forms import Form, Invalid, Note, Rejected, Say, StepSpec, Timeout, Turn, with_option
+from handlers.forms import ASKING_AT, Form, Invalid, Note, Rejected, Say, StepSpec, Timeout, Turn, with_option
 from handlers.nlu import (
     Understanding,
     life_at_risk,
@@ -527,7 +527,11 @@ FORM = Form(
             "occurred", "大概是什么时候发生的？（如“今天上午”“昨晚十点”，不清楚可回复“不清楚”）", _parse_occurred
         ),
         Step.DESCRIPTION: StepSpec(
-            "description", "请简单描述一下您看到、听到或闻到的情况。", _parse_description, questions=False, free=True
+            "description",
+            "请简单描述一下您看到、听到或闻到的情况。",
+            _parse_description,
+            free=True,
+            question_at=ASKING_AT,
         ),
         Step.CONTACT: StepSpec(
             "contact",

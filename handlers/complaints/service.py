@@ -16,6 +16,7 @@ from typing import Any
 from core import TICKET_PATTERN, RecordKind, SendError, find, local, normalise
 from core.errors import NotFound
 from core.privacy import mask_phones
+from handlers import lists
 from handlers.base import HandlerContext, Inbound, Reply, after_commit
 from handlers.complaints.assign import assignee_of
 from handlers.complaints.escalate import to_incident
@@ -158,6 +159,7 @@ def _staff_status(inbound: Inbound, ctx: HandlerContext, number: str | None) -> 
         tickets = repo.search(now=now, limit=process.staff_list.size, **filters)
         total = repo.count(now=now, **filters)
         lines = [_staff_line(t, ctx, now) for t in tickets]
+    lists.remember(ctx, inbound, lists.COMPLAINTS)  # "快超期的" next continues this list
     if near:
         what = f"已超期或{process.staff_list.near_days}天内到期的"
     else:

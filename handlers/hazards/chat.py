@@ -28,8 +28,9 @@ from typing import Any
 from sqlalchemy import select
 
 from core import HAZARD_PATTERN, RecordKind, find, local, local_day, normalise
+from handlers import lists
 from handlers.base import HandlerContext, Inbound, Reply
-from handlers.forms import REJECTED, Ended, Form, Say, StepSpec, Timeout, Turn, clear_state
+from handlers.forms import REJECTED, Ended, Form, Say, StepSpec, Timeout, Turn
 from handlers.hazards.service import HazardError, change, follow_up
 from handlers.hazards.terms import HazardTerms, enterprise_key
 from handlers.nlu import District, town_of
@@ -228,8 +229,8 @@ def query_reply(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
     replies, following = _page(ctx, q, 0)
     if following is not None:
         PAGE_FORM.save(ctx, inbound, PageStep.PAGE.value, {"query": asdict(q), "offset": following})
-    elif replies[0].text != NONE_FOUND:  # a list that fits one page ends any paging (as before)
-        clear_state(ctx, inbound)
+    else:  # a list that fits one page ends any paging; "逾期的呢" next continues it
+        lists.remember(ctx, inbound, lists.HAZARDS)
     return replies
 
 
@@ -324,5 +325,6 @@ PAGE_FORM = Form(
     timeout=Timeout.NEVER,
     hand_back_ends=True,
     answered=_next_page,
+    screen=lambda inbound, ctx, _data, _at: lists.continues(inbound, ctx, lists.HAZARDS),
 )
 """The paging state of a long hazard list ("下一页")."""

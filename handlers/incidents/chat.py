@@ -68,6 +68,7 @@ from handlers.incidents.service import (
     cases_named,
     details_of,
     end_emergency,
+    in_hand,
     open_steps,
     report,
     step_label,
@@ -210,7 +211,7 @@ def start(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -
     now = ctx.clock.now()
     text = inbound.text.strip()
     slots = understanding.slots
-    summary = re.sub(r"^(报告)?(突发)?(环境)?事件[:：，,\s]*", "", text)[:500] or text[:500]
+    summary = ctx.rules.incident_words.report.without_preamble(text)[:500]
     data: dict[str, Any] = {}
     place = slots.get("location")
     discovered = datetime.fromisoformat(slots["discovered_at"]) if "discovered_at" in slots else None
@@ -542,6 +543,9 @@ def command_parts(text: str, words: IncidentWords) -> tuple[str, str | None, str
     return _action(m.group("verb"), words.verbs), normalise(number) if number else None, m.group("rest").strip()
 
 
+NONE_IN_HAND = "目前没有未办结的突发环境事件。"
+
+
 def _pick(session: Any, number: str | None) -> tuple[Incident | None, str]:
     repo = IncidentRepo(session)
     if number:
@@ -551,12 +555,10 @@ def _pick(session: Any, number: str | None) -> tuple[Incident | None, str]:
     if len(active) == 1:
         return repo.by_number(active[0].number), ""
     if not active:
-        return None, "目前没有处置中的突发环境事件。"
+        return None, NONE_IN_HAND
     numbers = "、".join(i.number for i in active[:5])
-    return (
-        None,
-        f"目前有{len(active)}起事件在处置（{numbers}），请在命令前写上事件编号，如“{active[0].number} 时间线”。",
-    )
+    counted = in_hand([i.status for i in active])
+    return None, f"目前有{counted}：{numbers}，请在命令前写上事件编号，如“{active[0].number} 时间线”。"
 
 
 def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
@@ -573,7 +575,7 @@ def command(inbound: Inbound, ctx: HandlerContext) -> list[Reply]:
         with ctx.session_factory() as session:
             active = IncidentRepo(session).active()
             if not active:
-                return [Reply("目前没有处置中的突发环境事件。")]
+                return [Reply(NONE_IN_HAND)]
             lines = [
                 f"{i.number} {i.summary[:20]}（{rules.grade_label(i.grade)}）" + STATUS_LABELS[i.status] for i in active
             ]

@@ -16,6 +16,7 @@ Acknowledging a step cancels its pending reminders.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +33,23 @@ SUPERVISOR = "@supervisor"  # the supervisor of the shift on duty
 
 
 STATUS_LABELS = {"open": "处置中", "ended": "应急已结束", "closed": "已办结", "withdrawn": "已撤销"}
+HANDLING = frozenset({"open"})
+"""Statuses of an incident being handled (在处置): its emergency has not ended. An ended one (应急已结束, its
+final report and investigation still due) is unfinished, not being handled; a closed one is neither."""
+UNFINISHED = frozenset({"open", "ended"})
+"""Statuses of an incident not yet closed or withdrawn (未办结): reporting steps may still be due."""
+
+
+def in_hand(statuses: Collection[str]) -> str:
+    """How chat counts the unfinished incidents of ``statuses``: "2起事件在处置", or, with ended ones among
+    them, "3起未办结的事件（1起在处置，2起应急已结束）" (an ended incident is not being handled)."""
+    handling = sum(1 for s in statuses if s in HANDLING)
+    ended = len(statuses) - handling
+    if not ended:
+        return f"{handling}起事件在处置"
+    return f"{len(statuses)}起未办结的事件（{handling}起在处置，{ended}起应急已结束）"
+
+
 """How an incident's status reads (chat and console)."""
 STEP_STATUS_LABELS = {"pending": "待完成", "overdue": "已超时", "done": "已完成", "done_late": "超时完成"}
 """How :func:`step_status` reads."""

@@ -18,7 +18,7 @@ _CASUALTY_RE = re.compile(
     r"(?:\d+|[一二两三四五六七八九十几]+)\s*(?:个|名)?\s*(?:人|工人|司机|村民|群众|员工)?\s*"
     r"(?:受伤|轻伤|重伤|死亡|遇难|中毒|失踪|受困|送医|住院)"
 )
-
+_OPENING_MARKS_RE = re.compile(r"^[\s:：，,。.！!、;；\-—~～]+")
 
 UNSURE_AROUND_MAX = 8
 """Characters, at most, of an answer read as "don't know" when it holds one of the words with others around it."""
@@ -43,6 +43,20 @@ class ReportWords(RuleModel):
 
     words: list[str]
     question_words: list[str]
+    preambles: list[str] = []
+
+    def without_preamble(self, text: str) -> str:
+        """``text`` without the words that open a report and say nothing of the event ("报告，", "紧急情况！",
+        "值班员报告：", several in a row), and the punctuation after them; the text itself when nothing would
+        remain."""
+        words = sorted(self.preambles, key=len, reverse=True)
+        rest = text.strip()
+        while True:
+            word = next((w for w in words if rest.startswith(w)), None)
+            if word is None:
+                break
+            rest = _OPENING_MARKS_RE.sub("", rest[len(word) :])
+        return rest or text.strip()
 
 
 class IncidentFormWords(RuleModel):

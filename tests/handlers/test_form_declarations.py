@@ -8,10 +8,10 @@ import sys
 import pytest
 
 from bot.dialogue import FORMS, FORMS_BY_NAME
-from handlers import clarify, complaints, hazards, incidents, staff_commands
+from handlers import clarify, complaints, hazards, incidents, lists, staff_commands
 from handlers.forms import CONFIRM, RESERVED_STEPS, RESUME, Form, Timeout
 
-DECLARED = (*complaints.FORMS, *incidents.FORMS, *hazards.FORMS, clarify.FORM, staff_commands.FORM)
+DECLARED = (*complaints.FORMS, *incidents.FORMS, *hazards.FORMS, clarify.FORM, staff_commands.FORM, lists.FORM)
 MERMAID_RE = re.compile(r"```mermaid\n(.*?)```", re.S)
 TITLE_RE = re.compile(r"\A---\ntitle: (\S+)\n---\n")
 
@@ -72,7 +72,15 @@ def test_the_diagram_check_catches_drift(old: str, new: str) -> None:
 
 def test_the_dialogue_runs_the_declared_forms_and_nothing_else() -> None:
     assert FORMS == DECLARED
-    assert set(FORMS_BY_NAME) == {"complaint", "incident", "incident_pick", "hazard_page", "clarify", "staff_command"}
+    assert set(FORMS_BY_NAME) == {
+        "complaint",
+        "incident",
+        "incident_pick",
+        "hazard_page",
+        "clarify",
+        "staff_command",
+        "list_followup",
+    }
 
 
 def test_cancel_texts_are_declared_by_the_forms() -> None:
