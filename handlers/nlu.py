@@ -61,6 +61,8 @@ class District(RuleModel):
     landmarks: list[str]
     outside: list[str]
     place_parts: list[str] = []
+    street_suffixes: list[str] = []
+    not_in_street_names: str = ""
 
     @model_validator(mode="after")
     def _former_names_current_towns(self) -> District:
@@ -77,7 +79,8 @@ class District(RuleModel):
 
     @cached_property
     def phrase_re(self) -> re.Pattern[str]:
-        """A place phrase: a name, then names, place parts, villages (红岩村) and groups (3组) that follow it."""
+        """A place phrase: a name, then names, place parts, streets (建设路), villages (红岩村) and groups (3组)
+        that follow it."""
         names = "|".join(map(re.escape, self.names))
         parts = "|".join(map(re.escape, sorted(self.place_parts, key=len, reverse=True)))
         tail = (
@@ -85,6 +88,10 @@ class District(RuleModel):
             if parts
             else names
         )
+        if self.street_suffixes:
+            suffixes = "|".join(map(re.escape, sorted(self.street_suffixes, key=len, reverse=True)))
+            stop = f"(?![{re.escape(self.not_in_street_names)}])" if self.not_in_street_names else ""
+            tail = rf"(?:(?:{stop}[\u4e00-\u9fa5]){{2,4}}?(?:{suffixes})|{tail})"
         return re.compile(rf"(?:{names})(?:{tail})*")
 
     @cached_property
@@ -163,7 +170,8 @@ def life_at_risk(text: str, terms: ComplaintTerms) -> bool:
 def location(text: str, district: District) -> str | None:
     """The place as written, or None: the first place phrase of the text (:attr:`District.phrase_re`),
     e.g. "乌江白马电站库区", "芙蓉江江口段", "长坝镇红岩村3组", "白马" — a name of the gazetteer (towns with
-    or without 镇/乡/街道, former names, landmarks, places outside) and the names and place parts that follow it."""
+    or without 镇/乡/街道, former names, landmarks, places outside) and the names, place parts and streets that
+    follow it ("凤山街道建设路")."""
     m = district.phrase_re.search(text)
     return m.group(0) if m else None
 
