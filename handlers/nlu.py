@@ -307,7 +307,7 @@ def _read_slots(t: str, role: Role, now: datetime, rules: Rules, reading: Predic
         if incident:
             slots["incident"] = incident
     elif intent == "hazard_query":
-        slots.update(_ledger_filters(t, district))
+        slots.update(_ledger_filters(t, district, rules.hazards))
     return Understanding(intent, slots, urgent=urgent, confidence=reading.confidence, alternative=reading.second)
 
 
@@ -323,16 +323,16 @@ CLARIFIED = frozenset({"complaint", "incident_report", "incident_ack"})
 """The intents that start something (a form, a record): never guessed when the reading is uncertain."""
 
 
-def _ledger_filters(t: str, district: District) -> dict[str, Any]:
-    """The enterprise, level and place a ledger question names."""
+def _ledger_filters(t: str, district: District, terms: HazardTerms) -> dict[str, Any]:
+    """The enterprise, level and place a ledger question names; the level by the ledger's own level words
+    (``[levels]`` of ``hazards.toml``), so "重大的还有几个" filters as the ledger does."""
     slots: dict[str, Any] = {}
     m = _ENTERPRISE_RE.search(t)
     if m:
         slots["enterprise"] = re.sub(r"^(查一下|查询|看看|查)", "", m.group(1))
-    if "重大隐患" in t:
-        slots["level"] = "major"
-    elif "一般隐患" in t:
-        slots["level"] = "general"
+    level = terms.find("levels", t)
+    if level:
+        slots["level"] = level
     place = location(t, district)
     if place:
         slots["location"] = place
