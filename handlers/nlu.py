@@ -120,7 +120,7 @@ class Understanding:
     @property
     def uncertain(self) -> bool:
         """The reader is unsure (:data:`CLARIFY_BELOW`; :data:`ACK_CONFIRM_BELOW` for an acknowledgement,
-        which completes a reporting step at once) that this message starts what ``intent`` names."""
+        which completes a reporting step at once) that this message starts (or looks up) what ``intent`` names."""
         floor = ACK_CONFIRM_BELOW if self.intent == "incident_ack" else CLARIFY_BELOW
         return self.confidence < floor and self.intent in CLARIFIED
 
@@ -319,8 +319,11 @@ ACK_CONFIRM_BELOW = 0.8
 """An acknowledgement marks a reporting step done and cancels its prompts at once: one read less
 probable than this is asked about (a deadline question such as "书面报告啥时候到期" read as one at 0.6
 would otherwise close steps)."""
-CLARIFIED = frozenset({"complaint", "incident_report", "incident_ack"})
-"""The intents that start something (a form, a record): never guessed when the reading is uncertain."""
+CLARIFIED = frozenset({"complaint", "incident_report", "incident_ack", "complaint_status"})
+"""The intents that start something (a form, a record) or look a record up: never guessed when the reading
+is uncertain, and never turned into a question either. A vague status check ("那个砖厂的事有结果没")
+read at 0.45 is asked about ("1. 查询举报进度 2. …"); falling back to the knowledge base would answer a
+citizen waiting for their ticket with a regulation."""
 
 
 def _ledger_filters(t: str, district: District, terms: HazardTerms) -> dict[str, Any]:
