@@ -226,9 +226,11 @@ TYPE_CONFIDENCE = 0.35
 """Below this probability the learned pollution type is not taken (the complaint form asks for it)."""
 STEP_CONFIDENCE = 0.4
 """Below this probability the learned step gives way to the acknowledgement words of the data file."""
-URGENT_PROBABILITY = 0.35
+URGENT_PROBABILITY = 0.4
 """From this probability the learned urgency marks a complaint urgent (the urgent words of the data file
-too). Chosen by 5-fold cross-validation on the complaint examples (best F1: precision 0.73, recall 0.82)."""
+too). Chosen by 5-fold cross-validation on the complaint examples (535, 120 urgent), the urgent words
+included: from 0.4 precision 0.79, recall 0.94 (7 emergencies missed, 31 false alarms); from 0.35 one more
+emergency found for 9 more false alarms to the duty officer; from 0.45 two more missed."""
 
 
 def understand(text: str, role: Role, now: datetime, rules: Rules, *, intent: str | None = None) -> Understanding:
