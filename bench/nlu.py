@@ -56,7 +56,7 @@ def cross_validate(rules: Rules, folds: int = 5) -> None:
     """Out-of-fold intent accuracy on the training examples (per role)."""
     from sklearn.model_selection import StratifiedKFold
 
-    from handlers.reader import CITIZEN_INTENTS, STAFF_INTENTS, TextClassifier
+    from handlers.reader import CITIZEN_INTENTS, INTENT_C, STAFF_INTENTS, TextClassifier
 
     items = rules.examples.items
     labels = [e.intent for e in items]
@@ -65,7 +65,7 @@ def cross_validate(rules: Rules, folds: int = 5) -> None:
     splitter = StratifiedKFold(folds, shuffle=True, random_state=0)
     for train, test in splitter.split([e.text for e in items], labels):
         model = TextClassifier.fit(
-            [items[i].text for i in train], [items[i].role for i in train], [labels[i] for i in train]
+            [items[i].text for i in train], [items[i].role for i in train], [labels[i] for i in train], c=INTENT_C
         )
         for i in test:
             allowed = CITIZEN_INTENTS if items[i].role is Role.CITIZEN else STAFF_INTENTS

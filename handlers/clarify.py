@@ -1,7 +1,7 @@
 """澄清 / clarify: when the reader is unsure a message starts something, one short question with numbered choices.
 
-A complaint, an incident report or an acknowledgement starts a form or changes a record, so an
-uncertain reading of one (:attr:`handlers.nlu.Understanding.uncertain`) is not acted on: the bot asks
+A complaint, an incident report or an acknowledgement starts a form or changes a record, a status check looks
+one up, so an uncertain reading of one (:attr:`handlers.nlu.Understanding.uncertain`) is not acted on: the bot asks
 "您是想：1. 举报环境污染 2. 咨询法规和办事程序 …" with the reader's two best intents the role can have and
 asking a question. The answer, by number or by words, routes the original message as the chosen
 intent; anything else ends the question and is routed as a new message. The choices' titles are the
@@ -12,7 +12,7 @@ titles of the declared help entries (``*_commands.toml``).
 title: clarify
 ---
 stateDiagram-v2
-    [*] --> choice: an uncertain report or acknowledgement
+    [*] --> choice: an uncertain report, acknowledgement or status check
     choice --> [*]: a number or a title (the first message is routed as that intent)
     choice --> [*]: anything else (routed normally)
 ```

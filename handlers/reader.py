@@ -203,7 +203,9 @@ def train_reader(examples: Examples) -> Reader:
     typed = [e for e in reports if e.slots.pollution_type]
     acks = [e for e in items if e.intent == "incident_ack" and e.slots.step]
     return Reader(
-        intent=TextClassifier.fit([e.text for e in items], [e.role for e in items], [e.intent for e in items]),
+        intent=TextClassifier.fit(
+            [e.text for e in items], [e.role for e in items], [e.intent for e in items], c=INTENT_C
+        ),
         pollution=TextClassifier.fit(
             [e.text for e in typed], [e.role for e in typed], [str(e.slots.pollution_type) for e in typed]
         ),
@@ -214,6 +216,13 @@ def train_reader(examples: Examples) -> Reader:
         ),
         step=TextClassifier.fit([e.text for e in acks], [e.role for e in acks], [str(e.slots.step) for e in acks]),
     )
+
+
+INTENT_C = 20.0
+"""Inverse regularisation of the intent model. Chosen by 5-fold cross-validation on the examples: intent
+accuracy 0.946 at 10, 0.948 at 20 (2,641 examples; the 2,412 before them: 0.944 and 0.949), about 0.949
+at 40; training takes about 1.2 times as long at 20 as at 10, twice as long at 40 (start-up must stay
+under 20 s on 2 cores)."""
 
 
 def mask_numbers(text: str) -> str:
