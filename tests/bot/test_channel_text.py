@@ -59,6 +59,7 @@ def test_routing_order() -> None:
         "next_page",
         "staff_command",
         "non_text",
+        "list_followup",
         "complaint_status",
         "clarify",
         "complaint",
