@@ -432,21 +432,33 @@ class Form:
         if step is None:
             return REJECTED  # a step this form no longer has: let the router take the message
         spec = self.steps[step]
-        if spec.questions and self._asks(ctx, inbound, spec):
-            again = self.after_question(self.prompt(ctx, step, data))
-            return Say((*question_reply(inbound, ctx), again), again=False)
+        if spec.questions and self._asks(ctx, inbound, spec, sure=True):
+            return self._answer_question(ctx, inbound, data, step)
         value = spec.parse(with_option(inbound, spec.options_for(ctx, data)), data, ctx)
         if isinstance(value, Invalid):
+            if spec.questions and self._asks(ctx, inbound, spec, sure=False):
+                return self._answer_question(ctx, inbound, data, step)
             return Say((Reply(value.message, options=spec.options_for(ctx, data)),), again=False)
         if isinstance(value, Rejected):
             return value
         return Answer(value)
 
-    def _asks(self, ctx: HandlerContext, inbound: Inbound, spec: StepSpec) -> bool:
-        """The message is a question at this step (``spec.question_at``, else the form's ``is_question``)."""
+    def _answer_question(self, ctx: HandlerContext, inbound: Inbound, data: Data, step: Any) -> Turn:
+        """A question in the middle of the form: answered, then the step asked again."""
+        again = self.after_question(self.prompt(ctx, step, data))
+        return Say((*question_reply(inbound, ctx), again), again=False)
+
+    def _asks(self, ctx: HandlerContext, inbound: Inbound, spec: StepSpec, *, sure: bool) -> bool:
+        """The message is a question at this step. ``sure``: before the answer is parsed, only what is plainly a
+        question (``spec.question_at`` at a step taking whole sentences, else a question mark or the question words
+        of the data);
+        otherwise (the message is no answer) also what the form's ``is_question`` reads as one ("按较大报嘛" at
+        the grade question is its answer, not a question)."""
         text = inbound.text.strip()
         if spec.question_at is not None:
-            return ctx.rules.reader.asking(text, inbound.role) >= spec.question_at
+            return sure and ctx.rules.reader.asking(text, inbound.role) >= spec.question_at
+        if sure and not text.endswith(("?", "？")):
+            return looks_like_question(text, ctx.rules.complaints)
         return self.is_question(ctx, text, inbound.role)
 
     def _apply(self, turn: Turn, inbound: Inbound, ctx: HandlerContext, data: Data, at: str) -> Result:

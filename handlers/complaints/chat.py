@@ -77,6 +77,8 @@ class Step(StrEnum):
 CORRECTION_RE = re.compile(r"^[哦噢嗯啊呃哎]*[，,\s]*(不对|不是|错了|改成|改为|更正|修改|应该是)")
 _DENIED_RE = re.compile(r"[，,；;\s]*不是[^，,。；;\s]*")
 """The old value a correction denies ("…，不是羊角"): not part of the new value."""
+_LEAD_RE = re.compile(r"^[哦噢嗯啊呃哎嘛呀哈了，,：:\s]*(?:改为|改成|应该是|其实是|其实在|是在|是|在)?[，,：:\s]*")
+"""What leads the new value of a correction after its field's name: particles, then 改成/是/在 ("地方说错了哦 是…")."""
 _WORD_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _TIME_HINT_RE = re.compile(r"[0-9时点分天日月年早晚午夜前后刚昨今明周星期最近一直经常每]")
 
@@ -399,7 +401,7 @@ def _apply_correction(text: str, data: dict[str, Any], now: datetime, rules: Rul
     if "时间" not in text and ("地点" in text or "地方" in text or "位置" in text):
         # the place is named as the field changed: keep all of it ("江口镇码头上游200米", not just 江口镇)
         rest = re.sub(r"^.*?(地点|地方|位置)", "", body)
-        place = re.sub(r"^[，,：:\s]*(改为|改成|应该是|是|在)?", "", rest).rstrip("的，,。 ")[:100] or None
+        place = _LEAD_RE.sub("", rest).rstrip("的，,。 ")[:100] or None
     if place is None and "时间" not in text:
         place = location(body, rules.district)
     if place:
@@ -415,7 +417,7 @@ def _apply_correction(text: str, data: dict[str, Any], now: datetime, rules: Rul
         data["contact"] = {"phone": phone}
         changed.append("联系电话")
     if "时间" in text:
-        said = re.sub(r"^.*?时间(改为|改成|是|应该是)?", "", body).strip("，。 ")
+        said = _LEAD_RE.sub("", re.sub(r"^.*?时间", "", body)).strip("，。 ")
         when = _past(occurred_at(said, now), now) if said else None
         if said:
             data["occurred"] = {"text": said[:30], **({"at": when.isoformat()} if when else {})}

@@ -66,3 +66,7 @@ def test_a_correction_in_everyday_words_keeps_the_new_place_whole(ctx: HandlerCo
     assert "已更正：地点为仙女山镇" in texts(result)[0] and "地点：仙女山镇" in texts(result)[0]
     result = chat.say("不对，地点是江口镇码头上游200米")
     assert "地点：江口镇码头上游200米" in texts(result)[0]
+    result = chat.say("地方说错了哦 是凤山街道芙蓉路那家火锅店")  # a particle before the new place (trial)
+    assert "地点：凤山街道芙蓉路那家火锅店" in texts(result)[0]
+    result = chat.say("地点写错了嘛，其实在白马镇电站下面")
+    assert "地点：白马镇电站下面" in texts(result)[0]
