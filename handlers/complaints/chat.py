@@ -42,6 +42,7 @@ from core.errors import SendError
 from core.privacy import mask, mask_phones
 from handlers.base import HandlerContext, Inbound, Reply, after_commit
 from handlers.complaints.service import complete_ticket, file_ticket, type_label
+from handlers.complaints.terms import FormWords
 from handlers.forms import ASKING_AT, Form, Invalid, Note, Rejected, Say, StepSpec, Timeout, Turn, with_option
 from handlers.nlu import (
     Understanding,
@@ -181,7 +182,15 @@ URGENT_ADVICE = "您反映的情况可能属于突发环境事件，请同时立
 LIFE_ADVICE = "如有人员伤亡或火灾爆炸危险，请立即拨打 110 / 119 / 120。"
 
 
-def _from_understanding(u: Understanding, text: str, now: datetime) -> dict[str, Any]:
+def _just_now(text: str, words: FormWords) -> str:
+    """The clause of ``text`` that says only "just now" ("刚刚看到的"), or ''."""
+    for clause in _CLAUSE_RE.split(text):
+        if says_only_when(clause) and any(w in clause for w in words.just_now_words):
+            return clause
+    return ""
+
+
+def _from_understanding(u: Understanding, text: str, now: datetime, words: FormWords) -> dict[str, Any]:
     data: dict[str, Any] = {"photos": [], "urgent": u.urgent}
     slots = u.slots
     if "pollution_type" in slots:
@@ -190,6 +199,10 @@ def _from_understanding(u: Understanding, text: str, now: datetime) -> dict[str,
         data["location"] = slots["location"]
     if "occurred_at" in slots and _past(datetime.fromisoformat(slots["occurred_at"]), now):
         data["occurred"] = {"text": "", "at": slots["occurred_at"]}
+    if "occurred" not in data:
+        just = _just_now(text, words)
+        if just:
+            data["occurred"] = {"text": just[:30], "at": now.isoformat()}
     if "phone" in slots:
         data["contact"] = {"phone": slots["phone"]}
     elif slots.get("anonymous"):
@@ -201,7 +214,9 @@ def _from_understanding(u: Understanding, text: str, now: datetime) -> dict[str,
 
 def start(inbound: Inbound, ctx: HandlerContext, understanding: Understanding) -> list[Reply]:
     """Begin a complaint from its first message: keep every slot it fills, ask for the first missing one."""
-    data = _from_understanding(understanding, inbound.text, inbound.received_at or ctx.clock.now())
+    data = _from_understanding(
+        understanding, inbound.text, inbound.received_at or ctx.clock.now(), ctx.rules.complaints.form
+    )
     replies: list[Reply] = []
     if understanding.urgent:
         replies.append(Reply(URGENT_ADVICE + (LIFE_ADVICE if life_at_risk(inbound.text, ctx.rules.complaints) else "")))

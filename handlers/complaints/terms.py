@@ -70,6 +70,8 @@ class FormWords(RuleModel):
     continue_words: frozenset[str]
     particles: tuple[str, ...] = ()
     correction_words: tuple[str, ...] = ()
+    just_now_words: tuple[str, ...] = ()
+    """Words for "just now" ("刚刚看到的"): a clause that says only when, with one of them, is the message's time."""
 
     def confirms(self, text: str) -> bool:
         """True when every piece of ``text`` (split at punctuation and spaces), without a trailing

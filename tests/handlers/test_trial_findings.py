@@ -220,3 +220,10 @@ def _numbers(ctx: HandlerContext) -> list[str]:
 )
 def test_a_bare_filter_is_a_filter_and_nothing_more(ctx: HandlerContext, text: str, bare: bool) -> None:
     assert lists.is_bare_filter(text, ctx.rules) is bare
+
+
+@pytest.mark.parametrize("said", ["刚刚看到的", "刚才发现的", "就在刚才"])
+def test_just_now_in_the_first_message_is_the_time_and_not_asked_again(ctx: HandlerContext, said: str) -> None:
+    citizen = Talk(ctx, user=f"c-just-{said}", role=Role.CITIZEN)
+    reply = citizen.say(f"江口镇那个厂在烧垃圾 烟子好大 {said}")
+    assert "什么时候" not in reply and "时间" not in reply.split("？")[0]
