@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -136,6 +137,8 @@ class AnswerService:
         decision: the answer / hedge / abstain model; ``None`` falls back to the floors of
             ``config`` (``min_coverage``, ``min_dense``) with no hedge.
         scope: the question-scope model the decision reads (required with ``decision``).
+        replaced_by: ``old title -> new title`` of replaced documents (``knowledge/data/superseded.txt``): a
+            quoted passage of a replaced document says by what (an older edition of the same title: "新版本").
     """
 
     def __init__(
@@ -145,8 +148,11 @@ class AnswerService:
         llm: LLM | None = None,
         decision: DecisionModel | None = None,
         scope: ScopeModel | None = None,
+        *,
+        replaced_by: Mapping[str, str] | None = None,
     ) -> None:
         self.retriever = retriever
+        self.replaced_by = dict(replaced_by or {})
         self.scope = scope
         self.config = config
         self.llm = llm
@@ -233,6 +239,9 @@ class AnswerService:
         ]
         for i, hit in enumerate(hits[: self.config.quoted], start=1):
             ref = cite(hit.chunk, with_edition=hit.chunk.title in self._ambiguous_titles)
+            if hit.chunk.superseded:
+                newer = self.replaced_by.get(hit.chunk.title)
+                ref += f"（已被《{newer}》取代，仅供参考）" if newer else "（已被新版本取代，仅供参考）"
             text = hit.chunk.text
             if hit.chunk.article and text.startswith(hit.chunk.article):
                 text = text[len(hit.chunk.article) :].lstrip(" 　。：:")  # the reference already names it

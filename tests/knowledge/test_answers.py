@@ -68,6 +68,16 @@ def test_current_law_ranks_above_the_replaced_one(corpus_services: Services) -> 
     assert hits[0].chunk.source_name == "petition-work-regulation-2022.md"
 
 
+def test_a_quoted_passage_of_a_replaced_document_says_so(corpus_services: Services) -> None:
+    service = corpus_services.knowledge.service
+    question = "信访事项应当在多少日内办结？"
+    old = [h for h in service.retrieve(question, k=10) if h.chunk.superseded]
+    assert {h.chunk.title for h in old} >= {"信访条例"}
+    quoted = service._extractive(question, old)
+    assert "《信访条例》" in quoted and "（已被《信访工作条例》取代，仅供参考）" in quoted
+    assert "取代" not in service._extractive(question, service.retrieve(question, k=1))  # current law: no mark
+
+
 def test_unrelated_questions_abstain_with_the_duty_phone(corpus_services: Services) -> None:
     for q in ("今天天气怎么样？", "个人所得税怎么算？", "仙女山门票多少钱？"):
         answer = _ask(corpus_services, q)
