@@ -416,7 +416,9 @@ def _plan_deadline(
 
 def _notice_text(ticket: Ticket, note: str, process: Process) -> str:
     text = f"您的举报 {ticket.number} 办理状态更新为“{process.status_label(ticket.status)}”。"
-    if note:
+    if ticket.status == "assigned" and ticket.assignee:
+        text += f"已转交{ticket.assignee}办理。"  # the unit, not the officer's words ("转给江口镇政府去办")
+    elif note:
         text += f"说明：{note}" + ("" if note[-1] in "。！？!?.…" else "。")
     if ticket.status == "accepted" and ticket.conclude_due is not None:
         text += f"我们将在{local(ticket.conclude_due, '%Y年%m月%d日')}前办结。"

@@ -119,6 +119,9 @@ def test_assigning_to_a_town_tells_its_staff_on_wecom(town_staff: tuple[HandlerC
     assert "已转给江口镇，已在企业微信通知承办人" in reply
     to_unit = [(u, t) for ch, u, t in outbox.sent if ch == "wecom"]
     assert [u for u, _ in to_unit] == ["jk1"]  # "ghost" is no registered staff
+    told = [t for ch, _u, t in outbox.sent if ch != "wecom" or "办理状态更新" in t]
+    assert any("办理状态更新为“已转办”。已转交江口镇办理。" in t for t in told), told  # the citizen (trial)
+    assert not any("说明：" in t for t in told)
     text = to_unit[0][1]
     assert number in text and "江口镇芙蓉江边" in text and "前办结（还剩60天）" in text and "13800138000" not in text
     with ctx.session_factory() as session:
