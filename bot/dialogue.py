@@ -250,9 +250,7 @@ RULES: tuple[Rule, ...] = (
             and t.forced is None
             and lists.is_bare_filter(t.inbound.text, t.rules)
         ),
-        lambda t, c: clarify.start(
-            t.inbound, c, Understanding(lists.COMPLAINTS, confidence=0.0, alternative=lists.HAZARDS)
-        ),
+        lambda t, c: clarify.start(t.inbound, c, WHICH_LIST),
     ),
     Rule(
         "complaint_status",

@@ -21,7 +21,7 @@ from pydantic import Field, field_validator
 
 from core.errors import ConfigError
 from handlers.base import Inbound, Reply, Role
-from handlers.ruledata import RuleModel, read_rule_file
+from handlers.ruledata import RuleModel, check_patterns, read_rule_file
 
 SHARED_FILE = ("handlers", "commands.toml")
 """The shared file: (package whose ``data/`` holds it, file name)."""
@@ -92,11 +92,7 @@ class Typo(RuleModel):
     @field_validator("wrong")
     @classmethod
     def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a regular expression: {exc}") from exc
-        return value
+        return check_patterns([value])[0]
 
 
 class FollowUp(RuleModel):

@@ -451,9 +451,8 @@ class Form:
     def _asks(self, ctx: HandlerContext, inbound: Inbound, spec: StepSpec, *, sure: bool) -> bool:
         """The message is a question at this step. ``sure``: before the answer is parsed, only what is plainly a
         question (``spec.question_at`` at a step taking whole sentences, else a question mark or the question words
-        of the data);
-        otherwise (the message is no answer) also what the form's ``is_question`` reads as one ("按较大报嘛" at
-        the grade question is its answer, not a question)."""
+        of the data); otherwise (the message is no answer) also what the form's ``is_question`` reads as one
+        ("按较大报嘛" at the grade question is its answer, not a question)."""
         text = inbound.text.strip()
         if spec.question_at is not None:
             return sure and ctx.rules.reader.asking(text, inbound.role) >= spec.question_at

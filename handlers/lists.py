@@ -22,6 +22,7 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -64,20 +65,48 @@ def filter_words(rules: Rules) -> dict[str, tuple[str, ...]]:
     return {COMPLAINTS: tuple(complaint), HAZARDS: tuple(hazard)}
 
 
+@dataclass(frozen=True)
+class BareFilters:
+    """The words :func:`is_bare_filter` reads, gathered once per rule bundle
+    (:attr:`handlers.rulebook.Rules.bare_filters`).
+
+    Attributes:
+        filters: the filter words of every staff list, longest first.
+        fillers: ``[followup]`` fillers, longest first.
+        list_names: words naming a list ("举报", "隐患").
+        max_chars: characters, at most, of a bare filter.
+    """
+
+    filters: tuple[str, ...]
+    fillers: tuple[str, ...]
+    list_names: tuple[str, ...]
+    max_chars: int
+
+
+def bare_filters(rules: Rules) -> BareFilters:
+    """The words of a bare filter, from ``[followup]`` and the lists' filter words (:func:`filter_words`)."""
+    followup = rules.commands.followup
+    return BareFilters(
+        filters=tuple(sorted({w for words in filter_words(rules).values() for w in words}, key=len, reverse=True)),
+        fillers=tuple(sorted(followup.fillers, key=len, reverse=True)),
+        list_names=tuple(w for words in followup.lists.values() for w in words),
+        max_chars=followup.max_chars,
+    )
+
+
 def is_bare_filter(text: str, rules: Rules) -> bool:
     """True for a short message that names a filter of a staff list and no list ("快超期的", "超期的呢",
     "重大的呢"), and nothing else besides the ``fillers`` of ``[followup]`` ("续报已提交" says more), so only
     the list last shown says what it filters."""
     t = "".join(ch for ch in text if ch.isalnum())
-    followup = rules.commands.followup
-    if not t or len(t) > followup.max_chars:
+    words = rules.bare_filters
+    if not t or len(t) > words.max_chars:
         return False
-    if any(w in t for words in followup.lists.values() for w in words):
+    if any(w in t for w in words.list_names):
         return False
-    filters = sorted({w for words in filter_words(rules).values() for w in words}, key=len, reverse=True)
-    if not any(w in t for w in filters):
+    if not any(w in t for w in words.filters):
         return False
-    for word in (*filters, *sorted(followup.fillers, key=len, reverse=True)):
+    for word in (*words.filters, *words.fillers):
         t = t.replace(word, "")
     return not t
 

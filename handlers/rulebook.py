@@ -33,6 +33,7 @@ from handlers.complaints import ComplaintTerms, Process
 from handlers.examples import CommandExamples, Examples, load_command_examples, load_examples
 from handlers.hazards import HazardTerms
 from handlers.incidents import IncidentRules, IncidentWords, ReportLayout, load_layout
+from handlers.lists import BareFilters, bare_filters
 from handlers.nlu import District
 from handlers.reader import CommandReader, Reader, train_command_reader, train_reader
 from handlers.roster import RosterTerms
@@ -78,6 +79,11 @@ class Rules:
     def reader(self) -> Reader:
         """The reader trained on :attr:`examples` (trained on first use, cached per process by their digest)."""
         return train_reader(self.examples)
+
+    @cached_property
+    def bare_filters(self) -> BareFilters:
+        """The words of a bare list filter ("快超期的"), gathered once (:func:`handlers.lists.bare_filters`)."""
+        return bare_filters(self)
 
     @property
     def said(self) -> dict[str, dict[str, Phrasing]]:

@@ -44,6 +44,20 @@ class RuleModel(BaseModel):
 M = TypeVar("M", bound=BaseModel)
 
 
+def check_patterns(patterns: list[str]) -> list[str]:
+    """Regular expressions of a rule file, each compiled once to check it; returned unchanged.
+
+    Raises:
+        ValueError: a pattern does not compile (named, with the reason).
+    """
+    for p in patterns:
+        try:
+            re.compile(p)
+        except re.error as exc:
+            raise ValueError(f"bad pattern {p!r}: {exc}") from exc
+    return patterns
+
+
 def check_columns(value: dict[str, list[str]], fields: tuple[str, ...]) -> dict[str, list[str]]:
     """A sheet's ``[columns]`` table: every field of ``fields`` with at least one header, and no other.
 

@@ -13,16 +13,7 @@ from datetime import timedelta
 
 from pydantic import Field, field_validator, model_validator
 
-from handlers.ruledata import Phrasing, RuleModel, check_phrasings
-
-
-def _patterns(value: list[str]) -> list[str]:
-    for p in value:
-        try:
-            re.compile(p)
-        except re.error as exc:
-            raise ValueError(f"bad pattern {p!r}: {exc}") from exc
-    return value
+from handlers.ruledata import Phrasing, RuleModel, check_patterns, check_phrasings
 
 
 class Urgent(RuleModel):
@@ -35,7 +26,7 @@ class Urgent(RuleModel):
     @field_validator("patterns")
     @classmethod
     def _compiles(cls, value: list[str]) -> list[str]:
-        return _patterns(value)
+        return check_patterns(value)
 
 
 class Intent(RuleModel):
@@ -52,7 +43,7 @@ class Intent(RuleModel):
     @field_validator("status_patterns")
     @classmethod
     def _compiles(cls, value: list[str]) -> list[str]:
-        return _patterns(value)
+        return check_patterns(value)
 
 
 class Category(RuleModel):

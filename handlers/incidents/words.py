@@ -5,6 +5,7 @@ separate ``incident_rules.toml`` (:mod:`handlers.incidents.rules`)."""
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 from pydantic import model_validator
 
@@ -45,14 +46,17 @@ class ReportWords(RuleModel):
     question_words: list[str]
     preambles: list[str] = []
 
+    @cached_property
+    def _preambles_longest_first(self) -> tuple[str, ...]:
+        return tuple(sorted(self.preambles, key=len, reverse=True))
+
     def without_preamble(self, text: str) -> str:
         """``text`` without the words that open a report and say nothing of the event ("报告，", "紧急情况！",
         "值班员报告：", several in a row), and the punctuation after them; the text itself when nothing would
         remain."""
-        words = sorted(self.preambles, key=len, reverse=True)
         rest = text.strip()
         while True:
-            word = next((w for w in words if rest.startswith(w)), None)
+            word = next((w for w in self._preambles_longest_first if rest.startswith(w)), None)
             if word is None:
                 break
             rest = _OPENING_MARKS_RE.sub("", rest[len(word) :])

@@ -227,3 +227,4 @@ def test_just_now_in_the_first_message_is_the_time_and_not_asked_again(ctx: Hand
     citizen = Talk(ctx, user=f"c-just-{said}", role=Role.CITIZEN)
     reply = citizen.say(f"江口镇那个厂在烧垃圾 烟子好大 {said}")
     assert "什么时候" not in reply and "时间" not in reply.split("？")[0]
+    assert citizen.form() != "complaint:occurred"
