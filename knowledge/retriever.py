@@ -178,7 +178,7 @@ class HybridRetriever:
         self.chunks = list(chunks)
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
         self.tokenizer = tokenizer
-        self.lexical = LexicalIndex([c.index_text for c in self.chunks], tokenizer)
+        self.lexical = LexicalIndex.of([c.index_text for c in self.chunks], tokenizer)
         self.vectors = vectors
         self.config = config
         self.thesaurus = thesaurus
@@ -186,7 +186,7 @@ class HybridRetriever:
         self.questions = [q for q, o in zip(questions, owners, strict=True) if o]
         self.orphans = [q for q, o in zip(questions, owners, strict=True) if not o]
         owners = [o for o in owners if o]
-        self.question_lexical = LexicalIndex([q.question for q in self.questions], tokenizer)
+        self.question_lexical = LexicalIndex.of([q.question for q in self.questions], tokenizer)
         self._q_matrix: np.ndarray | None = None
         if question_vectors is not None and self.questions:
             self._q_matrix = question_vectors.matrix([q.question for q in self.questions])
@@ -197,8 +197,8 @@ class HybridRetriever:
         pairs = [(qi, pi) for qi, o in enumerate(owners) for pi in o]
         self._pair_q = np.asarray([q for q, _ in pairs], dtype=np.int64)
         self._pair_p = np.asarray([p for _, p in pairs], dtype=np.int64)
-        self._postings = _postings(self.lexical.doc_tokens)
-        self._q_postings = _postings(self.question_lexical.doc_tokens)
+        self._postings = self.lexical.postings
+        self._q_postings = self.question_lexical.postings
         self._superseded = np.asarray([c.superseded for c in self.chunks], dtype=np.float64)
 
     def _query_vector(self, query: str) -> np.ndarray:
@@ -349,15 +349,6 @@ def _top(scores: np.ndarray, count: int, floor: float) -> list[int]:
     """Indices of the ``count`` highest scores above ``floor``, best first."""
     order = np.argsort(-scores, kind="stable")[:count]
     return [int(i) for i in order if scores[i] > floor]
-
-
-def _postings(doc_tokens: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
-    """Token -> indices of the texts that contain it."""
-    out: dict[str, list[int]] = {}
-    for i, toks in enumerate(doc_tokens):
-        for t in set(toks):
-            out.setdefault(t, []).append(i)
-    return {t: np.asarray(ix, dtype=np.int64) for t, ix in out.items()}
 
 
 def _coverage(postings: dict[str, np.ndarray], weights: dict[str, float], total: float, size: int) -> np.ndarray:

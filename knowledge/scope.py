@@ -44,9 +44,24 @@ class ScopeModel:
         self._clf: Any = LogisticRegression(C=3.0, class_weight="balanced", max_iter=2000)
         self._clf.fit(x, y)
 
+    @staticmethod
+    def of(inside: Sequence[str], outside: Sequence[str]) -> ScopeModel:
+        """The model fitted on these two lists, shared with one fitted earlier in the process on the same
+        lists (the last two): a second :class:`~bot.services.Services` over one store pays the ~1 s fit once.
+
+        Raises:
+            ConfigError: one of the two lists is empty.
+        """
+        return _fitted(tuple(inside), tuple(outside))
+
     def probability(self, question: str) -> float:
         """P (0..1) that the question is within the corpus's scope."""
         return float(self._clf.predict_proba(self._vec.transform([question]))[0, 1])
+
+
+@lru_cache(maxsize=2)
+def _fitted(inside: tuple[str, ...], outside: tuple[str, ...]) -> ScopeModel:
+    return ScopeModel(inside, outside)
 
 
 @lru_cache(maxsize=1)

@@ -189,7 +189,7 @@ class KnowledgeBase:
                 )
                 scope = None
                 if self.decision is not None and retriever.questions:
-                    scope = ScopeModel([q.question for q in retriever.questions], out_of_scope_questions())
+                    scope = ScopeModel.of([q.question for q in retriever.questions], out_of_scope_questions())
                 self._service = AnswerService(
                     retriever, self.answer_config, self.llm, self.decision, scope, replaced_by=self.superseded_titles
                 )
