@@ -54,6 +54,12 @@ class RetrievalConfig:
         use_thesaurus: add the statute's words of the question's everyday words to the lexical
             search of the passages (not of the associated questions, which are in everyday words).
         thesaurus_weight: the weight of those added words' BM25 score against the question's own.
+        text_match_at / text_match_power: when some candidate passage's own text (not its
+            associated questions) covers at least ``text_match_at`` of the question's IDF weight
+            (the question is worded like the documents), each candidate's score is multiplied by
+            ``(its text coverage / the best text coverage) ** text_match_power``: a passage that
+            contains the question's words does not lose to one that wins only through its
+            associated questions or a restatement (``text_match_at`` above 1 turns it off).
     """
 
     candidates: int = 50
@@ -67,6 +73,8 @@ class RetrievalConfig:
     superseded_factor: float = 0.6
     definition_factor: float = 1.5
     coverage_power: float = 0.5
+    text_match_at: float = 0.95
+    text_match_power: float = 2.0
 
 
 DEFAULT_RETRIEVAL = RetrievalConfig()
@@ -105,6 +113,8 @@ class Hit:
         lexical: BM25 score.
         coverage: share (0..1) of the query's IDF weight whose tokens occur in the passage or
             in its best-covering associated question.
+        text_coverage: the same share for the passage's own indexed text only (thesaurus words
+            included).
         question_dense: the highest cosine similarity of the query to one of the passage's
             associated questions (0 when it has none).
         question_lexical: the highest BM25 score of one of its associated questions.
@@ -120,6 +130,7 @@ class Hit:
     question_dense: float = 0.0
     question_lexical: float = 0.0
     ranks: tuple[tuple[str, int], ...] = ()
+    text_coverage: float = 0.0
 
 
 _DEFINITION_QUESTION_RES = (
@@ -327,6 +338,10 @@ class HybridRetriever:
         score = fused[candidates]
         if cfg.coverage_power:
             score = score * np.maximum(cover[candidates], 0.05) ** cfg.coverage_power
+        text_cover = np.maximum(p_cover[candidates], 0.05)
+        best_text = float(text_cover.max())
+        if best_text >= cfg.text_match_at:
+            score = score * (text_cover / best_text) ** cfg.text_match_power
         score = score * np.where(self._superseded[candidates] > 0, cfg.superseded_factor, 1.0)
         score = score * np.where(defines_term, cfg.definition_factor, 1.0)
         best = np.argsort(-score, kind="stable")[:k]
@@ -337,6 +352,7 @@ class HybridRetriever:
                 dense=float(dense[idx]),
                 lexical=float(lex[idx]),
                 coverage=float(cover[idx]),
+                text_coverage=float(p_cover[idx]),
                 question_dense=float(q_dense[idx]),
                 question_lexical=float(q_lex[idx]),
                 ranks=tuple(ranks.get(idx, ())),
