@@ -14,6 +14,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
@@ -43,7 +45,8 @@ class RetrievalConfig:
         candidates: how many passages each ranking contributes before fusion.
         rrf_k: the constant of reciprocal rank fusion, ``1 / (rrf_k + rank)``.
         lexical_weight / dense_weight: weights of the two rankings in the fusion.
-        superseded_factor: multiplies the score of passages of a replaced document.
+        superseded_factor: multiplies the score of passages of a replaced document (divides it
+            when the question asks about the old edition: see :func:`bundled_old_edition_words`).
         coverage_power: the fused score is multiplied by coverage ** this (coverage: the share of
             the query's IDF weight whose words the passage contains; 0 turns it off), so a passage
             that matches one rare word strongly does not outrank one that answers the whole question.
@@ -139,6 +142,20 @@ _DEFINITION_QUESTION_RES = (
 )
 
 
+@lru_cache(maxsize=1)
+def bundled_old_edition_words() -> tuple[str, ...]:
+    """Words by which a question asks about a replaced edition (旧版, 老条例, 修订前 …), from
+    ``knowledge/data/old-edition-words.txt`` (one per line, ``#`` comments), longest first."""
+    text = resources.files("knowledge").joinpath("data").joinpath("old-edition-words.txt").read_text("utf-8")
+    words = {w.strip() for w in text.splitlines() if w.strip() and not w.lstrip().startswith("#")}
+    return tuple(sorted(words, key=lambda w: (-len(w), w)))
+
+
+def asks_old_edition(question: str, words: Sequence[str]) -> bool:
+    """True when ``question`` contains one of ``words`` (it asks about a replaced edition)."""
+    return any(w in question for w in words)
+
+
 def definition_term(question: str) -> str | None:
     """The term a definition question asks about (``什么是河长制？`` -> ``河长制``), else None."""
     q = question.strip()
@@ -169,6 +186,8 @@ class HybridRetriever:
         thesaurus: everyday words onto the statute's words.
         query_cache: the query vectors to use and fill (shared by retrievers over the same
             model, e.g. a benchmark's variants); a new one by default.
+        old_edition_words: words by which a question asks about a replaced edition (its
+            passages then rank above the current ones); the bundled list by default.
 
     Raises:
         KnowledgeError: the question vectors cannot be read or stored.
@@ -185,6 +204,7 @@ class HybridRetriever:
         question_vectors: QuestionVectors | None = None,
         thesaurus: Thesaurus = EMPTY_THESAURUS,
         query_cache: OrderedDict[str, np.ndarray] | None = None,
+        old_edition_words: Sequence[str] | None = None,
     ) -> None:
         self.chunks = list(chunks)
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
@@ -193,6 +213,7 @@ class HybridRetriever:
         self.vectors = vectors
         self.config = config
         self.thesaurus = thesaurus
+        self.old_edition_words = tuple(bundled_old_edition_words() if old_edition_words is None else old_edition_words)
         owners = passages_of(questions, [(c.source_name, c.label, c.article) for c in self.chunks])
         self.questions = [q for q, o in zip(questions, owners, strict=True) if o]
         self.orphans = [q for q, o in zip(questions, owners, strict=True) if not o]
@@ -342,7 +363,10 @@ class HybridRetriever:
         best_text = float(text_cover.max())
         if best_text >= cfg.text_match_at:
             score = score * (text_cover / best_text) ** cfg.text_match_power
-        score = score * np.where(self._superseded[candidates] > 0, cfg.superseded_factor, 1.0)
+        replaced = cfg.superseded_factor
+        if replaced and asks_old_edition(query, self.old_edition_words):
+            replaced = 1.0 / replaced
+        score = score * np.where(self._superseded[candidates] > 0, replaced, 1.0)
         score = score * np.where(defines_term, cfg.definition_factor, 1.0)
         best = np.argsort(-score, kind="stable")[:k]
         return [

@@ -72,3 +72,36 @@ def test_everyday_questions_are_not_reweighted_by_text_coverage() -> None:
     assert max(h.text_coverage for h in _retriever(2.0).search(q, k=3)) < DEFAULT_RETRIEVAL.text_match_at
     assert on == off
     assert on[0] == "order-10"
+
+
+NEW_LAW = IndexedChunk(
+    id="law-2024-106",
+    source_name="law-2024.md",
+    title="应对法",
+    edition="2024年修订",
+    chapter="",
+    section="",
+    article="第一百零六条",
+    label="第一百零六条",
+    text="第一百零六条　本法自2024年11月1日起施行。",
+)
+OLD_LAW = replace(
+    NEW_LAW,
+    id="law-2007-70",
+    source_name="law-2007.md",
+    edition="2007年",
+    article="第七十条",
+    label="第七十条",
+    text="第七十条　本法自2007年11月1日起施行。",
+    superseded=True,
+)
+
+
+def test_a_question_about_the_old_edition_ranks_the_replaced_document_first() -> None:
+    r = HybridRetriever([NEW_LAW, OLD_LAW], ChineseTokenizer(), None)
+    assert r.search("应对法是哪天施行的", k=2)[0].chunk.id == "law-2024-106"
+    assert r.search("旧版应对法是哪天施行的", k=2)[0].chunk.id == "law-2007-70"
+    assert r.search("修订前的应对法哪天施行", k=2)[0].chunk.id == "law-2007-70"
+    # the words are data: without them the current edition stays first
+    plain = HybridRetriever([NEW_LAW, OLD_LAW], ChineseTokenizer(), None, old_edition_words=())
+    assert plain.search("旧版应对法是哪天施行的", k=2)[0].chunk.id == "law-2024-106"
