@@ -46,7 +46,8 @@ class RetrievalConfig:
         rrf_k: the constant of reciprocal rank fusion, ``1 / (rrf_k + rank)``.
         lexical_weight / dense_weight: weights of the two rankings in the fusion.
         superseded_factor: multiplies the score of passages of a replaced document (divides it
-            when the question asks about the old edition: see :func:`bundled_old_edition_words`).
+            when the question asks about the old edition: see :func:`bundled_old_edition_words`,
+            or names the year of the replaced document's edition, 2007年的应对法).
         coverage_power: the fused score is multiplied by coverage ** this (coverage: the share of
             the query's IDF weight whose words the passage contains; 0 turns it off), so a passage
             that matches one rare word strongly does not outrank one that answers the whole question.
@@ -151,6 +152,14 @@ def bundled_old_edition_words() -> tuple[str, ...]:
     return tuple(sorted(words, key=lambda w: (-len(w), w)))
 
 
+_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+def years_in(text: str) -> set[str]:
+    """The four-digit years (1900..2099) written in ``text`` (``"2007年通过"`` -> ``{"2007"}``)."""
+    return set(_YEAR_RE.findall(text))
+
+
 def asks_old_edition(question: str, words: Sequence[str]) -> bool:
     """True when ``question`` contains one of ``words`` (it asks about a replaced edition)."""
     return any(w in question for w in words)
@@ -232,6 +241,7 @@ class HybridRetriever:
         self._postings = _postings(self.lexical.doc_tokens)
         self._q_postings = _postings(self.question_lexical.doc_tokens)
         self._superseded = np.asarray([c.superseded for c in self.chunks], dtype=np.float64)
+        self._old_years = {i: years_in(c.edition) for i, c in enumerate(self.chunks) if c.superseded}
 
     def _query_vector(self, query: str) -> np.ndarray:
         """The query's vector; the last ``QUERY_CACHE_SIZE`` are kept (an embedding costs ~12 ms)."""
@@ -363,10 +373,14 @@ class HybridRetriever:
         best_text = float(text_cover.max())
         if best_text >= cfg.text_match_at:
             score = score * (text_cover / best_text) ** cfg.text_match_power
-        replaced = cfg.superseded_factor
-        if replaced and asks_old_edition(query, self.old_edition_words):
-            replaced = 1.0 / replaced
-        score = score * np.where(self._superseded[candidates] > 0, replaced, 1.0)
+        replaced = np.where(self._superseded[candidates] > 0, cfg.superseded_factor, 1.0)
+        if cfg.superseded_factor and self._old_years:
+            if asks_old_edition(query, self.old_edition_words):
+                replaced = 1.0 / replaced
+            elif years := years_in(query):
+                named = [bool(self._old_years.get(int(i), set()) & years) for i in candidates]
+                replaced = np.where(named, 1.0 / replaced, replaced)
+        score = score * replaced
         score = score * np.where(defines_term, cfg.definition_factor, 1.0)
         best = np.argsort(-score, kind="stable")[:k]
         return [

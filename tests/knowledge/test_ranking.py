@@ -105,3 +105,11 @@ def test_a_question_about_the_old_edition_ranks_the_replaced_document_first() ->
     # the words are data: without them the current edition stays first
     plain = HybridRetriever([NEW_LAW, OLD_LAW], ChineseTokenizer(), None, old_edition_words=())
     assert plain.search("旧版应对法是哪天施行的", k=2)[0].chunk.id == "law-2024-106"
+
+
+def test_a_question_naming_the_year_of_the_replaced_edition_ranks_it_first() -> None:
+    r = HybridRetriever([NEW_LAW, OLD_LAW], ChineseTokenizer(), None)
+    assert r.search("2007年的应对法哪天施行", k=2)[0].chunk.id == "law-2007-70"
+    # another year (or the current edition's) keeps the current edition first
+    assert r.search("2024年的应对法哪天施行", k=2)[0].chunk.id == "law-2024-106"
+    assert r.search("2019年应对法哪天施行", k=2)[0].chunk.id == "law-2024-106"
