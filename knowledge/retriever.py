@@ -14,6 +14,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
@@ -43,7 +45,9 @@ class RetrievalConfig:
         candidates: how many passages each ranking contributes before fusion.
         rrf_k: the constant of reciprocal rank fusion, ``1 / (rrf_k + rank)``.
         lexical_weight / dense_weight: weights of the two rankings in the fusion.
-        superseded_factor: multiplies the score of passages of a replaced document.
+        superseded_factor: multiplies the score of passages of a replaced document (divides it
+            when the question asks about the old edition: see :func:`bundled_old_edition_words`,
+            or names the year of the replaced document's edition, 2007年的应对法).
         coverage_power: the fused score is multiplied by coverage ** this (coverage: the share of
             the query's IDF weight whose words the passage contains; 0 turns it off), so a passage
             that matches one rare word strongly does not outrank one that answers the whole question.
@@ -54,6 +58,12 @@ class RetrievalConfig:
         use_thesaurus: add the statute's words of the question's everyday words to the lexical
             search of the passages (not of the associated questions, which are in everyday words).
         thesaurus_weight: the weight of those added words' BM25 score against the question's own.
+        text_match_at / text_match_power: when some candidate passage's own text (not its
+            associated questions) covers at least ``text_match_at`` of the question's IDF weight
+            (the question is worded like the documents), each candidate's score is multiplied by
+            ``(its text coverage / the best text coverage) ** text_match_power``: a passage that
+            contains the question's words does not lose to one that wins only through its
+            associated questions or a restatement (``text_match_at`` above 1 turns it off).
     """
 
     candidates: int = 50
@@ -67,6 +77,8 @@ class RetrievalConfig:
     superseded_factor: float = 0.6
     definition_factor: float = 1.5
     coverage_power: float = 0.5
+    text_match_at: float = 0.95
+    text_match_power: float = 2.0
 
 
 DEFAULT_RETRIEVAL = RetrievalConfig()
@@ -105,6 +117,8 @@ class Hit:
         lexical: BM25 score.
         coverage: share (0..1) of the query's IDF weight whose tokens occur in the passage or
             in its best-covering associated question.
+        text_coverage: the same share for the passage's own indexed text only (thesaurus words
+            included).
         question_dense: the highest cosine similarity of the query to one of the passage's
             associated questions (0 when it has none).
         question_lexical: the highest BM25 score of one of its associated questions.
@@ -120,12 +134,35 @@ class Hit:
     question_dense: float = 0.0
     question_lexical: float = 0.0
     ranks: tuple[tuple[str, int], ...] = ()
+    text_coverage: float = 0.0
 
 
 _DEFINITION_QUESTION_RES = (
     re.compile(r"^(?:请问)?(?:什么是|何为|何谓)(?P<term>[^，。？?！!]{2,20}?)(?:的定义|的含义)?[？?。！!]*$"),
     re.compile(r"^(?P<term>[^，。？?！!]{2,20}?)(?:是什么|指什么|是指什么|的定义是什么|的含义是什么)[？?。！!]*$"),
 )
+
+
+@lru_cache(maxsize=1)
+def bundled_old_edition_words() -> tuple[str, ...]:
+    """Words by which a question asks about a replaced edition (旧版, 老条例, 修订前 …), from
+    ``knowledge/data/old-edition-words.txt`` (one per line, ``#`` comments), longest first."""
+    text = resources.files("knowledge").joinpath("data").joinpath("old-edition-words.txt").read_text("utf-8")
+    words = {w.strip() for w in text.splitlines() if w.strip() and not w.lstrip().startswith("#")}
+    return tuple(sorted(words, key=lambda w: (-len(w), w)))
+
+
+_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+def years_in(text: str) -> set[str]:
+    """The four-digit years (1900..2099) written in ``text`` (``"2007年通过"`` -> ``{"2007"}``)."""
+    return set(_YEAR_RE.findall(text))
+
+
+def asks_old_edition(question: str, words: Sequence[str]) -> bool:
+    """True when ``question`` contains one of ``words`` (it asks about a replaced edition)."""
+    return any(w in question for w in words)
 
 
 def definition_term(question: str) -> str | None:
@@ -158,6 +195,8 @@ class HybridRetriever:
         thesaurus: everyday words onto the statute's words.
         query_cache: the query vectors to use and fill (shared by retrievers over the same
             model, e.g. a benchmark's variants); a new one by default.
+        old_edition_words: words by which a question asks about a replaced edition (its
+            passages then rank above the current ones); the bundled list by default.
 
     Raises:
         KnowledgeError: the question vectors cannot be read or stored.
@@ -174,6 +213,7 @@ class HybridRetriever:
         question_vectors: QuestionVectors | None = None,
         thesaurus: Thesaurus = EMPTY_THESAURUS,
         query_cache: OrderedDict[str, np.ndarray] | None = None,
+        old_edition_words: Sequence[str] | None = None,
     ) -> None:
         self.chunks = list(chunks)
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
@@ -182,6 +222,7 @@ class HybridRetriever:
         self.vectors = vectors
         self.config = config
         self.thesaurus = thesaurus
+        self.old_edition_words = tuple(bundled_old_edition_words() if old_edition_words is None else old_edition_words)
         owners = passages_of(questions, [(c.source_name, c.label, c.article) for c in self.chunks])
         self.questions = [q for q, o in zip(questions, owners, strict=True) if o]
         self.orphans = [q for q, o in zip(questions, owners, strict=True) if not o]
@@ -200,6 +241,7 @@ class HybridRetriever:
         self._postings = self.lexical.postings
         self._q_postings = self.question_lexical.postings
         self._superseded = np.asarray([c.superseded for c in self.chunks], dtype=np.float64)
+        self._old_years = {i: years_in(c.edition) for i, c in enumerate(self.chunks) if c.superseded}
 
     def _query_vector(self, query: str) -> np.ndarray:
         """The query's vector; the last ``QUERY_CACHE_SIZE`` are kept (an embedding costs ~12 ms)."""
@@ -327,7 +369,18 @@ class HybridRetriever:
         score = fused[candidates]
         if cfg.coverage_power:
             score = score * np.maximum(cover[candidates], 0.05) ** cfg.coverage_power
-        score = score * np.where(self._superseded[candidates] > 0, cfg.superseded_factor, 1.0)
+        text_cover = np.maximum(p_cover[candidates], 0.05)
+        best_text = float(text_cover.max())
+        if best_text >= cfg.text_match_at:
+            score = score * (text_cover / best_text) ** cfg.text_match_power
+        replaced = np.where(self._superseded[candidates] > 0, cfg.superseded_factor, 1.0)
+        if cfg.superseded_factor and self._old_years:
+            if asks_old_edition(query, self.old_edition_words):
+                replaced = 1.0 / replaced
+            elif years := years_in(query):
+                named = [bool(self._old_years.get(int(i), set()) & years) for i in candidates]
+                replaced = np.where(named, 1.0 / replaced, replaced)
+        score = score * replaced
         score = score * np.where(defines_term, cfg.definition_factor, 1.0)
         best = np.argsort(-score, kind="stable")[:k]
         return [
@@ -337,6 +390,7 @@ class HybridRetriever:
                 dense=float(dense[idx]),
                 lexical=float(lex[idx]),
                 coverage=float(cover[idx]),
+                text_coverage=float(p_cover[idx]),
                 question_dense=float(q_dense[idx]),
                 question_lexical=float(q_lex[idx]),
                 ranks=tuple(ranks.get(idx, ())),
