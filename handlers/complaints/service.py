@@ -117,7 +117,7 @@ def status_reply(inbound: Inbound, ctx: HandlerContext, number: str | None) -> l
                 Reply(
                     "您还没有通过本平台提交过举报。"
                     + time_limits(ctx.rules.process)
-                    + "如果您是通过12369热线或其他渠道反映的，可拨打12369查询办理情况；"
+                    + "如果您是通过热线电话或其他渠道反映的，可向原受理渠道查询办理情况；"
                     "如需在这里举报，请直接描述污染情况（什么地方、什么污染）。"
                 )
             ]
