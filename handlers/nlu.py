@@ -327,7 +327,7 @@ def _read_slots(t: str, role: Role, now: datetime, rules: Rules, reading: Predic
     urgent = False
     if intent in ("complaint", "incident_report"):
         kind = reader.pollution_type(t, role)
-        if kind.confidence >= TYPE_CONFIDENCE:
+        if kind.confidence >= TYPE_CONFIDENCE and not terms.intent.only_request(t):
             slots["pollution_type"] = kind.label
         place = location(t, district)
         if place:
