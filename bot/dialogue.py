@@ -215,6 +215,19 @@ WHICH_LIST = Understanding(lists.COMPLAINTS, confidence=0.0, alternative=lists.H
 READ_HELP_AT = 0.6
 """From this probability a message the reader reads as help (or cancel) gets the menu (or the cancel rule); below
 it, it goes on to the knowledge base as a question (a help word alone is matched exactly before: "帮助")."""
+READ_HELP_MAX_CHARS = 60
+"""Help or cancel said in words is short; a longer text goes on to the knowledge base (which answers a text over
+its limit with the limit)."""
+
+
+def _read_as(turn: Turn, intent: str) -> bool:
+    """The reader reads the (short) text as ``intent`` at least :data:`READ_HELP_AT` surely."""
+    return (
+        turn.text_kind
+        and len(turn.inbound.text) <= READ_HELP_MAX_CHARS
+        and turn.reading.intent == intent
+        and turn.reading.confidence >= READ_HELP_AT
+    )
 
 
 def _staff_intent(intent: str) -> Callable[[Turn], bool]:
@@ -267,12 +280,12 @@ RULES: tuple[Rule, ...] = (
     Rule("clarify", lambda t: t.reading.uncertain, lambda t, c: clarify.start(t.inbound, c, t.reading)),
     Rule(
         "help_read",  # help asked in everyday words ("这个咋个用的"): the menu, not the knowledge base
-        lambda t: t.text_kind and t.reading.intent == "help" and t.reading.confidence >= READ_HELP_AT,
+        lambda t: _read_as(t, "help"),
         lambda t, c: [help_reply(t.inbound.role, c.rules.commands)],
     ),
     Rule(
         "cancel_read",  # "算了不说了" with no form open: nothing to cancel, not sent to the knowledge base
-        lambda t: t.text_kind and t.reading.intent == "cancel" and t.reading.confidence >= READ_HELP_AT,
+        lambda t: _read_as(t, "cancel"),
         _handle_cancel,
     ),
     Rule(
