@@ -280,7 +280,7 @@ def _screen(inbound: Inbound, ctx: HandlerContext, _data: dict[str, Any], _at: s
 def _correct(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: str) -> Turn | None:
     """At any step: "补充：…" / "情况改为…" change the description, "不对，是白马镇" / "地点改为…" correct a slot."""
     text = inbound.text.strip()
-    described = _describe(text, data, plain=at == Step.CONTACT.value)
+    described = _describe(text, data, plain=at == Step.CONTACT.value and not _asks(inbound, ctx))
     if described:
         return Note(f"{described}。")
     cue = any(w in text for w in ctx.rules.complaints.form.correction_words)
@@ -413,9 +413,16 @@ def _remark_at_contact(inbound: Inbound, ctx: HandlerContext) -> bool:
         return False
     if CORRECTION_RE.match(text):
         return False
+    return not _asks(inbound, ctx)
+
+
+def _asks(inbound: Inbound, ctx: HandlerContext) -> bool:
+    """The text is a question (question words or mark, or read as asking at least :data:`ASKING_AT`): at the
+    phone question it is answered, not kept as description."""
+    text = inbound.text.strip()
     if looks_like_question(text, ctx.rules.complaints) or text.endswith(("?", "？")):
-        return False
-    return ctx.rules.reader.asking(text, inbound.role) < ASKING_AT
+        return True
+    return ctx.rules.reader.asking(text, inbound.role) >= ASKING_AT
 
 
 _REPLACE_DESCRIPTION_RE = re.compile(r"^(?:情况|描述|情况描述)(?:改为|改成|是)[：:，,]?\s*(?P<body>.+)$", re.S)

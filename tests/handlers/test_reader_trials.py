@@ -115,3 +115,14 @@ def test_a_citizen_saying_nobody_answered_gets_the_tickets_and_time_limits(ctx: 
     citizen.say("确认")
     reply = citizen.say(said)
     assert "您最近的举报" in reply and "还剩15天受理" in reply, reply
+
+
+def test_a_question_at_the_phone_question_is_not_kept_as_description(ctx: HandlerContext) -> None:
+    """Answered when read surely as a question, else the phone is asked for again; never added to the report."""
+    citizen = _at_phone(ctx, "c-phone4")
+    reply = citizen.say("你们会不会把我的电话号码告诉那个厂里头的人")
+    assert "已补充" not in reply and ("手机号" in reply or "联系电话" in reply), reply
+    reply = citizen.say("举报人的信息你们保不保密？")
+    assert "见条文" in reply and "已补充" not in reply, reply
+    assert citizen.form() == "complaint:contact"
+    assert "告诉那个厂" not in citizen.say("匿名")
