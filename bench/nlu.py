@@ -47,13 +47,15 @@ def main() -> None:
     rules.reader  # noqa: B018  (trains the models)
     print(f"training: {time.perf_counter() - started:.1f} s on {len(rules.examples.items)} examples")
     if not args.no_cv:
-        cross_validate(rules)
+        cross_validate(rules, show_errors=args.show_errors)
     for path in args.file or DEFAULT:
         evaluate(path, rules, show_errors=args.show_errors)
 
 
-def cross_validate(rules: Rules, folds: int = 5) -> None:
-    """Out-of-fold intent accuracy on the training examples (per role)."""
+def cross_validate(rules: Rules, folds: int = 5, *, show_errors: bool = False) -> None:
+    """Out-of-fold intent accuracy on the training examples (per role), and the pairs of intents most often
+    confused (expected -> read: where examples of two intents overlap); with ``show_errors``, every example
+    read wrong out of fold."""
     from sklearn.model_selection import StratifiedKFold
 
     from handlers.reader import CITIZEN_INTENTS, INTENT_C, STAFF_INTENTS, TextClassifier
@@ -62,6 +64,8 @@ def cross_validate(rules: Rules, folds: int = 5) -> None:
     labels = [e.intent for e in items]
     hits: Counter[str] = Counter()
     totals: Counter[str] = Counter()
+    confused: Counter[tuple[str, str]] = Counter()
+    wrong: list[tuple[str, str, str, str]] = []
     splitter = StratifiedKFold(folds, shuffle=True, random_state=0)
     for train, test in splitter.split([e.text for e in items], labels):
         model = TextClassifier.fit(
@@ -73,9 +77,17 @@ def cross_validate(rules: Rules, folds: int = 5) -> None:
             group = "citizen" if items[i].role is Role.CITIZEN else "staff"
             totals[group] += 1
             hits[group] += got == labels[i]
+            if got != labels[i]:
+                confused[(labels[i], got)] += 1
+                wrong.append((items[i].role.value, labels[i], got, items[i].text))
     overall = sum(hits.values()) / sum(totals.values())
     per = ", ".join(f"{g} {hits[g] / totals[g]:.3f}" for g in sorted(totals))
     print(f"cross-validated intent accuracy ({folds} folds, training examples): {overall:.3f} ({per})")
+    pairs = ", ".join(f"{a}->{b} {n}" for (a, b), n in confused.most_common(8))
+    print(f"most confused out of fold (expected->read): {pairs}")
+    if show_errors:
+        for role, want, got, text in sorted(wrong):
+            print(f"   cv {role:<8} {want}->{got}  {text}")
 
 
 def evaluate(path: Path, rules: Rules, *, show_errors: bool) -> None:

@@ -20,6 +20,8 @@ The order (python-telegram-bot's handler groups, kept in one place):
 7. ``complaint_status`` a ticket number or "我的举报处理得怎么样了" (the reader)
 8. ``clarify``          the reader is unsure a message is a report or acknowledgement: one question with
                         numbered choices instead of a guess (handlers.clarify)
+8a. ``help_read``       help asked in everyday words ("这个咋个用的", read surely): the menu
+8b. ``cancel_read``     "算了不说了" read surely as cancel with no form open: nothing to cancel, said so
 9. ``complaint``        a citizen's pollution report (the reader) starts the complaint form
 10. ``incident_ack``    staff: "已电话报告", "书面报告已报送" … completes a reporting step
 11. ``incident_report`` staff: an incident happening now is recorded and its deadlines start
@@ -210,6 +212,24 @@ WHICH_LIST = Understanding(lists.COMPLAINTS, confidence=0.0, alternative=lists.H
 """A bare filter with no list shown: complaints or the hazard ledger (the clarifying question asks)."""
 
 
+READ_HELP_AT = 0.6
+"""From this probability a message the reader reads as help (or cancel) gets the menu (or the cancel rule); below
+it, it goes on to the knowledge base as a question (a help word alone is matched exactly before: "帮助")."""
+READ_HELP_MAX_CHARS = 60
+"""Help or cancel said in words is short; a longer text goes on to the knowledge base (which answers a text over
+its limit with the limit)."""
+
+
+def _read_as(turn: Turn, intent: str) -> bool:
+    """The reader reads the (short) text as ``intent`` at least :data:`READ_HELP_AT` surely."""
+    return (
+        turn.text_kind
+        and len(turn.inbound.text) <= READ_HELP_MAX_CHARS
+        and turn.reading.intent == intent
+        and turn.reading.confidence >= READ_HELP_AT
+    )
+
+
 def _staff_intent(intent: str) -> Callable[[Turn], bool]:
     return lambda t: t.inbound.role.is_staff and t.reading.intent == intent
 
@@ -258,6 +278,16 @@ RULES: tuple[Rule, ...] = (
         lambda t, c: complaints.status_reply(t.inbound, c, t.reading.slots.get("ticket")),
     ),
     Rule("clarify", lambda t: t.reading.uncertain, lambda t, c: clarify.start(t.inbound, c, t.reading)),
+    Rule(
+        "help_read",  # help asked in everyday words ("这个咋个用的"): the menu, not the knowledge base
+        lambda t: _read_as(t, "help"),
+        lambda t, c: [help_reply(t.inbound.role, c.rules.commands)],
+    ),
+    Rule(
+        "cancel_read",  # "算了不说了" with no form open: nothing to cancel, not sent to the knowledge base
+        lambda t: _read_as(t, "cancel"),
+        _handle_cancel,
+    ),
     Rule(
         "complaint",
         lambda t: t.reading.intent == "complaint" and t.inbound.role is Role.CITIZEN,

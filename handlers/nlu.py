@@ -63,6 +63,12 @@ class District(RuleModel):
     place_parts: list[str] = []
     street_suffixes: list[str] = []
     not_in_street_names: str = ""
+    place_remarks: list[str] = []
+    """Words of a remark said after a place ("名字记不到了", "具体记不清了"): cut from the place with what follows."""
+    remark_leads: list[str] = []
+    """Words that lead such a remark ("名字", "具体"): cut from the end of the place once the remark is cut."""
+    place_fillers: list[str] = []
+    """Fillers said after a place ("就那一带", "反正就那里"): cut from its end, or dropped as a clause of their own."""
 
     @model_validator(mode="after")
     def _former_names_current_towns(self) -> District:
@@ -176,6 +182,49 @@ def location(text: str, district: District) -> str | None:
     return m.group(0) if m else None
 
 
+_PIECE_RE = re.compile(r"[^，,。.；;！!？?、\s]+")
+_TAIL_PARTICLES = "吧哦嘛了的啊呀哈噻嘞"
+
+
+def trim_place(text: str, district: District) -> str:
+    """``text`` (a place as the user wrote it) without the remarks and fillers said after the place words
+    (``place_remarks``, ``remark_leads``, ``place_fillers`` of ``district.toml``): "巷口芙蓉路那边 名字记不到了"
+    -> "巷口芙蓉路那边", "白马镇红岩村具体记不清了" -> "白马镇红岩村", "江口镇码头 就那一带" -> "江口镇码头".
+    The place words are kept as written; a text that is nothing but a remark is returned whole."""
+    kept_end = 0
+    for piece in _PIECE_RE.finditer(text):
+        cut = _cut_remark(piece.group(0), district)
+        if cut != piece.group(0):
+            if cut:
+                kept_end = piece.start() + len(cut)
+            break  # a remark ends the place: what follows it is no place either
+        kept_end = piece.end()
+    return text[:kept_end].rstrip("，,。.；;、 ") if kept_end else text
+
+
+def _cut_remark(piece: str, district: District) -> str:
+    """``piece`` up to the first remark or filler it holds, without a remark's leading words ('' if all remark)."""
+    at = min((i for w in district.place_remarks if (i := piece.find(w)) >= 0), default=-1)
+    if at >= 0:
+        return _without_leads(piece[:at], district)
+    bare = piece.rstrip(_TAIL_PARTICLES)
+    for filler in sorted(district.place_fillers, key=len, reverse=True):
+        if bare.endswith(filler):
+            return bare[: -len(filler)]
+    return piece
+
+
+def _without_leads(head: str, district: District) -> str:
+    """``head`` without the words that lead a remark at its end ("具体位置我也" -> "")."""
+    leads = sorted(district.remark_leads, key=len, reverse=True)
+    while True:
+        head = head.rstrip(_TAIL_PARTICLES + "都也还就")
+        lead = next((w for w in leads if head.endswith(w)), None)
+        if lead is None:
+            return head
+        head = head[: -len(lead)]
+
+
 def outside_district(place: str, district: District) -> bool:
     """True when ``place`` names somewhere outside the district."""
     return any(o in place for o in district.outside)
@@ -278,7 +327,7 @@ def _read_slots(t: str, role: Role, now: datetime, rules: Rules, reading: Predic
     urgent = False
     if intent in ("complaint", "incident_report"):
         kind = reader.pollution_type(t, role)
-        if kind.confidence >= TYPE_CONFIDENCE:
+        if kind.confidence >= TYPE_CONFIDENCE and not terms.intent.only_request(t):
             slots["pollution_type"] = kind.label
         place = location(t, district)
         if place:

@@ -43,6 +43,10 @@ _DATE_RE = re.compile(
 """A date in the text (after thing numbers are masked): jionlp reads date and time together."""
 _EVENING = ("下午", "傍晚", "晚上", "夜里", "夜间", "晚", "今晚", "昨晚", "昨夜", "前晚")
 _NIGHT = ("晚上", "夜里", "夜间", "半夜", "晚")
+_NIGHT_DAYS = ("今晚", "昨晚", "昨夜", "前晚")
+SMALL_HOURS_END = 4
+"""An hour from 1 to this said with 晚上/夜里/昨晚 … ("晚上两三点钟", "昨晚三点过") is in the small hours of the
+night, as people say it, not in the afternoon."""
 
 
 def chinese_number(text: str) -> int | None:
@@ -87,13 +91,18 @@ def _clock(text: str, local_now: datetime) -> datetime | None:
         if ":" not in m.group(0) and "：" not in m.group(0) and not re.search(r"点|时", m.group(0)):
             continue
         day, period = m.group("day") or "", m.group("period") or ""
-        if (period in _EVENING or day in _EVENING) and hour < 12:
+        small_hours = 1 <= hour <= SMALL_HOURS_END and (period in _NIGHT or (not period and day in _NIGHT_DAYS))
+        if small_hours:
+            pass  # "晚上两三点", "昨晚三点": the small hours after that evening, not the afternoon
+        elif (period in _EVENING or day in _EVENING) and hour < 12:
             hour += 12
         elif period == "中午" and hour < 3:
             hour += 12
         elif (period in _NIGHT or day in _EVENING) and hour == 12:
             hour = 24  # "晚上十二点", "半夜12点": the midnight that ends that day
         shift = -2 if day.startswith("前") else -1 if day.startswith("昨") else 0
+        if small_hours and day:
+            shift += 1  # "昨晚两点", "昨天晚上两点": the early morning of today
         when = local_now.replace(hour=hour % 24, minute=minute, second=0, microsecond=0) + timedelta(days=shift)
         if hour == 24:
             when += timedelta(days=1)

@@ -48,11 +48,13 @@ from handlers.nlu import (
     Understanding,
     life_at_risk,
     location,
+    looks_like_question,
     occurred_at,
     outside_district,
     phone_number,
     pollution_type,
     town_of,
+    trim_place,
     wants_anonymity,
 )
 from handlers.roster import resolve
@@ -102,7 +104,7 @@ def _parse_location(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerContex
     if place and not outside_district(place, _ctx.rules.district) and len(text) > 30:
         return place  # a long answer: keep the place it names
     if len(text) >= 2 and _WORD_RE.search(text):
-        return text.rstrip("。，,.！!")[:100]  # as written
+        return trim_place(text, _ctx.rules.district).rstrip("。，,.！!")[:100]  # as written, without remarks
     return Invalid("请告诉我具体地点（如“江口镇某某村”），也可以直接发送微信位置。")
 
 
@@ -144,7 +146,14 @@ def _parse_contact(inbound: Inbound, _data: dict[str, Any], _ctx: HandlerContext
     phone = phone_number(text)
     if phone:
         return {"phone": phone}
+    if not _DIGIT_RE.search(text):  # no number at all: not a wrong one (a remark is kept by _describe)
+        return Invalid(NO_NUMBER)
     return Invalid("这个号码好像不对。请留一个手机号（11位）或座机号，或回复“匿名”。")
+
+
+_DIGIT_RE = re.compile(r"[0-9０-９]")
+NO_NUMBER = "请直接发送您的手机号（11位）或座机号码，方便办理人员联系核实；不方便留的话，回复“匿名”即可。"
+"""The phone question asked again after a reply that holds no number (and is no remark on the pollution)."""
 
 
 def _summary(ctx: HandlerContext, data: dict[str, Any]) -> Reply:
@@ -271,7 +280,7 @@ def _screen(inbound: Inbound, ctx: HandlerContext, _data: dict[str, Any], _at: s
 def _correct(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: str) -> Turn | None:
     """At any step: "补充：…" / "情况改为…" change the description, "不对，是白马镇" / "地点改为…" correct a slot."""
     text = inbound.text.strip()
-    described = _describe(text, data, plain=at == Step.CONTACT.value)
+    described = _describe(text, data, plain=at == Step.CONTACT.value and not _asks(inbound, ctx))
     if described:
         return Note(f"{described}。")
     cue = any(w in text for w in ctx.rules.complaints.form.correction_words)
@@ -279,7 +288,11 @@ def _correct(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: st
         changed = _apply_correction(text, data, inbound.received_at or ctx.clock.now(), ctx.rules)
         if changed:
             return Note(f"已更正：{changed}。")
-    return _out_of_turn(inbound, ctx, data, at) or _restated(inbound, ctx, data, at)
+    turn = _out_of_turn(inbound, ctx, data, at) or _restated(inbound, ctx, data, at)
+    if turn is None and at == Step.CONTACT.value and _remark_at_contact(inbound, ctx):
+        data["description"] = (str(data.get("description", "")) + "；" + text).strip("；")[:1000]
+        return Note("已补充到情况描述。")
+    return turn
 
 
 RESTATED_PLACE_MAX = 30
@@ -309,7 +322,7 @@ def _restated(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: s
             return Note(f"已更正：时间为{text[:30]}。")
     if at != Step.LOCATION.value and "location" in data and len(text) <= RESTATED_PLACE_MAX:
         if location(text, ctx.rules.district):
-            place = re.sub(r"^(是在|在|就在|地点是)", "", text).rstrip("的")
+            place = trim_place(re.sub(r"^(是在|在|就在|地点是)", "", text), ctx.rules.district).rstrip("的")
             data["location"] = place
             data.pop("coords", None)
             note = f"已更正：地点为{place}。"
@@ -382,6 +395,36 @@ def _answered(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], step:
     return Note()
 
 
+CONTACT_REMARK_MIN = 4
+"""Word characters from which a reply without digits at the phone question is a remark on the pollution."""
+
+
+def _remark_at_contact(inbound: Inbound, ctx: HandlerContext) -> bool:
+    """A reply at the phone question that is plainly neither a number nor a refusal, nor about the phone, nor a
+    question nor a yes ("刚刚都还在响", "味道好大哦"): a remark on the pollution, kept with the description
+    (the phone question is then asked again) rather than judged a wrong number."""
+    text = inbound.text.strip()
+    words = ctx.rules.complaints.form
+    if _DIGIT_RE.search(text) or len(_WORD_RE.findall(text)) < CONTACT_REMARK_MIN:
+        return False
+    if wants_anonymity(text, ctx.rules.complaints) or words.confirms(text):
+        return False
+    if any(w in text for w in (*words.contact_words, *words.correction_words, "改为", "改成")):
+        return False
+    if CORRECTION_RE.match(text):
+        return False
+    return not _asks(inbound, ctx)
+
+
+def _asks(inbound: Inbound, ctx: HandlerContext) -> bool:
+    """The text is a question (question words or mark, or read as asking at least :data:`ASKING_AT`): at the
+    phone question it is answered, not kept as description."""
+    text = inbound.text.strip()
+    if looks_like_question(text, ctx.rules.complaints) or text.endswith(("?", "？")):
+        return True
+    return ctx.rules.reader.asking(text, inbound.role) >= ASKING_AT
+
+
 _REPLACE_DESCRIPTION_RE = re.compile(r"^(?:情况|描述|情况描述)(?:改为|改成|是)[：:，,]?\s*(?P<body>.+)$", re.S)
 _ADD_DESCRIPTION_RE = re.compile(r"^补充(?:一下|说明|情况)?[：:，,]\s*(?P<body>.+)$", re.S)
 PLAIN_DESCRIPTION_MIN = 12
@@ -416,7 +459,7 @@ def _apply_correction(text: str, data: dict[str, Any], now: datetime, rules: Rul
     if "时间" not in text and ("地点" in text or "地方" in text or "位置" in text):
         # the place is named as the field changed: keep all of it ("江口镇码头上游200米", not just 江口镇)
         rest = re.sub(r"^.*?(地点|地方|位置)", "", body)
-        place = _LEAD_RE.sub("", rest).rstrip("的，,。 ")[:100] or None
+        place = trim_place(_LEAD_RE.sub("", rest), rules.district).rstrip("的，,。 ")[:100] or None
     if place is None and "时间" not in text:
         place = location(body, rules.district)
     if place:

@@ -113,9 +113,32 @@ def status_reply(inbound: Inbound, ctx: HandlerContext, number: str | None) -> l
             return [Reply(f"{_line(ticket, ctx)}\n办理记录：\n{_history(ticket, ctx)}")]
         tickets = repo.of_user(inbound.channel.value, inbound.user_id)
         if not tickets:
-            return [Reply("您还没有通过本平台提交过举报。如需举报，请直接描述污染情况（什么地方、什么污染）。")]
-        lines = "\n".join(_line(t, ctx) for t in tickets)
-    return [Reply(f"您最近的举报：\n{lines}\n发送编号可查看办理记录。")]
+            return [
+                Reply(
+                    "您还没有通过本平台提交过举报。"
+                    + time_limits(ctx.rules.process)
+                    + "如果您是通过热线电话或其他渠道反映的，可向原受理渠道查询办理情况；"
+                    "如需在这里举报，请直接描述污染情况（什么地方、什么污染）。"
+                )
+            ]
+        now = ctx.clock.now()
+        lines = "\n".join(_citizen_line(t, ctx, now) for t in tickets)
+    return [Reply(f"您最近的举报：\n{lines}\n发送编号可查看办理记录。{time_limits(ctx.rules.process)}")]
+
+
+def time_limits(process: Process) -> str:
+    """The time limits a citizen can expect, from ``[deadlines]`` of ``process.toml`` (信访工作条例 第二十二条、
+    第二十三条、第三十四条): "按规定，举报自收到之日起15日内告知是否受理，受理之日起60日内办结（情况复杂的
+    可延长，延长不超过30日）。"."""
+    d = process.deadlines
+    extension = f"（情况复杂的可延长，延长不超过{d.extension_days}日）" if d.extension_days else ""
+    return f"按规定，举报自收到之日起{d.accept_days}日内告知是否受理，受理之日起{d.conclude_days}日内办结{extension}。"
+
+
+def _citizen_line(t: Ticket, ctx: HandlerContext, now: datetime) -> str:
+    """A citizen's ticket with the time limit running on it ("还剩5天受理", "受理已超期2天")."""
+    limit = countdown_of(t, now, ctx.rules.process)
+    return f"{_line(t, ctx)}，{limit.short()}" if limit else _line(t, ctx)
 
 
 def _history(ticket: Ticket, ctx: HandlerContext) -> str:

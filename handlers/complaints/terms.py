@@ -39,6 +39,16 @@ class Intent(RuleModel):
     question: list[str]
     question_marked: list[str]  # with a final ？ these make a question
     anonymous: list[str]
+    request: list[str] = []
+    """Words of a bare request to report ("我要举报", "您好 我想投诉一下"): a message of nothing else names no
+    pollution type (the form asks for it) however the learned type model leans."""
+
+    def only_request(self, text: str) -> bool:
+        """True when ``text`` holds nothing but request words, particles and punctuation."""
+        rest = text
+        for word in sorted(self.request, key=len, reverse=True):
+            rest = rest.replace(word, "")
+        return len(re.findall(r"[\u4e00-\u9fffA-Za-z0-9]", rest)) < 2
 
     @field_validator("status_patterns")
     @classmethod
@@ -63,6 +73,9 @@ class FormWords(RuleModel):
     correction_words: tuple[str, ...] = ()
     just_now_words: tuple[str, ...] = ()
     """Words for "just now" ("刚刚看到的"): a clause that says only when, with one of them, is the message's time."""
+    contact_words: tuple[str, ...] = ()
+    """Words about the phone itself ("电话", "号码"): a reply at the phone question with one of them is about the
+    phone and is no remark on the pollution (it is not added to the description)."""
 
     def confirms(self, text: str) -> bool:
         """True when every piece of ``text`` (split at punctuation and spaces), without a trailing

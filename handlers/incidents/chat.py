@@ -77,7 +77,7 @@ from handlers.incidents.service import (
     withdraw,
 )
 from handlers.incidents.words import IncidentFormWords, IncidentWords
-from handlers.nlu import District, Understanding, location, occurred_at, town_of, understand
+from handlers.nlu import District, Understanding, location, occurred_at, town_of, trim_place, understand
 from handlers.reader import COMMAND_AT_LEAST, COMMAND_SURE
 from handlers.staff import actor_of
 from handlers.times import done_at, says_only_when
@@ -114,7 +114,7 @@ class Step(StrEnum):
 
 
 def _parse_location(inbound: Inbound, _d: dict[str, Any], _c: HandlerContext) -> Any:
-    text = inbound.text.strip().rstrip("。")
+    text = trim_place(inbound.text.strip(), _c.rules.district).rstrip("。")
     return text[:100] if len(text) >= 2 else Invalid("请写明事发地点（乡镇/街道、河段或企业名称），也可以发送位置。")
 
 

@@ -62,6 +62,8 @@ def test_routing_order() -> None:
         "list_followup",
         "complaint_status",
         "clarify",
+        "help_read",
+        "cancel_read",
         "complaint",
         "incident_ack",
         "incident_report",
@@ -73,6 +75,8 @@ def test_routing_order() -> None:
     assert route(_inbound(Kind.TEXT, "取消")) == "cancel"
     assert route(_inbound(Kind.TEXT, "帮助！")) == "help"
     assert route(_inbound(Kind.TEXT, "帮助我理解初报的内容")) == "question"
+    assert route(_inbound(Kind.TEXT, "这个咋个用的")) == "help_read"  # help in everyday words: the menu
+    assert route(_inbound(Kind.TEXT, "算了不说了")) == "cancel_read"  # no form open: nothing to cancel, said so
     assert route(_inbound(Kind.IMAGE)) == "non_text"
     assert route(_inbound(Kind.VOICE, "")) == "non_text"
     assert route(_inbound(Kind.VOICE, "初报包括哪些内容")) == "question"

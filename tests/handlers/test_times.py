@@ -24,6 +24,10 @@ NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)  # 12:00 Asia/Shanghai
         ("20分钟前看到的", "12-01 11:40"),
         ("5点20左右发现的", "12-01 05:20"),
         ("昨晚11点多", "11-30 23:00"),
+        ("晚上两三点钟那个石材厂还在切石头", "12-01 02:00"),  # 晚上 + 1-4 o'clock: the small hours, not 14:00
+        ("昨天晚上两点", "12-01 02:00"),  # the night after yesterday evening
+        ("昨晚三点过", "12-01 03:00"),
+        ("前晚一点多", "11-30 01:00"),
         ("今天早上6点半", "12-01 06:30"),
         ("下午三点过", "12-01 15:00"),  # later than the message: kept (the caller asks again)
         ("今天上午", "12-01 07:00"),  # jionlp, for what is no clock time
