@@ -5,7 +5,7 @@ and MRR@10 over the answerable questions for envbot, envbot without associated q
 without the thesaurus, without either, BM25 only, dense only and a naive LangChain baseline
 (fixed-size RecursiveCharacterTextSplitter chunks + the same embeddings + Chroma); the rates
 of the three outcomes (answer / hedge / abstain) on answerable and unanswerable questions;
-the answer latency p50/p99.
+the answer latency p50/p99, and for 100 of the bank's questions padded to 480 characters (the chat takes 500).
 
     python bench/qa.py [--file F.jsonl ...] [--corpus DIR] [--data-dir DIR] [--no-naive]
 """
@@ -118,6 +118,36 @@ def outcomes(service: AnswerService, questions: list[str]) -> tuple[dict[str, fl
     return {k: v / n for k, v in counts.items()}, times
 
 
+# Circumstance people write before their question (ours, not from any question set): padded in front of
+# the bank's questions to measure questions of ~480 characters, the length the chat accepts (500).
+NARRATIVE = (
+    "我们这边情况是这样的，前几天镇上开了个会，说起最近河边那几个厂的事情，大家意见都比较大，"
+    "有的说晚上闻到怪味道，有的说水的颜色不对，村里的人也在群里面转来转去的，搞得人心惶惶，"
+    "领导让我们先把规定弄清楚，免得到时候报错了挨批评，我翻了半天文件也没找到具体的说法，"
+    "同事也说法不一，有的说要先报区里，有的说直接报市里，所以来问一下，"
+)
+
+
+def long_latency(service: AnswerService, questions: list[str], chars: int = 480) -> None:
+    """Answer ``questions`` padded in front with :data:`NARRATIVE` to ``chars`` characters (each text new,
+    so no cache helps): latency p50/p99 and how often the first passage is the short question's."""
+    if not questions:
+        return
+    times, same = [], 0
+    for q in questions:
+        pad = (NARRATIVE * (chars // len(NARRATIVE) + 1))[: max(0, chars - len(q))]
+        short = service.ask(q).citations
+        t0 = time.perf_counter()
+        long = service.ask(pad + q).citations
+        times.append((time.perf_counter() - t0) * 1000)
+        same += bool(short and long and (short[0].source, short[0].section) == (long[0].source, long[0].section))
+    t = np.asarray(times)
+    print(
+        f"long questions ({chars} characters, {len(t)}): p50 {np.percentile(t, 50):.1f} ms, "
+        f"p99 {np.percentile(t, 99):.1f} ms; first passage as for the short question {same / len(t):.3f}"
+    )
+
+
 def report(name: str, cases: list[Case], rows: list[tuple[str, Ranker]], service: AnswerService) -> list[float]:
     answerable = [c for c in cases if c.expect == "answer"]
     unanswerable = [c for c in cases if c.expect == "abstain"]
@@ -174,6 +204,9 @@ def main() -> None:
         t = np.asarray(times)
         p50, p99 = np.percentile(t, 50), np.percentile(t, 99)
         print(f"\nanswer latency (warm, {len(t)} questions): p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+    bank = ROOT / "bench" / "data" / "own-answerable.jsonl"
+    if bank.exists():
+        long_latency(service, [c.question for c in load_cases(bank) if c.expect == "answer"][:100])
     svc.close()
 
 

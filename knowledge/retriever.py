@@ -19,6 +19,7 @@ from importlib import resources
 
 import numpy as np
 
+from knowledge.focus import DENSE_QUERY_CHARS, dense_focus
 from knowledge.lexical import LexicalIndex
 from knowledge.questions import QuestionRecord, QuestionVectors, passages_of
 from knowledge.thesaurus import EMPTY_THESAURUS, Thesaurus
@@ -64,6 +65,8 @@ class RetrievalConfig:
             ``(its text coverage / the best text coverage) ** text_match_power``: a passage that
             contains the question's words does not lose to one that wins only through its
             associated questions or a restatement (``text_match_at`` above 1 turns it off).
+        dense_query_chars: the dense rankings embed at most this many characters of a question
+            (its asking clauses: :func:`knowledge.focus.dense_focus`); the lexical ones read it whole.
     """
 
     candidates: int = 50
@@ -79,6 +82,7 @@ class RetrievalConfig:
     coverage_power: float = 0.5
     text_match_at: float = 0.95
     text_match_power: float = 2.0
+    dense_query_chars: int = DENSE_QUERY_CHARS
 
 
 DEFAULT_RETRIEVAL = RetrievalConfig()
@@ -314,7 +318,7 @@ class HybridRetriever:
         dense_order: list[int] = []
         qvec: np.ndarray | None = None
         if mode is not Mode.LEXICAL and self.vectors is not None:
-            qvec = self._query_vector(query)
+            qvec = self._query_vector(dense_focus(query, cfg.dense_query_chars))
             if self._p_matrix is not None:
                 dense = (self._p_matrix @ qvec).astype(np.float64)
                 dense_order = _top(dense, cfg.candidates, -1.0)
