@@ -350,7 +350,11 @@ def _strip_edges(text: str) -> str:
     for filler in sorted(_EDGE_FILLERS, key=len, reverse=True):  # "把T…" leaves "把" glued to the front
         if kept.startswith(filler) and len(kept) > len(filler) + 1 and filler in _GLUED:
             kept = kept[len(filler) :].lstrip()
-    return kept.rstrip("了吧哈嘛啊呢的哦").strip() if len(kept) > 2 else kept
+    if len(kept) <= 2:
+        return kept
+    if re.search(r"是[^，,。\s]{1,3}的$", kept):  # "水是清的": the 的 belongs to the sentence
+        return kept.rstrip("吧哈嘛啊呢哦").strip()
+    return kept.rstrip("了吧哈嘛啊呢的哦").strip()
 
 
 def _note(body: str, cues: Sequence[str]) -> str | None:

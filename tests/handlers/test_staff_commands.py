@@ -417,6 +417,8 @@ def test_accepting_a_ticket(ctx: HandlerContext, text: str) -> None:
         ("{n} 转给火炉镇去办", "火炉镇"),
         ("{n} 交给城管处理", "城管"),
         ("{n} 这个转交江口镇政府", "江口镇政府"),
+        ("{n} 交给白马镇去查", "白马镇"),  # what the unit is to do is no part of its name (trial)
+        ("{n} 转给桐梓镇去核实一下", "桐梓镇"),
     ],
 )
 def test_assigning_a_ticket(ctx: HandlerContext, text: str, unit: str) -> None:
@@ -433,6 +435,9 @@ def test_assigning_a_ticket(ctx: HandlerContext, text: str, unit: str) -> None:
         ("{n} 办结 已责令整改", "已责令整改"),
         ("{n} 这个办结了 企业已经搬走", "企业已经搬走"),
         ("{n} 办结了", "现场核实已停产"),  # no result: asked for, the answer is the result
+        # a long result naming the polluter and pollution is still the result (trial: read as no command)
+        ("{n} 办结了 洗车场已经接了污水管，现在沟里头的水是清的", "洗车场已经接了污水管，现在沟里头的水是清的"),
+        ("{n} 搞定了 洗车场已经接了污水管", "洗车场已经接了污水管"),
     ],
 )
 def test_concluding_a_ticket(ctx: HandlerContext, text: str, result: str) -> None:
