@@ -12,7 +12,9 @@ import pytest
 from handlers import clarify, lists
 from handlers.base import Channel, HandlerContext, Inbound, Kind, Role
 from handlers.complaints import file_ticket
+from handlers.hazards.chat import parse
 from handlers.nlu import Understanding
+from handlers.rulebook import Rules
 from store import Hazard, HazardRepo, IncidentRepo, TicketRepo
 from tests.handlers.driver import Talk
 
@@ -228,3 +230,11 @@ def test_just_now_in_the_first_message_is_the_time_and_not_asked_again(ctx: Hand
     reply = citizen.say(f"江口镇那个厂在烧垃圾 烟子好大 {said}")
     assert "什么时候" not in reply and "时间" not in reply.split("？")[0]
     assert citizen.form() != "complaint:occurred"
+
+
+@pytest.mark.parametrize(
+    "text", ["有没得过了期限还没整改好的隐患", "超过整改期限的隐患有哪些", "隐患逾期的查一下", "过了时限没销号的隐患"]
+)
+def test_overdue_hazards_in_everyday_words_are_the_overdue_scope(rules: Rules, text: str) -> None:
+    """Trial: "有没得过了期限还没整改好的隐患" listed every open hazard, one not due until next year."""
+    assert parse(text, [], rules.hazards, rules.district).scope == "overdue"
