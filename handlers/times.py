@@ -34,7 +34,7 @@ _RELATIVE_RE = re.compile(rf"(?P<n>{_NUMBER}|半)?\s*个?\s*(?P<half>半)?\s*(?P
 _CLOCK_RE = re.compile(
     rf"(?P<day>今天|今日|今早|今晚|昨天|昨日|昨晚|昨夜|前天|前晚)?\s*"
     rf"(?P<period>凌晨|早上|早晨|清早|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜|晚)?\s*"
-    rf"(?P<hour>{_NUMBER})\s*(?:点钟?|时|[:：])\s*"
+    rf"(?P<hour>{_NUMBER})\s*(?:点钟?|时|[:：])\s*(?:过|零)?\s*"  # "十点过五分", "十点零五"
     rf"(?P<minute>\d{{1,2}}|[{_CN}]{{1,3}}|半|一刻|三刻)?\s*分?"
 )
 _DATE_RE = re.compile(

@@ -37,6 +37,8 @@ NOW = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)  # 12:00 Asia/Shanghai
         ("昨天晚上12点左右", "12-01 00:00"),  # the midnight that ends yesterday
         ("半夜十二点", "12-01 00:00"),
         ("中午十二点", "12-01 12:00"),
+        ("早上十点过五分发现的", "12-01 10:05"),  # 过 before the minutes (trial: read as 10:00)
+        ("上午十点零五", "12-01 10:05"),
     ],
 )
 def test_report_times(text: str, expected: str) -> None:
