@@ -322,7 +322,8 @@ def _restated(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: s
             return Note(f"已更正：时间为{text[:30]}。")
     if at != Step.LOCATION.value and "location" in data and len(text) <= RESTATED_PLACE_MAX:
         if location(text, ctx.rules.district):
-            place = trim_place(re.sub(r"^(是在|在|就在|地点是)", "", text), ctx.rules.district).rstrip("的")
+            lead = r"^(?:还有|另外|对了)?[，,\s]*(?:地点是|地方是|位置是|是在|就在|在)?[，,\s]*"
+            place = trim_place(re.sub(lead, "", text), ctx.rules.district).rstrip("的")
             data["location"] = place
             data.pop("coords", None)
             note = f"已更正：地点为{place}。"
@@ -426,7 +427,13 @@ def _asks(inbound: Inbound, ctx: HandlerContext) -> bool:
 
 
 _REPLACE_DESCRIPTION_RE = re.compile(r"^(?:情况|描述|情况描述)(?:改为|改成|是)[：:，,]?\s*(?P<body>.+)$", re.S)
-_ADD_DESCRIPTION_RE = re.compile(r"^补充(?:一下|说明|情况)?[：:，,]\s*(?P<body>.+)$", re.S)
+_ADD_DESCRIPTION_RE = re.compile(
+    r"^(?:(?:再)?补充(?:一下|一点|说明|情况)?[：:，,]|(?:还有|另外|对了|再说一下)(?:就是|一点)?[：:，,\s])\s*(?P<body>.+)$",
+    re.S,
+)
+"""More description: "补充：…", and at any step "还有 那个河水有点发黄" (trial: at the confirmation it got the generic prompt)."""
+_FIELD_WORDS = ("地点", "地方", "位置", "时间", "电话", "号码", "改为", "改成", "说错", "写错", "搞错", "不对")
+"""Words that make a "还有…" message a correction of a field, not more description."""
 PLAIN_DESCRIPTION_MIN = 12
 """Word characters from which a sentence sent where a phone number is asked is taken as more description."""
 
@@ -440,6 +447,12 @@ def _describe(text: str, data: dict[str, Any], *, plain: bool) -> str:
         return "已更正情况描述"
     m = _ADD_DESCRIPTION_RE.match(text)
     body = m.group("body").strip() if m else ""
+    if (
+        body
+        and not text.startswith(("补充", "再补充"))
+        and (any(w in body for w in _FIELD_WORDS) or len(_WORD_RE.findall(body)) < 4)
+    ):
+        body = ""  # "还有 地点是白马镇": a correction; "还有吗": no description
     if not body and plain and len(_WORD_RE.findall(text)) >= PLAIN_DESCRIPTION_MIN and not phone_number(text):
         body = text
     if not body:

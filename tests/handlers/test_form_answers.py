@@ -40,7 +40,13 @@ def test_an_answer_the_step_takes_is_no_cancel(ctx: HandlerContext) -> None:
 
 
 def test_a_confirmation_in_pieces_files_the_ticket(ctx: HandlerContext) -> None:
-    for said, files in (("没问题，提交吧", True), ("好的 确认", True), ("好的 但是地点不对", False)):
+    for said, files in (
+        ("没问题，提交吧", True),
+        ("好的 确认", True),
+        ("要得 交了嘛", True),  # trial: "交了嘛" was no confirmation
+        ("对头 就这样", True),
+        ("好的 但是地点不对", False),
+    ):
         chat = Chat(complaints.FORM, ctx, user=f"u-{said}")
         chat.start(**KNOWN, contact={"anonymous": True})
         assert chat.step() == CONFIRM
@@ -70,3 +76,26 @@ def test_a_correction_in_everyday_words_keeps_the_new_place_whole(ctx: HandlerCo
     assert "地点：凤山街道芙蓉路那家火锅店" in texts(result)[0]
     result = chat.say("地点写错了嘛，其实在白马镇电站下面")
     assert "地点：白马镇电站下面" in texts(result)[0]
+
+
+def test_a_time_given_again_at_the_phone_question_corrects_the_time(ctx: HandlerContext) -> None:
+    """Trial: "前天晚上12点过" at the phone question got "这个号码好像不对" (its 12 read as a bad number)."""
+    chat = Chat(complaints.FORM, ctx, user="u-time-at-phone")
+    chat.start(**KNOWN)
+    assert chat.step() == "contact"
+    reply = texts(chat.say("前天晚上12点过"))[0]
+    assert "号码好像不对" not in reply and "已更正：时间为前天晚上12点过" in reply
+    assert chat.step() == "contact"
+
+
+def test_at_the_confirmation_a_field_said_wrong_and_more_description_are_taken(ctx: HandlerContext) -> None:
+    chat = Chat(complaints.FORM, ctx, user="u-confirm-edits")
+    chat.start(**KNOWN, contact={"anonymous": True})
+    assert chat.step() == CONFIRM
+    reply = texts(chat.say("时间不对 是前天晚上12点过"))[0]  # trial: only "时间改成…" was understood
+    assert "已更正：时间为前天晚上12点过" in reply and "（前天晚上12点过）" in reply
+    reply = texts(chat.say("还有 那个河水有点发黄 闻到有股药味"))[0]  # trial: the generic prompt
+    assert "已补充到情况描述" in reply and "还有一股怪味；那个河水有点发黄 闻到有股药味" in reply
+    reply = texts(chat.say("还有 地点是白马镇"))[0]  # a field named: a correction, not description
+    assert "地点：白马镇" in reply and "；地点是白马镇" not in reply
+    assert chat.step() == CONFIRM
