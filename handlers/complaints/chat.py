@@ -431,7 +431,8 @@ _ADD_DESCRIPTION_RE = re.compile(
     r"^(?:(?:再)?补充(?:一下|一点|说明|情况)?[：:，,]|(?:还有|另外|对了|再说一下)(?:就是|一点)?[：:，,\s])\s*(?P<body>.+)$",
     re.S,
 )
-"""More description: "补充：…", and at any step "还有 那个河水有点发黄" (trial: at the confirmation it got the generic prompt)."""
+"""More description: "补充：…", and at any step "还有 那个河水有点发黄" (trial: at the confirmation it got the
+generic prompt)."""
 _FIELD_WORDS = ("地点", "地方", "位置", "时间", "电话", "号码", "改为", "改成", "说错", "写错", "搞错", "不对")
 """Words that make a "还有…" message a correction of a field, not more description."""
 PLAIN_DESCRIPTION_MIN = 12
