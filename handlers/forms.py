@@ -208,6 +208,10 @@ help, a ticket's progress) at least this surely is a question ("这种情况归�
 with or without a question mark; descriptions, even unsure ones ("是不是他们在偷排哦 水都变色了"), read far
 below it (about 0.1-0.3)."""
 
+STEP_ASKING_AT = 0.75
+"""At a step expecting a short answer (a phone number, a time), a message that is no answer is a question when the
+reader reads it as asking at least this surely: "你们会不会把我的电话号码告诉那个厂里头的人" 0.86, "电话号码你们
+拿去干啥子" 0.96, but "我留个电话嘛" (about to give it) 0.70."""
 ASKING_MIN_WORDS = 4
 """Chinese characters from which a message that is no answer to its step may be read as asking (a bare wrong
 number "1391234" or "嗯嗯" is asked again, not sent to the knowledge base)."""
@@ -458,7 +462,7 @@ class Form:
         """The message is a question at this step. ``sure``: before the answer is parsed, only what is plainly a
         question (``spec.question_at`` at a step taking whole sentences, else a question mark or the question words
         of the data); otherwise (the message is no answer) also what the form's ``is_question`` reads as one, or the
-        reader reads as asking at least :data:`ASKING_AT` ("按较大报嘛" at the grade question is its answer, not a
+        reader reads as asking at least :data:`STEP_ASKING_AT` ("按较大报嘛" at the grade question is its answer, not a
         question)."""
         text = inbound.text.strip()
         if spec.question_at is not None:
@@ -470,7 +474,7 @@ class Form:
         # no answer to this step: what the reader reads as asking (about privacy, the process, a ticket) is a
         # question here too, as at a step taking whole sentences ("你们会不会把我的电话号码告诉那个厂里头的人")
         words = len(_HAN_RE.findall(text))
-        return words >= ASKING_MIN_WORDS and ctx.rules.reader.asking(text, inbound.role) >= ASKING_AT
+        return words >= ASKING_MIN_WORDS and ctx.rules.reader.asking(text, inbound.role) >= STEP_ASKING_AT
 
     def _apply(self, turn: Turn, inbound: Inbound, ctx: HandlerContext, data: Data, at: str) -> Result:
         if isinstance(turn, Answer):
