@@ -33,6 +33,7 @@ State lives in the store (``ConversationRepo``), keyed by channel and user.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -206,6 +207,15 @@ ASKING_AT = 0.6
 help, a ticket's progress) at least this surely is a question ("这种情况归不归你们管", "要多久才有人来看"),
 with or without a question mark; descriptions, even unsure ones ("是不是他们在偷排哦 水都变色了"), read far
 below it (about 0.1-0.3)."""
+
+STEP_ASKING_AT = 0.75
+"""At a step expecting a short answer (a phone number, a time), a message that is no answer is a question when the
+reader reads it as asking at least this surely: "你们会不会把我的电话号码告诉那个厂里头的人" 0.86, "电话号码你们
+拿去干啥子" 0.96, but "我留个电话嘛" (about to give it) 0.70."""
+ASKING_MIN_WORDS = 4
+"""Chinese characters from which a message that is no answer to its step may be read as asking (a bare wrong
+number "1391234" or "嗯嗯" is asked again, not sent to the knowledge base)."""
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _looks_like_question(ctx: HandlerContext, text: str, role: Role) -> bool:
@@ -451,14 +461,20 @@ class Form:
     def _asks(self, ctx: HandlerContext, inbound: Inbound, spec: StepSpec, *, sure: bool) -> bool:
         """The message is a question at this step. ``sure``: before the answer is parsed, only what is plainly a
         question (``spec.question_at`` at a step taking whole sentences, else a question mark or the question words
-        of the data); otherwise (the message is no answer) also what the form's ``is_question`` reads as one
-        ("按较大报嘛" at the grade question is its answer, not a question)."""
+        of the data); otherwise (the message is no answer) also what the form's ``is_question`` reads as one, or the
+        reader reads as asking at least :data:`STEP_ASKING_AT` ("按较大报嘛" at the grade question is its answer, not a
+        question)."""
         text = inbound.text.strip()
         if spec.question_at is not None:
             return sure and ctx.rules.reader.asking(text, inbound.role) >= spec.question_at
         if sure and not text.endswith(("?", "？")):
             return looks_like_question(text, ctx.rules.complaints)
-        return self.is_question(ctx, text, inbound.role)
+        if self.is_question(ctx, text, inbound.role):
+            return True
+        # no answer to this step: what the reader reads as asking (about privacy, the process, a ticket) is a
+        # question here too, as at a step taking whole sentences ("你们会不会把我的电话号码告诉那个厂里头的人")
+        words = len(_HAN_RE.findall(text))
+        return words >= ASKING_MIN_WORDS and ctx.rules.reader.asking(text, inbound.role) >= STEP_ASKING_AT
 
     def _apply(self, turn: Turn, inbound: Inbound, ctx: HandlerContext, data: Data, at: str) -> Result:
         if isinstance(turn, Answer):

@@ -126,3 +126,19 @@ def test_a_question_at_the_phone_question_is_not_kept_as_description(ctx: Handle
     assert "见条文" in reply and "已补充" not in reply, reply
     assert citizen.form() == "complaint:contact"
     assert "告诉那个厂" not in citizen.say("匿名")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["你们会不会把我的电话号码告诉那个厂里头的人", "电话号码你们拿去干啥子", "留了电话厂里会不会晓得是我"],
+)
+def test_a_question_about_privacy_at_the_phone_question_is_answered_and_the_step_asked_again(
+    ctx: HandlerContext, question: str
+) -> None:
+    """No question mark, read as asking (below the knowledge base's own threshold): answered, phone asked again."""
+    citizen = _at_phone(ctx, "c-privacy")
+    reply = citizen.say(question)
+    assert "见条文" in reply and "（举报还在登记中）方便留个联系电话吗" in reply, reply
+    assert "已补充" not in reply and citizen.form() == "complaint:contact"
+    summary = citizen.say("匿名")
+    assert "联系方式：匿名" in summary and question not in summary, summary
