@@ -58,7 +58,20 @@ from core import INCIDENT_PATTERN, INCIDENT_RE, RecordKind, find, local, normali
 from handlers.base import HandlerContext, Inbound, Reply, Role
 from handlers.commands import is_cancel, is_help
 from handlers.examples import NO_COMMAND
-from handlers.forms import REJECTED, Answer, Ended, Form, Invalid, Note, Rejected, Say, StepSpec, Timeout, Turn
+from handlers.forms import (
+    REJECTED,
+    STEP_ASKING_AT,
+    Answer,
+    Ended,
+    Form,
+    Invalid,
+    Note,
+    Rejected,
+    Say,
+    StepSpec,
+    Timeout,
+    Turn,
+)
 from handlers.incidents.drafts import build, element_keys
 from handlers.incidents.rules import IncidentRules
 from handlers.incidents.service import (
@@ -159,7 +172,9 @@ def _parse_casualties(inbound: Inbound, data: dict[str, Any], ctx: HandlerContex
     said = words_of(ctx).casualties_of(str(value))
     if said == "无":
         return said
-    if said or casualty.search(str(value)):
+    # a question is no casualties (trial: one about the reporter's name was stored); the form then answers it
+    asking = ctx.rules.reader.asking(str(value), inbound.role) >= STEP_ASKING_AT
+    if not asking and (said or casualty.search(str(value))):
         return value
     return Invalid("请说明人员伤亡情况，如“无”“2人受伤”“1人死亡”，不清楚请回复“不清楚”。")
 
@@ -462,14 +477,18 @@ FORM = Form(
             "location",
             "事发地点在哪里？（乡镇/街道、河段或企业名称，也可发送位置）",
             _parse_location,
-            questions=False,
             free=True,
+            question_at=STEP_ASKING_AT,  # a question here is answered, never stored as the place (trial)
         ),
         Step.DISCOVERED: StepSpec(
             "discovered", "什么时候发现的？回复“刚刚”，或写成“14:20”“今天下午两点”。", _parse_discovered, ("刚刚",)
         ),
         Step.POLLUTANT: StepSpec(
-            "pollutant", "主要污染物是什么？（如“硫酸约5吨”，不清楚请回复“不清楚”）", _parse_pollutant, free=True
+            "pollutant",
+            "主要污染物是什么？（如“硫酸约5吨”，不清楚请回复“不清楚”）",
+            _parse_pollutant,
+            free=True,
+            question_at=STEP_ASKING_AT,  # "迟报了要遭啥子处分" was stored as the pollutant (trial)
         ),
         Step.CASUALTIES: StepSpec(
             "casualties",

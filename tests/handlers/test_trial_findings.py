@@ -238,3 +238,18 @@ def test_just_now_in_the_first_message_is_the_time_and_not_asked_again(ctx: Hand
 def test_overdue_hazards_in_everyday_words_are_the_overdue_scope(rules: Rules, text: str) -> None:
     """Trial: "有没得过了期限还没整改好的隐患" listed every open hazard, one not due until next year."""
     assert parse(text, [], rules.hazards, rules.district).scope == "overdue"
+
+
+def test_a_question_at_the_incident_forms_free_text_steps_is_answered_not_stored(ctx: HandlerContext) -> None:
+    """Trial: "迟报了要遭啥子处分" was stored as the main pollutant, a question about the reporter's name as the
+    place; at the casualties question, as here, it would have been stored as the casualties."""
+    talk = Talk(ctx, "duty-q", Role.DUTY)
+    talk.say("白马镇化工厂储罐漏了 硫酸流到沟里去了 刚刚发现的")
+    assert talk.form() == "incident:casualties"
+    reply = talk.say("举报人的名字电话我们能不能告诉被举报的企业")
+    assert "有无人员伤亡" in reply and talk.form() == "incident:casualties"
+    with ctx.session_factory() as session:
+        (incident,) = IncidentRepo(session).list()
+        assert not incident.casualties
+    talk.say("无")
+    assert talk.form() == "incident:sensitive"
