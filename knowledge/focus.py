@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
+
+from knowledge.tokenize import data_lines
 
 DENSE_QUERY_CHARS = 160
 """Default ``limit``: the longest text the dense ranking embeds, in characters (~50 ms on 2 cores)."""
@@ -24,8 +25,7 @@ _CLAUSE_RE = re.compile(r"[^。！？!?；;，,\n]+[。！？!?；;，,\n]*")
 def question_words() -> tuple[str, ...]:
     """Words that make a clause an ask (吗, 什么, 咋个, 多久 …), from ``knowledge/data/question-words.txt``
     (one per line, ``#`` comments)."""
-    text = resources.files("knowledge").joinpath("data").joinpath("question-words.txt").read_text("utf-8")
-    return tuple(w.strip() for w in text.splitlines() if w.strip() and not w.lstrip().startswith("#"))
+    return tuple(data_lines("question-words.txt"))
 
 
 def dense_focus(query: str, limit: int = DENSE_QUERY_CHARS) -> str:

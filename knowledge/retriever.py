@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 
@@ -23,7 +22,7 @@ from knowledge.focus import DENSE_QUERY_CHARS, dense_focus
 from knowledge.lexical import LexicalIndex
 from knowledge.questions import QuestionRecord, QuestionVectors, passages_of
 from knowledge.thesaurus import EMPTY_THESAURUS, Thesaurus
-from knowledge.tokenize import ChineseTokenizer
+from knowledge.tokenize import ChineseTokenizer, data_lines
 from knowledge.vectors import VectorIndex
 
 QUERY_CACHE_SIZE = 4096
@@ -151,9 +150,7 @@ _DEFINITION_QUESTION_RES = (
 def bundled_old_edition_words() -> tuple[str, ...]:
     """Words by which a question asks about a replaced edition (旧版, 老条例, 修订前 …), from
     ``knowledge/data/old-edition-words.txt`` (one per line, ``#`` comments), longest first."""
-    text = resources.files("knowledge").joinpath("data").joinpath("old-edition-words.txt").read_text("utf-8")
-    words = {w.strip() for w in text.splitlines() if w.strip() and not w.lstrip().startswith("#")}
-    return tuple(sorted(words, key=lambda w: (-len(w), w)))
+    return tuple(sorted(set(data_lines("old-edition-words.txt")), key=lambda w: (-len(w), w)))
 
 
 _YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")

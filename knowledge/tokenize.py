@@ -26,9 +26,14 @@ TOKEN_CACHE_SIZE = 50_000
 """Texts whose tokens are kept per process (passages and questions; a few MB)."""
 
 
-def _data_lines(name: str) -> list[str]:
+def data_lines(name: str) -> list[str]:
+    """The lines of the word list ``knowledge/data/<name>``, stripped, without blank lines and ``#`` comments.
+
+    Raises:
+        FileNotFoundError: no such bundled file.
+    """
     text = resources.files("knowledge").joinpath("data").joinpath(name).read_text(encoding="utf-8")
-    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    return [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
 
 
 _jieba_lock = threading.Lock()
@@ -36,7 +41,7 @@ _jieba_lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
-    return frozenset(_data_lines("stopwords.txt"))
+    return frozenset(data_lines("stopwords.txt"))
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +50,7 @@ def _jieba() -> jieba.Tokenizer:
     jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
     tok.initialize()
-    for line in _data_lines("userdict.txt"):
+    for line in data_lines("userdict.txt"):
         parts = line.split()
         tok.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None)
     return tok
