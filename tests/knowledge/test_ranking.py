@@ -8,38 +8,43 @@ from knowledge.questions import QuestionRecord
 from knowledge.retriever import DEFAULT_RETRIEVAL, HybridRetriever, IndexedChunk
 from knowledge.tokenize import ChineseTokenizer
 
-PLAN = IndexedChunk(
-    id="plan-7",
-    source_name="plan.md",
-    title="工作要点",
-    edition="",
-    chapter="",
-    section="",
-    article="",
-    label="7.督促企业全面自查",
-    text="督促企业严格执行班组日排查、车间周排查、厂长月排查的环境安全隐患排查工作机制。",
+
+def _chunk(id: str, source: str, title: str, label: str, text: str, article: str = "") -> IndexedChunk:
+    return IndexedChunk(
+        id=id,
+        source_name=source,
+        title=title,
+        edition="",
+        chapter="",
+        section="",
+        article=article,
+        label=label,
+        text=text,
+    )
+
+
+PLAN = _chunk(
+    "plan-7",
+    "plan.md",
+    "工作要点",
+    "7.督促企业全面自查",
+    "督促企业严格执行班组日排查、车间周排查、厂长月排查的环境安全隐患排查工作机制。",
 )
-ORDER = IndexedChunk(
-    id="order-10",
-    source_name="order.md",
-    title="应急管理办法",
-    edition="",
-    chapter="",
-    section="",
+ORDER = _chunk(
+    "order-10",
+    "order.md",
+    "应急管理办法",
+    "第十条",
+    "第十条　企业事业单位应当建立健全环境安全隐患排查治理制度，及时消除隐患。",
     article="第十条",
-    label="第十条",
-    text="第十条　企业事业单位应当建立健全环境安全隐患排查治理制度，及时消除隐患。",
 )
-OTHER = IndexedChunk(
-    id="order-11",
-    source_name="order.md",
-    title="应急管理办法",
-    edition="",
-    chapter="",
-    section="",
+OTHER = _chunk(
+    "order-11",
+    "order.md",
+    "应急管理办法",
+    "第十一条",
+    "第十一条　环境保护主管部门开展本行政区域突发环境事件风险评估工作。",
     article="第十一条",
-    label="第十一条",
-    text="第十一条　环境保护主管部门开展本行政区域突发环境事件风险评估工作。",
 )
 ASKED = [
     QuestionRecord("order.md", "第十条", q)
@@ -74,16 +79,16 @@ def test_everyday_questions_are_not_reweighted_by_text_coverage() -> None:
     assert on[0] == "order-10"
 
 
-NEW_LAW = IndexedChunk(
-    id="law-2024-106",
-    source_name="law-2024.md",
-    title="应对法",
+NEW_LAW = replace(
+    _chunk(
+        "law-2024-106",
+        "law-2024.md",
+        "应对法",
+        "第一百零六条",
+        "第一百零六条　本法自2024年11月1日起施行。",
+        article="第一百零六条",
+    ),
     edition="2024年修订",
-    chapter="",
-    section="",
-    article="第一百零六条",
-    label="第一百零六条",
-    text="第一百零六条　本法自2024年11月1日起施行。",
 )
 OLD_LAW = replace(
     NEW_LAW,
