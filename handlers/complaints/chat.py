@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -280,7 +281,8 @@ def _screen(inbound: Inbound, ctx: HandlerContext, _data: dict[str, Any], _at: s
 def _correct(inbound: Inbound, ctx: HandlerContext, data: dict[str, Any], at: str) -> Turn | None:
     """At any step: "补充：…" / "情况改为…" change the description, "不对，是白马镇" / "地点改为…" correct a slot."""
     text = inbound.text.strip()
-    described = _describe(text, data, plain=at == Step.CONTACT.value and not _asks(inbound, ctx))
+    plain = at == Step.CONTACT.value and not _asks(inbound, ctx)
+    described = _describe(text, data, plain=plain, field_words=ctx.rules.complaints.form.field_words)
     if described:
         return Note(f"{described}。")
     cue = any(w in text for w in ctx.rules.complaints.form.correction_words)
@@ -433,15 +435,14 @@ _ADD_DESCRIPTION_RE = re.compile(
 )
 """More description: "补充：…", and at any step "还有 那个河水有点发黄" (trial: at the confirmation it got the
 generic prompt)."""
-_FIELD_WORDS = ("地点", "地方", "位置", "时间", "电话", "号码", "改为", "改成", "说错", "写错", "搞错", "不对")
-"""Words that make a "还有…" message a correction of a field, not more description."""
 PLAIN_DESCRIPTION_MIN = 12
 """Word characters from which a sentence sent where a phone number is asked is taken as more description."""
 
 
-def _describe(text: str, data: dict[str, Any], *, plain: bool) -> str:
-    """Change the description: "情况改为……" replaces it, "补充：……" adds to it, and (``plain``) a long
-    sentence without a phone number sent at the phone question is added too. Returns what was done, or ''."""
+def _describe(text: str, data: dict[str, Any], *, plain: bool, field_words: Sequence[str]) -> str:
+    """Change the description: "情况改为……" replaces it, "补充：……" adds to it ("还有 …" too, unless it holds one of
+    ``field_words``), and (``plain``) a long sentence without a phone number sent at the phone question is added
+    too. Returns what was done, or ''."""
     m = _REPLACE_DESCRIPTION_RE.match(text)
     if m:
         data["description"] = m.group("body").strip()[:1000]
@@ -451,7 +452,7 @@ def _describe(text: str, data: dict[str, Any], *, plain: bool) -> str:
     if (
         body
         and not text.startswith(("补充", "再补充"))
-        and (any(w in body for w in _FIELD_WORDS) or len(_WORD_RE.findall(body)) < 4)
+        and (any(w in body for w in field_words) or len(_WORD_RE.findall(body)) < 4)
     ):
         body = ""  # "还有 地点是白马镇": a correction; "还有吗": no description
     if not body and plain and len(_WORD_RE.findall(text)) >= PLAIN_DESCRIPTION_MIN and not phone_number(text):

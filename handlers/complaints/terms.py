@@ -73,6 +73,9 @@ class FormWords(RuleModel):
     correction_words: tuple[str, ...] = ()
     just_now_words: tuple[str, ...] = ()
     """Words for "just now" ("刚刚看到的"): a clause that says only when, with one of them, is the message's time."""
+    field_words: tuple[str, ...] = ()
+    """Words that make a "还有…" / "另外…" message a correction of a field ("还有 地点是白马镇"), not more
+    description."""
     contact_words: tuple[str, ...] = ()
     """Words about the phone itself ("电话", "号码"): a reply at the phone question with one of them is about the
     phone and is no remark on the pollution (it is not added to the description)."""
